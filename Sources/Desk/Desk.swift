@@ -1,0 +1,226 @@
+import Foundation
+import Matching
+import Mustache
+import PolicyKit
+
+/// How a reply is written: plain text (WeCom, the CLI) or Markdown (DingTalk, Feishu).
+public enum ReplyFlavour: String, Sendable {
+    case plain = "txt"
+    case markdown = "md"
+}
+
+/// One turn of a conversation: the answer, and the conversation state to keep (nil: forget it).
+public struct Exchange: Sendable {
+    public var answer: Answer
+    public var conversation: Conversation?
+}
+
+/// Answers questions. Pure: no I/O, no clock of its own; the caller passes the time and the
+/// conversation so far, and stores what comes back.
+public struct Desk: Sendable {
+    /// What the desk knows.
+    public let knowledge: KnowledgeBase
+    /// How long a question asked back stays open.
+    public var conversationLifetime: TimeInterval = 30 * 60
+    /// Below this confidence, and with a runner-up from another clause close behind, the
+    /// desk asks which one is meant instead of guessing.
+    public var clarifyBelow: Double = 0.35
+    /// How close the runner-up must be to the best score to ask back.
+    public var clarifyMargin: Float = 0.02
+
+    public init(knowledge: KnowledgeBase) {
+        self.knowledge = knowledge
+    }
+
+    /// Answers one message.
+    public func answer(
+        _ question: String, conversation: Conversation? = nil, now: Date = Date(), flavour: ReplyFlavour = .plain
+    ) -> Exchange {
+        let text = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else {
+            return Exchange(answer: refusal(flavour: flavour, kind: .empty, confidence: 0, alternatives: []), conversation: conversation)
+        }
+        let normalized = knowledge.normalizer.normalize(text)
+        let extraction = FactExtractor.extract(normalized)
+        let ranking = knowledge.matcher.rank(normalized, extraction: extraction)
+        let live = conversation.flatMap { $0.expiresAt > now ? $0 : nil }
+
+        if let live, let pending = live.pending,
+            let exchange = continueConversation(live, pending: pending, normalized: normalized, extraction: extraction, ranking: ranking, now: now, flavour: flavour)
+        {
+            return exchange
+        }
+
+        if let kind = smalltalkKind(normalized), ranking.candidates.first.map({ $0.score < 0.5 }) ?? true {
+            return Exchange(answer: smalltalk(kind: kind, flavour: flavour), conversation: nil)
+        }
+        let alternatives = ranking.candidates.dropFirst().prefix(3).map {
+            Answer.Alternative(clause: $0.clause, item: $0.itemID, confidence: Double(max(0, min(1, $0.score))))
+        }
+        guard !ranking.isOutOfScope, let best = ranking.candidates.first, let item = knowledge.policy.item(best.itemID) else {
+            return Exchange(answer: refusal(flavour: flavour, kind: .refusal, confidence: ranking.confidence, alternatives: Array(alternatives)), conversation: nil)
+        }
+
+        if let second = ranking.candidates.dropFirst().first, second.clause != best.clause,
+            ranking.confidence < clarifyBelow, best.score - second.score < clarifyMargin,
+            let other = knowledge.policy.item(second.itemID)
+        {
+            let answer = clarification(options: [item, other], confidence: ranking.confidence, flavour: flavour, alternatives: Array(alternatives))
+            let state = Conversation(
+                pending: .choice(items: [item.id, other.id]), facts: Conversation.encode(extraction.facts),
+                question: text, expiresAt: now.addingTimeInterval(conversationLifetime))
+            return Exchange(answer: answer, conversation: state)
+        }
+
+        var facts = extraction.facts(for: item.award)
+        var combined: Item?
+        if extraction.asksForTotal, let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
+            second.score >= best.score * 0.75, let other = knowledge.policy.item(second.itemID)
+        {
+            combined = other
+            facts = facts.merging(extraction.facts(for: other.award))
+        }
+        return respond(item: item, also: combined, facts: facts, extraction: extraction, question: text,
+                       confidence: ranking.confidence, alternatives: Array(alternatives), now: now, flavour: flavour)
+    }
+
+    // MARK: - Conversation
+
+    private func continueConversation(
+        _ conversation: Conversation, pending: Conversation.Pending, normalized: String, extraction: Extraction,
+        ranking: Ranking, now: Date, flavour: ReplyFlavour
+    ) -> Exchange? {
+        let stored = conversation.knownFacts
+        switch pending {
+        case .choice(let items):
+            guard let chosen = pick(normalized, among: items, ranking: ranking), let item = knowledge.policy.item(chosen) else {
+                return nil
+            }
+            let original = FactExtractor.extract(knowledge.normalizer.normalize(conversation.question))
+            let facts = original.facts(for: item.award).merging(stored).merging(extraction.facts(for: item.award))
+            return respond(item: item, also: nil, facts: facts, extraction: extraction, question: conversation.question,
+                           confidence: 0.9, alternatives: [], now: now, flavour: flavour)
+        case .facts(let itemID, let awaiting):
+            guard let item = knowledge.policy.item(itemID) else { return nil }
+            let fresh = extraction.facts(for: item.award)
+            let filled = awaiting.contains { name in FactName(rawValue: name).map { fresh[$0] != nil } ?? false }
+            let staysOnTopic = ranking.candidates.first?.itemID == itemID || normalized.count <= 16
+            guard filled, staysOnTopic else { return nil }
+            return respond(item: item, also: nil, facts: stored.merging(fresh), extraction: extraction,
+                           question: conversation.question, confidence: 0.9, alternatives: [], now: now, flavour: flavour)
+        }
+    }
+
+    /// Which of the offered items the reply picks: by number (「1」「第二个」) or by name.
+    private func pick(_ normalized: String, among items: [String], ranking: Ranking) -> String? {
+        let trimmed = normalized.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+        let ordinals: [(Set<String>, Int)] = [
+            (["1", "一", "第一", "第一个", "第1个", "前者", "第一项", "a"], 0),
+            (["2", "二", "第二", "第二个", "第2个", "后者", "第二项", "b"], 1),
+        ]
+        for (words, index) in ordinals where words.contains(trimmed) && index < items.count {
+            return items[index]
+        }
+        for candidate in ranking.candidates where items.contains(candidate.itemID) {
+            return candidate.itemID
+        }
+        for id in items {
+            if let item = knowledge.policy.item(id), normalized.contains(knowledge.normalizer.normalize(item.title)) { return id }
+        }
+        return nil
+    }
+
+    private func smalltalkKind(_ normalized: String) -> String? {
+        let stripped = normalized.filter { !$0.isPunctuation && !$0.isWhitespace }
+        guard stripped.count <= 12 else { return nil }
+        for (kind, phrases) in knowledge.smalltalk.sorted(by: { $0.key < $1.key }) {
+            if phrases.contains(where: { !$0.isEmpty && (stripped == $0.filter { !$0.isPunctuation && !$0.isWhitespace } || stripped.hasPrefix($0)) }) {
+                return kind
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Replies
+
+    private func respond(
+        item: Item, also: Item?, facts: Facts, extraction: Extraction, question: String, confidence: Double,
+        alternatives: [Answer.Alternative], now: Date, flavour: ReplyFlavour
+    ) -> Exchange {
+        guard let clause = knowledge.policy.clause(item.clause) else {
+            return Exchange(answer: refusal(flavour: flavour, kind: .refusal, confidence: 0, alternatives: []), conversation: nil)
+        }
+        var calculation = Calculator.evaluate(item, facts: facts)
+        var title = item.title
+        if let also, let first = calculation, let a = first.yuan, let second = Calculator.evaluate(also, facts: facts), let b = second.yuan {
+            calculation = Calculation(yuan: a + b, formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(a + b))")
+            title = "\(item.title)、\(also.title)"
+        }
+        let needs = calculation?.needs ?? []
+        var context = ReplyContext.item(item: item, clause: clause, policy: knowledge.policy, contacts: knowledge.contacts)
+        context["title"] = title
+        context.merge(ReplyContext.amount(award: item.award, calculation: calculation)) { _, new in new }
+        let reply = render("answer", flavour: flavour, context: context)
+        let amount = calculation.map {
+            Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
+        }
+        let answer = Answer(
+            matched: true, clause: clause.number, item: item.id, title: title, confidence: confidence, amount: amount,
+            needs: needs.map(\.rawValue), leader: clause.leader, leadUnit: clause.leadUnit, units: clause.units,
+            checklist: item.checklist, reply: reply, alternatives: alternatives, kind: .answer)
+        let state: Conversation? = needs.isEmpty
+            ? nil
+            : Conversation(
+                pending: .facts(item: item.id, awaiting: needs.map(\.rawValue)), facts: Conversation.encode(facts),
+                question: question, expiresAt: now.addingTimeInterval(conversationLifetime))
+        return Exchange(answer: answer, conversation: state)
+    }
+
+    private func clarification(options: [Item], confidence: Double, flavour: ReplyFlavour, alternatives: [Answer.Alternative]) -> Answer {
+        let list = options.enumerated().map { i, item in
+            ["number": "\(i + 1)", "title": item.title, "clause": ReplyContext.clauseLabel(item.clause)]
+        }
+        let reply = render("clarify", flavour: flavour, context: ["options": list])
+        let best = options[0]
+        let clause = knowledge.policy.clause(best.clause)
+        return Answer(
+            matched: true, clause: best.clause, item: best.id, title: best.title, confidence: confidence, amount: nil,
+            needs: [], leader: clause?.leader, leadUnit: clause?.leadUnit, units: clause?.units ?? [], checklist: [],
+            reply: reply, alternatives: alternatives, kind: .clarification)
+    }
+
+    private func refusal(flavour: ReplyFlavour, kind: Answer.Kind, confidence: Double, alternatives: [Answer.Alternative]) -> Answer {
+        let reply = render("refusal", flavour: flavour, context: ReplyContext.capabilities(policy: knowledge.policy))
+        return Answer(
+            matched: false, clause: nil, item: nil, title: nil, confidence: confidence, amount: nil, needs: [],
+            leader: nil, leadUnit: nil, units: [], checklist: [], reply: reply, alternatives: alternatives, kind: kind)
+    }
+
+    private func smalltalk(kind: String, flavour: ReplyFlavour) -> Answer {
+        var context = ReplyContext.capabilities(policy: knowledge.policy)
+        context[kind] = true
+        let reply = render("smalltalk", flavour: flavour, context: context)
+        return Answer(
+            matched: false, clause: nil, item: nil, title: nil, confidence: 1, amount: nil, needs: [], leader: nil,
+            leadUnit: nil, units: [], checklist: [], reply: reply, alternatives: [], kind: .smalltalk)
+    }
+
+    private func render(_ name: String, flavour: ReplyFlavour, context: [String: Any]) -> String {
+        let text = knowledge.templates.render(context, withTemplate: "\(name).\(flavour.rawValue)") ?? ""
+        return Self.tidy(text)
+    }
+
+    /// Collapses the blank lines that empty template sections leave behind.
+    static func tidy(_ text: String) -> String {
+        var lines: [Substring] = []
+        var blank = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let isBlank = line.allSatisfy { $0 == " " }
+            if isBlank && (blank || lines.isEmpty) { continue }
+            lines.append(isBlank ? "" : line)
+            blank = isBlank
+        }
+        while let last = lines.last, last.isEmpty { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Matching
+import Mustache
+import PolicyKit
+
+/// A unit's contact details, as staff fill them in `Intents/contacts.yaml`.
+public struct Contact: Sendable, Equatable {
+    public var unit: String
+    public var phone: String
+    public var address: String
+    public var person: String
+    public var hours: String
+
+    public init(unit: String, phone: String = "", address: String = "", person: String = "", hours: String = "") {
+        self.unit = unit
+        self.phone = phone
+        self.address = address
+        self.person = person
+        self.hours = hours
+    }
+
+    /// The filled fields in words; empty when staff have filled nothing.
+    public var filledFields: [String] {
+        [("电话", phone), ("地址", address), ("联系人", person), ("办公时间", hours)]
+            .filter { !$0.1.trimmingCharacters(in: .whitespaces).isEmpty }
+            .map { "\($0.0)：\($0.1)" }
+    }
+}
+
+/// Everything the bot knows, loaded and checked: the policy, how to read questions, and
+/// how to write replies. Immutable: a reload builds a new one and swaps it in whole.
+public struct KnowledgeBase: Sendable {
+    /// The plan.
+    public let policy: Policy
+    /// The words folded before matching.
+    public let lexicon: Lexicon
+    /// The folding itself.
+    public let normalizer: Normalizer
+    /// The item matcher.
+    public let matcher: Matcher
+    /// Short phrases of small talk by kind (greeting, thanks, identity).
+    public let smalltalk: [String: [String]]
+    /// Out-of-scope example questions, as written.
+    public let outOfScopeExamples: [String]
+    /// Contacts by unit name.
+    public let contacts: [String: Contact]
+    /// The reply templates.
+    public let templates: MustacheLibrary
+    /// When it was loaded.
+    public let loadedAt: Date
+
+    init(
+        policy: Policy, lexicon: Lexicon, smalltalk: [String: [String]], outOfScope: [String],
+        nearMisses: [String], contacts: [String: Contact], templates: MustacheLibrary, tuning: MatcherTuning
+    ) {
+        self.policy = policy
+        self.lexicon = lexicon
+        self.normalizer = Normalizer(lexicon: lexicon)
+        self.matcher = Matcher(
+            corpus: MatcherCorpus(policy: policy, outOfScope: outOfScope, nearMisses: nearMisses),
+            normalizer: normalizer, tuning: tuning)
+        self.smalltalk = smalltalk.mapValues { $0.map(Normalizer(lexicon: lexicon).normalize) }
+        self.outOfScopeExamples = outOfScope
+        self.contacts = contacts
+        self.templates = templates
+        self.loadedAt = Date()
+    }
+
+    /// The same knowledge with a different policy (a benchmark scales the items up).
+    public func replacingPolicy(_ policy: Policy) -> KnowledgeBase {
+        KnowledgeBase(
+            policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScopeExamples,
+            nearMisses: [], contacts: contacts, templates: templates, tuning: matcher.tuning)
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import Matching
+import Mustache
+import PolicyKit
+import Yams
+
+/// Loads `Intents/` and `Templates/` into one checked `KnowledgeBase`, or reports every
+/// problem found as `FILE:LINE: message`.
+public struct KnowledgeBaseLoader: Sendable {
+    /// The folder with `policy.yaml`, `clauses/`, `lexicon.yaml` …
+    public var intents: URL
+    /// The folder with the `.mustache` reply templates.
+    public var templates: URL
+    /// Matcher thresholds.
+    public var tuning: MatcherTuning
+
+    /// The templates every reply needs, by name (without `.mustache`).
+    public static let requiredTemplates = [
+        "answer.txt", "answer.md", "refusal.txt", "refusal.md", "clarify.txt", "clarify.md",
+        "smalltalk.txt", "smalltalk.md",
+    ]
+
+    public init(intents: URL, templates: URL, tuning: MatcherTuning = MatcherTuning()) {
+        self.intents = intents
+        self.templates = templates
+        self.tuning = tuning
+    }
+
+    /// Loads and checks everything.
+    public func load() throws(KnowledgeBaseError) -> KnowledgeBase {
+        var problems: [Problem] = []
+        let clauseFiles = Self.files(in: intents.appendingPathComponent("clauses"), ext: "yaml", problems: &problems, label: "clauses")
+        var clauses: [Clause] = []
+        var seenClause: [Int: String] = [:]
+        var seenItem: [String: String] = [:]
+        var seenExample: [String: String] = [:]
+        for file in clauseFiles {
+            let name = "clauses/\(file.lastPathComponent)"
+            guard let text = Self.read(file, name: name, problems: &problems),
+                let doc = YAMLDocument.parse(text, file: name, problems: &problems),
+                let clause = PolicyLoader.clause(doc, problems: &problems)
+            else { continue }
+            if let other = seenClause[clause.number] {
+                problems.append(Problem(file: name, line: 1, message: "clause \(clause.number) is also defined in \(other)"))
+                continue
+            }
+            seenClause[clause.number] = name
+            for item in clause.items {
+                if let other = seenItem[item.id] {
+                    problems.append(Problem(file: name, line: Self.lineOf("\"\(item.id)\"", in: text), message: "item id \(item.id) is also used in \(other)"))
+                }
+                seenItem[item.id] = name
+                for example in item.examples {
+                    if let other = seenExample[example], other != item.id {
+                        problems.append(Problem(file: name, line: Self.lineOf(example, in: text), message: "example 「\(example)」 is given for both \(other) and \(item.id); keep it under one item"))
+                    }
+                    seenExample[example] = item.id
+                }
+            }
+            clauses.append(clause)
+        }
+        if clauseFiles.isEmpty == false {
+            for number in PolicyLoader.clauseNumbers where seenClause[number] == nil {
+                problems.append(Problem(file: "clauses", line: 0, message: "clause \(number) has no file (expected clauses/\(String(format: "%02d", number)).yaml)"))
+            }
+        }
+
+        let policyMeta = loadPolicyMeta(problems: &problems)
+        let lexicon = loadLexicon(problems: &problems)
+        let (outOfScope, nearMisses, smalltalk) = loadOutOfScope(problems: &problems)
+        let contacts = loadContacts(problems: &problems)
+        let library = loadTemplates(problems: &problems)
+
+        guard problems.isEmpty else { throw .invalid(problems) }
+        let policy = Policy(
+            title: policyMeta.title, sections: policyMeta.sections, clauses: clauses,
+            checklistNote: policyMeta.checklistNote, notes: policyMeta.notes)
+        return KnowledgeBase(
+            policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScope,
+            nearMisses: nearMisses, contacts: contacts, templates: library, tuning: tuning)
+    }
+
+    // MARK: - Files
+
+    static func files(in folder: URL, ext: String, problems: inout [Problem], label: String) -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
+            problems.append(Problem(file: label, line: 0, message: "folder not found or not readable"))
+            return []
+        }
+        return names.filter { $0.hasSuffix("." + ext) }.sorted().map { folder.appendingPathComponent($0) }
+    }
+
+    static func read(_ url: URL, name: String, problems: inout [Problem]) -> String? {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            problems.append(Problem(file: name, line: 0, message: "file not found or not readable"))
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            problems.append(Problem(file: name, line: 0, message: "not UTF-8 text; save the file as UTF-8"))
+            return nil
+        }
+        return text
+    }
+
+    static func lineOf(_ needle: String, in text: String) -> Int {
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains(needle) {
+            return i + 1
+        }
+        return 0
+    }
+
+    private func document(_ name: String, problems: inout [Problem]) -> YAMLDocument? {
+        guard let text = Self.read(intents.appendingPathComponent(name), name: name, problems: &problems) else { return nil }
+        return YAMLDocument.parse(text, file: name, problems: &problems)
+    }
+
+    // MARK: - The other files
+
+    private struct PolicyMeta {
+        var title = ""
+        var sections: [Int: String] = [:]
+        var checklistNote = "以牵头单位通知为准"
+        var notes: [String] = []
+    }
+
+    private func loadPolicyMeta(problems: inout [Problem]) -> PolicyMeta {
+        var meta = PolicyMeta()
+        guard let doc = document("policy.yaml", problems: &problems) else { return meta }
+        var r = NodeReader(file: doc.file)
+        defer { problems += r.problems }
+        guard let map = r.mapping(doc.root, "policy.yaml") else { return meta }
+        meta.title = r.string(map, "title", in: doc.root) ?? ""
+        meta.checklistNote = r.string(map, "checklistNote", in: doc.root, required: false) ?? meta.checklistNote
+        meta.notes = r.strings(map, "notes", in: doc.root)
+        for node in r.sequence(map, "sections", in: doc.root) {
+            let m = r.mapping(node, "a section")
+            if let n = r.int(m, "number", in: node), let t = r.string(m, "title", in: node) { meta.sections[n] = t }
+        }
+        return meta
+    }
+
+    private func loadLexicon(problems: inout [Problem]) -> Lexicon {
+        guard let doc = document("lexicon.yaml", problems: &problems) else { return .empty }
+        var r = NodeReader(file: doc.file)
+        defer { problems += r.problems }
+        guard let map = r.mapping(doc.root, "lexicon.yaml") else { return .empty }
+        var replacements: [String: String] = [:]
+        for key in ["synonyms", "miswritings", "abbreviations"] {
+            guard let node = map[key] else { continue }
+            guard case .mapping(let m) = node else {
+                r.problem(node, "`\(key)` must map each canonical term to a list of variants")
+                continue
+            }
+            for (canonical, variants) in m {
+                guard let c = canonical.string, !c.isEmpty else { continue }
+                let list: [Node]
+                switch variants {
+                case .sequence(let s): list = Array(s)
+                case .scalar: list = [variants]
+                default:
+                    r.problem(variants, "variants of 「\(c)」 must be a list")
+                    continue
+                }
+                for v in list {
+                    guard let s = v.string, !s.isEmpty else { continue }
+                    if let other = replacements[s], other != c {
+                        r.problem(v, "「\(s)」 is a variant of both 「\(other)」 and 「\(c)」; keep it under one")
+                    }
+                    replacements[s] = c
+                }
+            }
+        }
+        var characters: [Character: Character] = [:]
+        if let node = map["traditional"] {
+            if case .mapping(let m) = node {
+                for (k, v) in m {
+                    guard let ks = k.string, let vs = v.string, ks.count == 1, vs.count == 1, let kc = ks.first, let vc = vs.first else {
+                        r.problem(k, "each entry of `traditional` maps one character to one character")
+                        continue
+                    }
+                    characters[kc] = vc
+                }
+            } else if let s = node.string {
+                // Also accepted: pairs written as 「國国 業业 …」.
+                for pair in s.split(whereSeparator: { $0 == " " || $0 == "\n" }) where pair.count == 2 {
+                    characters[pair.first!] = pair.last!
+                }
+            }
+        }
+        return Lexicon(replacements: replacements, characters: characters)
+    }
+
+    private func loadOutOfScope(problems: inout [Problem]) -> ([String], [String], [String: [String]]) {
+        guard let doc = document("out_of_scope.yaml", problems: &problems) else { return ([], [], [:]) }
+        var r = NodeReader(file: doc.file)
+        defer { problems += r.problems }
+        guard let map = r.mapping(doc.root, "out_of_scope.yaml") else { return ([], [], [:]) }
+        let examples = r.strings(map, "examples", in: doc.root, required: true)
+        let nearMisses = r.strings(map, "nearMisses", in: doc.root)
+        var smalltalk: [String: [String]] = [:]
+        if let node = map["smalltalk"], case .mapping(let m) = node {
+            for (k, _) in m {
+                guard let kind = k.string else { continue }
+                smalltalk[kind] = r.strings(m, kind, in: node)
+            }
+        }
+        return (examples, nearMisses, smalltalk)
+    }
+
+    private func loadContacts(problems: inout [Problem]) -> [String: Contact] {
+        guard let doc = document("contacts.yaml", problems: &problems) else { return [:] }
+        var r = NodeReader(file: doc.file)
+        defer { problems += r.problems }
+        guard let map = r.mapping(doc.root, "contacts.yaml") else { return [:] }
+        var contacts: [String: Contact] = [:]
+        for node in r.sequence(map, "units", in: doc.root) {
+            let m = r.mapping(node, "a unit")
+            guard let name = r.string(m, "name", in: node) else { continue }
+            func field(_ key: String) -> String {
+                guard let v = m?[key] else { return "" }
+                return v.string ?? ""
+            }
+            contacts[name] = Contact(unit: name, phone: field("phone"), address: field("address"), person: field("person"), hours: field("hours"))
+        }
+        return contacts
+    }
+
+    private func loadTemplates(problems: inout [Problem]) -> MustacheLibrary {
+        var library = MustacheLibrary()
+        let files = Self.files(in: templates, ext: "mustache", problems: &problems, label: "Templates")
+        var found = Set<String>()
+        for file in files {
+            let name = String(file.lastPathComponent.dropLast(".mustache".count))
+            let label = "Templates/\(file.lastPathComponent)"
+            guard let text = Self.read(file, name: label, problems: &problems) else { continue }
+            do {
+                library.register(try MustacheTemplate(string: text), named: name)
+                found.insert(name)
+            } catch let error as MustacheTemplate.ParserError {
+                problems.append(Problem(file: label, line: error.context.lineNumber, message: "template does not compile: \(error.error) near 「\(error.context.line.trimmingCharacters(in: .whitespaces))」"))
+            } catch {
+                problems.append(Problem(file: label, line: 0, message: "template does not compile: \(error)"))
+            }
+        }
+        if !files.isEmpty {
+            for name in Self.requiredTemplates where !found.contains(name) && !problems.contains(where: { $0.file == "Templates/\(name).mustache" }) {
+                problems.append(Problem(file: "Templates/\(name).mustache", line: 0, message: "missing: every reply kind needs a template"))
+            }
+        }
+        return library
+    }
+}

@@ -1,0 +1,150 @@
+/// What an item pays for a set of facts, with the arithmetic in words.
+public struct Calculation: Sendable, Equatable {
+    /// The exact amount in yuan, when the facts determine it (a yearly amount for a yearly rule).
+    public var yuan: Int64?
+    /// The ceiling, when the amount cannot be exact.
+    public var maxYuan: Int64?
+    /// Whether `yuan` is a yearly amount.
+    public var perYear: Bool
+    /// The rule and the arithmetic in words, such as 「300万 × 100% = 300万」.
+    public var formula: String
+    /// The facts still missing to compute the amount.
+    public var needs: [FactName]
+    /// Why the award is 0, when the facts break a condition of the text.
+    public var disqualification: String?
+
+    public init(
+        yuan: Int64?, maxYuan: Int64? = nil, perYear: Bool = false, formula: String,
+        needs: [FactName] = [], disqualification: String? = nil
+    ) {
+        self.yuan = yuan
+        self.maxYuan = maxYuan
+        self.perYear = perYear
+        self.formula = formula
+        self.needs = needs
+        self.disqualification = disqualification
+    }
+}
+
+/// Evaluates award rules exactly, in integer yuan.
+///
+/// Percentages are applied to whole yuan and rounded half up, the way a payment notice
+/// states an amount; ceilings are applied after the percentage.
+public enum Calculator {
+    /// What `item` pays for `facts`; nil when the item awards no money or names no figure.
+    public static func evaluate(_ item: Item, facts: Facts) -> Calculation? {
+        for requirement in item.requires {
+            if let value = facts[requirement.fact], !requirement.isMet(by: value) {
+                return Calculation(yuan: 0, formula: "不符合条件：\(requirement.reason)", disqualification: requirement.reason)
+            }
+        }
+        return evaluate(item.award, facts: facts)
+    }
+
+    /// What `rule` pays for `facts`.
+    public static func evaluate(_ rule: AwardRule, facts: Facts) -> Calculation? {
+        switch rule {
+        case .fixed(let yuan):
+            return Calculation(yuan: yuan, formula: "一次性奖补 \(Money.words(yuan))")
+        case .byFact(let fact, let cases):
+            return byFact(fact: fact, cases: cases, facts: facts)
+        case .percent(let rule):
+            return percent(rule, facts: facts, perYear: false, years: nil)
+        case .perYear(let rule, let years):
+            return percent(rule, facts: facts, perYear: true, years: years)
+        case .perUnit(let rule):
+            return perUnit(rule, facts: facts)
+        case .staged(let fact, let stages):
+            return staged(fact: fact, stages: stages, facts: facts)
+        case .ceiling(let maxYuan, let note):
+            let words = "最高不超过 \(Money.words(maxYuan))"
+            return Calculation(yuan: nil, maxYuan: maxYuan, formula: note.map { "\($0)，\(words)" } ?? words)
+        case .unspecified, .none:
+            return nil
+        }
+    }
+
+    private static func byFact(fact: FactName, cases: [FactCase], facts: Facts) -> Calculation {
+        let options = cases.map { "\(caseLabel(fact, $0.value)) \(Money.words($0.yuan))" }.joined(separator: "，")
+        guard case .choice(let value)? = facts[fact], let chosen = cases.first(where: { $0.value == value }) else {
+            return Calculation(
+                yuan: nil, maxYuan: cases.map(\.yuan).max(), formula: "\(options)（一次性）", needs: [fact])
+        }
+        return Calculation(yuan: chosen.yuan, formula: "\(caseLabel(fact, value))一次性奖补 \(Money.words(chosen.yuan))")
+    }
+
+    private static func percent(_ rule: PercentRule, facts: Facts, perYear: Bool, years: Int?) -> Calculation {
+        let capWords = rule.maxYuan.map { "最高不超过 \(Money.words($0))" + (perYear ? "/年" : "") }
+        let termWords = years.map { "，补贴期限 \($0) 年" } ?? ""
+        let baseLabel = rule.base.filter { !$0.subtracts }.map(\.fact.label).joined(separator: "+")
+        let present = rule.base.filter { !$0.subtracts && facts[$0.fact]?.number != nil }
+        guard !present.isEmpty else {
+            let words = "\(baseLabel) × \(rule.percent)%" + (capWords.map { "，\($0)" } ?? "") + termWords
+            let needs = rule.base.first { !$0.subtracts }.map { [$0.fact] } ?? []
+            return Calculation(yuan: nil, maxYuan: rule.maxYuan, perYear: perYear, formula: words, needs: needs)
+        }
+        var base: Int64 = 0
+        var parts: [String] = []
+        for term in rule.base {
+            guard let value = facts[term.fact]?.number else { continue }
+            base += term.subtracts ? -value : value
+            parts.append((term.subtracts ? "− " : (parts.isEmpty ? "" : "+ ")) + Money.words(value))
+        }
+        base = max(base, 0)
+        let baseWords = parts.count > 1 ? "(\(parts.joined(separator: " ")))" : Money.words(base)
+        let raw = (base * Int64(rule.percent) + 50) / 100
+        var formula = "\(baseWords) × \(rule.percent)% = \(Money.words(raw))"
+        var yuan = raw
+        if let cap = rule.maxYuan, raw > cap {
+            yuan = cap
+            formula += "，超过上限，按\(rule.per ?? "")最高 \(Money.words(cap))" + (perYear ? "/年" : "")
+        }
+        if perYear { formula += "（每年）" + termWords }
+        return Calculation(yuan: yuan, perYear: perYear, formula: formula)
+    }
+
+    private static func perUnit(_ rule: PerUnitRule, facts: Facts) -> Calculation {
+        let capWords = rule.maxYuan.map { "，累计不超过 \(Money.words($0))" } ?? ""
+        guard let count = facts[rule.fact]?.number else {
+            let bonusWords = rule.bonuses.map { "\($0.fact.label)每项再给 \(Money.words($0.yuanEach))" }
+            let words = (["每项 \(Money.words(rule.yuanEach))"] + bonusWords).joined(separator: "，") + capWords
+            return Calculation(yuan: nil, maxYuan: rule.maxYuan, formula: words, needs: [rule.fact])
+        }
+        var total = count * rule.yuanEach
+        var parts = ["\(count) × \(Money.words(rule.yuanEach))"]
+        for bonus in rule.bonuses {
+            // A bonus counts a subset of the main count; more than the whole would be a misreading.
+            let n = min(facts[bonus.fact]?.number ?? 0, count)
+            guard n > 0 else { continue }
+            total += n * bonus.yuanEach
+            parts.append("\(n) × \(Money.words(bonus.yuanEach))")
+        }
+        var formula = parts.joined(separator: " + ") + " = \(Money.words(total))"
+        var yuan = total
+        if let cap = rule.maxYuan, total > cap {
+            yuan = cap
+            formula += "，超过累计上限，按 \(Money.words(cap))"
+        }
+        return Calculation(yuan: yuan, formula: formula)
+    }
+
+    private static func staged(fact: FactName, stages: [Stage], facts: Facts) -> Calculation {
+        let total = stages.reduce(0) { $0 + $1.yuan }
+        let all = stages.map { "\($0.name) \(Money.words($0.yuan))" }.joined(separator: " + ")
+        guard case .choice(let value)? = facts[fact] else {
+            return Calculation(yuan: nil, maxYuan: total, formula: "分阶段：\(all)，共 \(Money.words(total))", needs: [fact])
+        }
+        if let stage = stages.first(where: { $0.id == value }) {
+            return Calculation(yuan: stage.yuan, formula: "\(stage.name)：\(Money.words(stage.yuan))")
+        }
+        return Calculation(yuan: total, formula: "\(all) = \(Money.words(total))")
+    }
+
+    private static func caseLabel(_ fact: FactName, _ value: String) -> String {
+        switch (fact, value) {
+        case (.scale, "above"): "规模以上企业"
+        case (.scale, "below"): "规模以下企业"
+        default: value
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+extension SQLiteStorage: ConversationStore {
+    /// Reads the value only while it is unexpired; expired rows wait for the purge.
+    public func load(key: String, now: Date) async throws -> Data? {
+        try await read("load conversation \(key)") { db in
+            try Data.fetchOne(
+                db,
+                sql: "SELECT value FROM conversation WHERE key = ? AND expires_at > ?",
+                arguments: [key, now.timeIntervalSince1970]
+            )
+        }
+    }
+
+    /// Upserts the value and its expiry together.
+    public func save(key: String, value: Data, expiresAt: Date) async throws {
+        try await write("save conversation \(key)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO conversation (key, value, expires_at) VALUES (?, ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                    """,
+                arguments: [key, value, expiresAt.timeIntervalSince1970]
+            )
+        }
+    }
+
+    /// Deletes the row, if any.
+    public func delete(key: String) async throws {
+        try await write("delete conversation \(key)") { db in
+            try db.execute(sql: "DELETE FROM conversation WHERE key = ?", arguments: [key])
+        }
+    }
+
+    /// Deletes expired conversations with one statement over the expiry index.
+    @discardableResult
+    public func purgeExpiredConversations(now: Date) async throws -> Int {
+        try await write("purge expired conversations") { db in
+            try db.execute(
+                sql: "DELETE FROM conversation WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+}

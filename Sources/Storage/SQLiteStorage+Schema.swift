@@ -1,0 +1,78 @@
+import GRDB
+
+extension SQLiteStorage {
+    /// The schema's history: one named migration per change, never edited once released.
+    ///
+    /// Dates are stored as REAL seconds since 1970, which keeps sub-millisecond precision
+    /// (GRDB's default text format keeps only milliseconds) and still reads well with
+    /// `datetime(at, 'unixepoch')` in the sqlite3 shell.
+    static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE dedupe_claim (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        expires_at REAL NOT NULL,
+                        reply TEXT
+                    ) WITHOUT ROWID;
+                    CREATE INDEX dedupe_claim_expires_at ON dedupe_claim(expires_at);
+
+                    CREATE TABLE conversation (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value BLOB NOT NULL,
+                        expires_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX conversation_expires_at ON conversation(expires_at);
+
+                    -- AUTOINCREMENT so a group id is never reused: an editor's link to a group stays valid.
+                    CREATE TABLE miss_group (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        normalized_text TEXT NOT NULL,
+                        resolution TEXT
+                    );
+                    -- At most one open group per text; resolved groups keep their history beside it.
+                    CREATE UNIQUE INDEX miss_group_open_text ON miss_group(normalized_text)
+                        WHERE resolution IS NULL;
+
+                    CREATE TABLE miss (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        group_id INTEGER NOT NULL REFERENCES miss_group(id) ON DELETE CASCADE,
+                        text TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        user_id TEXT,
+                        at REAL NOT NULL,
+                        best_guess_item TEXT,
+                        confidence REAL NOT NULL
+                    );
+                    CREATE INDEX miss_group_id_at ON miss(group_id, at);
+
+                    CREATE TABLE audit_entry (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        who TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        action TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        before_value TEXT,
+                        after_value TEXT
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+
+    /// The names of the migrations applied to the database, oldest first.
+    package func appliedMigrations() async throws -> [String] {
+        try await read("read the applied migrations") { db in
+            try Self.makeMigrator().appliedMigrations(db)
+        }
+    }
+
+    /// The journal mode SQLite reports, `wal` for a file.
+    package func journalMode() async throws -> String {
+        try await read("read the journal mode") { db in
+            try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Desk
+import Foundation
+
+/// The `policydesk` command: the server, the question desk and the staff tools.
+@main
+struct PolicyDesk: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policydesk",
+        abstract: "东胜区科技创新政策自助问答：webhook 服务、命令行问答与员工工具。",
+        subcommands: [Serve.self, Ask.self, Lint.self, Eval.self]
+    )
+}
+
+/// Where the knowledge base lives; shared by every command that loads it.
+struct KnowledgeOptions: ParsableArguments {
+    @Option(name: .long, help: "The Intents folder (default: $POLICYDESK_INTENTS or ./Intents).")
+    var intents: String?
+
+    @Option(name: .long, help: "The Templates folder (default: $POLICYDESK_TEMPLATES or ./Templates).")
+    var templates: String?
+
+    var loader: KnowledgeBaseLoader {
+        let env = ProcessInfo.processInfo.environment
+        return KnowledgeBaseLoader(
+            intents: URL(fileURLWithPath: intents ?? env["POLICYDESK_INTENTS"] ?? "Intents"),
+            templates: URL(fileURLWithPath: templates ?? env["POLICYDESK_TEMPLATES"] ?? "Templates"))
+    }
+
+    /// Loads the knowledge base or exits with the problems, one per line.
+    func load() throws -> KnowledgeBase {
+        do {
+            return try loader.load()
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Writes a line to standard output and flushes it, so that a pipe sees each answer at once.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Fails the command with a one-line message.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Storage
+import Testing
+
+/// What only the file-backed database promises: surviving a restart, safe reopening, clear failures.
+@Suite("SQLiteStorage on a file")
+struct SQLiteStorageFileTests {
+    @Test("everything written survives closing and reopening the file")
+    func survivesReopen() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            let state = Data(#"{"step":"askCity"}"#.utf8)
+
+            let first = try SQLiteStorage(path: path)
+            _ = try await first.claim(key: "wecom:msg:1", now: epoch, ttl: .seconds(600))
+            try await first.recordReply(key: "wecom:msg:1", reply: "answered")
+            try await first.save(key: "wecom:user:alice", value: state, expiresAt: epoch + 600)
+            try await first.record(
+                MissRecord(text: "Q?", normalizedText: "q", channel: "wecom", at: epoch, confidence: 0.3)
+            )
+            let auditID = try await first.append(
+                AuditEntry(who: "admin", at: epoch, action: "kb.publish", target: "kb"))
+            try first.close()
+
+            let second = try SQLiteStorage(path: path)
+            #expect(
+                try await second.claim(key: "wecom:msg:1", now: epoch + 1, ttl: .seconds(600))
+                    == .duplicate(storedReply: "answered")
+            )
+            #expect(try await second.load(key: "wecom:user:alice", now: epoch + 1) == state)
+            #expect(try await second.list(limit: 10).map(\.normalizedText) == ["q"])
+            #expect(try await second.entry(id: auditID)?.action == "kb.publish")
+            try second.close()
+        }
+    }
+
+    @Test("data survives when the storage is dropped without an explicit close")
+    func survivesDrop() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            do {
+                let storage = try SQLiteStorage(path: path)
+                _ = try await storage.claim(key: "wecom:msg:2", now: epoch, ttl: .seconds(600))
+            }
+            let reopened = try SQLiteStorage(path: path)
+            #expect(
+                try await reopened.claim(key: "wecom:msg:2", now: epoch + 1, ttl: .seconds(600))
+                    == .duplicate(storedReply: nil)
+            )
+        }
+    }
+
+    @Test("a file is opened in WAL mode")
+    func walMode() async throws {
+        try await withTemporaryDirectory { directory in
+            let storage = try SQLiteStorage(path: directory.appendingPathComponent("policydesk.sqlite").path)
+            #expect(try await storage.journalMode() == "wal")
+        }
+    }
+
+    @Test("reopening a migrated file applies no migration twice and keeps the data")
+    func migrationIsIdempotent() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            let first = try SQLiteStorage(path: path)
+            #expect(try await first.appliedMigrations() == ["v1"])
+            let id = try await first.append(AuditEntry(who: "admin", at: epoch, action: "a", target: "t"))
+            try first.close()
+
+            for _ in 0..<2 {
+                let again = try SQLiteStorage(path: path)
+                #expect(try await again.appliedMigrations() == ["v1"])
+                #expect(try await again.entry(id: id)?.action == "a")
+                try again.close()
+            }
+        }
+    }
+
+    @Test("a closed storage refuses further work with an error naming the file")
+    func closedStorage() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            let storage = try SQLiteStorage(path: path)
+            try storage.close()
+            let error = await #expect(throws: StorageError.self) {
+                try await storage.claim(key: "wecom:msg:3", now: epoch, ttl: .seconds(60))
+            }
+            #expect(error?.description.contains(path) == true)
+        }
+    }
+
+    @Test("a file of random bytes fails with an error that names the file")
+    func corruptFile() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("corrupt.sqlite").path
+            let garbage = Data((0..<8192).map { _ in UInt8.random(in: 0...255) })
+            try garbage.write(to: URL(fileURLWithPath: path))
+
+            let error = #expect(throws: StorageError.self) { try SQLiteStorage(path: path) }
+            guard case .notADatabase(let reported, _) = error else {
+                Issue.record("expected notADatabase, got \(String(describing: error))")
+                return
+            }
+            #expect(reported == path)
+            #expect(error?.description.contains(path) == true)
+            #expect(error?.description.contains("backup") == true)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+        }
+    }
+
+    @Test("a path in a missing folder fails with an error that names it")
+    func missingFolder() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("absent/policydesk.sqlite").path
+            let error = #expect(throws: StorageError.self) { try SQLiteStorage(path: path) }
+            guard case .cannotOpen(let reported, _) = error else {
+                Issue.record("expected cannotOpen, got \(String(describing: error))")
+                return
+            }
+            #expect(reported == path)
+            #expect(error?.description.contains(path) == true)
+        }
+    }
+
+    @Test("a file migrated by a newer version is refused rather than written")
+    func newerSchema() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            let newer = try SQLiteStorage(path: path, laterMigrations: ["v99-future"])
+            try newer.close()
+
+            let error = #expect(throws: StorageError.self) { try SQLiteStorage(path: path) }
+            #expect(error == .newerSchema(path: path, unknownMigrations: ["v99-future"]))
+            #expect(error?.description.contains(path) == true)
+        }
+    }
+}
