@@ -75,7 +75,7 @@ public struct Desk: Sendable {
         var facts = extraction.facts(for: item.award)
         var combined: Item?
         if extraction.asksForTotal, let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
-            second.score >= best.score * 0.75, let other = knowledge.policy.item(second.itemID)
+            second.score >= best.score * 0.5, let other = knowledge.policy.item(second.itemID)
         {
             combined = other
             facts = facts.merging(extraction.facts(for: other.award))

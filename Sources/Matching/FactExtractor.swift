@@ -19,7 +19,7 @@ public struct Extraction: Sendable, Equatable {
     public var facts: Facts
     /// Amounts of money in the order they appear.
     public var money: [Money]
-    /// Whether the question asks for a total over several things (「两项一共」).
+    /// Whether the question asks for a total over two awards (「同时……两项一共」).
     public var asksForTotal: Bool
 
     public init(facts: Facts = Facts(), money: [Money] = [], asksForTotal: Bool = false) {
@@ -82,12 +82,12 @@ public enum FactExtractor {
         ("扣除", .fiscalSupport), ("扣掉", .fiscalSupport), ("扣减", .fiscalSupport),
         ("财政支持", .fiscalSupport), ("财政补", .fiscalSupport), ("政府补助", .fiscalSupport),
         ("担保费", .guaranteeFee), ("担保", .guaranteeFee), ("guarantee", .guaranteeFee),
-        ("利息", .interest), ("interest", .interest), ("付息", .interest),
+        ("利息", .interest), ("interest", .interest), ("付息", .interest), ("息费", .interest),
         ("风险投资", .investment), ("风投", .investment), ("投资", .investment), ("融到", .investment),
         ("融资", .investment), ("天使轮", .investment), ("a轮", .investment),
         ("销售收入", .salesRevenue), ("营业收入", .salesRevenue), ("营收", .salesRevenue), ("销售额", .salesRevenue),
-        ("卖了", .salesRevenue), ("收入", .salesRevenue),
-        ("研发投入", .rdSpending), ("研发经费总额", .rdSpending), ("研发花了", .rdSpending), ("研发费用", .rdSpending),
+        ("卖了", .salesRevenue), ("收入", .salesRevenue), ("销售", .salesRevenue), ("营业额", .salesRevenue),
+        ("研发投入", .rdSpending), ("研发经费", .rdSpending), ("研发费", .rdSpending), ("研发花了", .rdSpending), ("研发费用", .rdSpending),
         ("研发支出", .rdSpending),
         ("装修", .renovationCost), ("改造费", .renovationCost),
         ("自治区", .regionAmount), ("省里", .regionAmount), ("省级", .regionAmount), ("内蒙古", .regionAmount),
@@ -97,7 +97,8 @@ public enum FactExtractor {
         ("市科技", .cityAmount), ("市配", .cityAmount), ("市重点", .cityAmount),
     ]
 
-    static let totalWords = ["一共", "总共", "加起来", "合计", "总计", "合起来", "两项", "两个都", "都拿", "三个阶段", "全部阶段", "累计"]
+    static let totalWords = ["一共", "总共", "加起来", "合计", "总计", "合起来", "加在一起"]
+    static let pairWords = ["两项", "两个", "同时", "以及", "并且", "另外", "加上", "还有", "都"]
 
     /// The facts `normalized` states.
     public static func extract(_ normalized: String) -> Extraction {
@@ -109,7 +110,8 @@ public enum FactExtractor {
     public static func extract(chars: [Character], text: String) -> Extraction {
         let mentions = NumberReader.mentions(in: chars)
         var extraction = Extraction()
-        extraction.asksForTotal = totalWords.contains { text.contains($0) }
+        // A total over two awards needs both a word for the sum and a word joining two things.
+        extraction.asksForTotal = totalWords.contains { text.contains($0) } && pairWords.contains { text.contains($0) }
 
         // Scale.
         if text.contains("规模以下") || text.contains("规下") {
@@ -144,7 +146,7 @@ public enum FactExtractor {
             return "all"
         }
         if text.contains("受理") { return "accepted" }
-        if text.contains("挂牌") { return "listed" }
+        if text.contains("挂牌") || text.contains("股权交易") || text.contains("挂科创板") { return "listed" }
         if ["上市成功", "成功上市", "上市发行", "发行上市", "最后一笔", "剩余", "剩下", "上市后", "敲钟", "上市了"].contains(where: { text.contains($0) }) {
             return "ipo"
         }
@@ -196,10 +198,15 @@ public enum FactExtractor {
         let after = mention.range.upperBound < afterEnd ? String(chars[mention.range.upperBound..<afterEnd]) : ""
         let beforeText = windowStart < mention.range.lowerBound ? String(chars[windowStart..<mention.range.lowerBound]) : ""
         let adjacent = String(after.prefix(4))
-        if let hit = nearest(in: adjacent, fromEnd: false), hit.offset <= 1 { return hit.role }
+        if let hit = nearest(in: adjacent, fromEnd: false), hit.offset == 0 { return hit.role }
         if let hit = nearest(in: beforeText, fromEnd: true) { return hit.role }
-        let clauseAfter = after.split(whereSeparator: { "，。；,;!?！？".contains($0) }).first.map(String.init) ?? ""
-        return nearest(in: clauseAfter, fromEnd: false)?.role
+        // 「其中1000万是财政补的」: a word just after the amount, unless negated (「无财政支持」).
+        let clauseAfter = after.split(whereSeparator: { "，。；,;!?！？()（）".contains($0) }).first.map(String.init) ?? ""
+        if let hit = nearest(in: clauseAfter, fromEnd: false), hit.offset <= 3 {
+            let lead = clauseAfter.prefix(hit.offset)
+            if !lead.contains(where: { "无没非未不".contains($0) }) { return hit.role }
+        }
+        return nil
     }
 
     private static func nearest(in text: String, fromEnd: Bool) -> (role: FactName, offset: Int)? {

@@ -48,7 +48,7 @@ public struct MatcherCorpus: Sendable {
                 if !clause.keywords.isEmpty { descriptions.append(clause.keywords.joined(separator: " ")) }
                 descriptions.append(clause.title)
                 entries.append(Entry(
-                    itemID: item.id, clause: clause.number, facts: Set(item.award.facts),
+                    itemID: item.id, clause: clause.number, facts: Set(item.award.facts + item.requires.map(\.fact)),
                     paysMoney: pays, examples: item.examples, descriptions: descriptions))
             }
         }
