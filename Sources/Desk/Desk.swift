@@ -224,3 +224,20 @@ public struct Desk: Sendable {
         return lines.joined(separator: "\n")
     }
 }
+
+extension Desk {
+    /// How the desk reads a question, for staff who want to know why it answered as it did.
+    public func explain(_ question: String) -> [String] {
+        let normalized = knowledge.normalizer.normalize(question)
+        let extraction = FactExtractor.extract(normalized)
+        let ranking = knowledge.matcher.rank(normalized, extraction: extraction)
+        var lines = ["normalized: \(normalized)"]
+        lines.append("facts: " + extraction.facts.values.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ", "))
+        lines.append("money: " + extraction.money.map { "\(Money.words($0.yuan))→\($0.role?.rawValue ?? "?")" }.joined(separator: ", "))
+        lines.append(String(format: "out-of-scope score: %.3f%@, confidence %.3f, refuse: %@",
+                            ranking.outOfScopeScore, ranking.nearMiss ? " (near miss)" : "", ranking.confidence,
+                            ranking.isOutOfScope ? "yes" : "no"))
+        for c in ranking.candidates { lines.append(String(format: "  %@ (clause %d): %.3f", c.itemID, c.clause, c.score)) }
+        return lines
+    }
+}

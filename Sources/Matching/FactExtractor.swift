@@ -39,6 +39,11 @@ public struct Extraction: Sendable, Equatable {
     /// and the rule needs exactly one, that amount.
     public func facts(for rule: AwardRule) -> Facts {
         var result = facts
+        // Every amount whose words say what it is counts as that fact, for conditions too
+        // (「迁入当年销售才150万」 against 销售收入200万元以上).
+        for m in money {
+            if let role = m.role, result[role] == nil { result[role] = .yuan(m.yuan) }
+        }
         let terms: [BaseTerm]
         switch rule {
         case .percent(let r), .perYear(let r, _): terms = r.base

@@ -11,8 +11,14 @@ public struct MatcherCorpus: Sendable {
         public var paysMoney: Bool
         public var examples: [String]
         public var descriptions: [String]
+        /// The level of government the item's title names (国家级 or 自治区级), if one.
+        public var level: Level?
 
-        public init(itemID: String, clause: Int, facts: Set<FactName>, paysMoney: Bool, examples: [String], descriptions: [String]) {
+        public init(
+            itemID: String, clause: Int, facts: Set<FactName>, paysMoney: Bool, examples: [String],
+            descriptions: [String], level: Level? = nil
+        ) {
+            self.level = level
             self.itemID = itemID
             self.clause = clause
             self.facts = facts
@@ -49,10 +55,41 @@ public struct MatcherCorpus: Sendable {
                 descriptions.append(clause.title)
                 entries.append(Entry(
                     itemID: item.id, clause: clause.number, facts: Set(item.award.facts + item.requires.map(\.fact)),
-                    paysMoney: pays, examples: item.examples, descriptions: descriptions))
+                    paysMoney: pays, examples: item.examples, descriptions: descriptions,
+                    level: Level.named(in: item.title)))
             }
         }
         self.init(entries: entries, outOfScope: outOfScope, nearMisses: nearMisses)
+    }
+}
+
+/// A level of government that tells two otherwise alike items apart (国家级 and 自治区级 孵化器).
+public enum Level: Sendable, Equatable {
+    case national, region
+
+    /// The one level `text` names, or nil when it names none or both.
+    public static func named(in text: String) -> Level? {
+        let national = text.contains("国家")
+        let region = text.contains("自治区") || text.contains("省级")
+        switch (national, region) {
+        case (true, false): return .national
+        case (false, true): return .region
+        default: return nil
+        }
+    }
+}
+
+extension Level {
+    /// The one level a question names. In a question 「自治区」 alone usually says who paid,
+    /// not the level of a platform; only 「自治区级」 (or 「省级」) names a level.
+    public static func asked(in text: String) -> Level? {
+        let national = text.contains("国家")
+        let region = text.contains("自治区级") || text.contains("省级")
+        switch (national, region) {
+        case (true, false): return .national
+        case (false, true): return .region
+        default: return nil
+        }
     }
 }
 
@@ -86,6 +123,8 @@ public struct MatcherTuning: Sendable {
     public var outOfScopeMargin: Float = 0.0
     /// Added to an item whose rule reads a fact the question states.
     public var factBoost: Float = 0.08
+    /// Subtracted from an item of the other level than the one the question names.
+    public var levelBoost: Float = 0.1
     /// Subtracted from an item that pays nothing when the question states an amount.
     public var nonPayingPenalty: Float = 0.04
 
@@ -155,12 +194,15 @@ public struct Matcher: Sendable {
         let outOfScopeScore = best[outOfScopeLabel].map { $0.0 + 0.15 * $0.1 } ?? 0
 
         let statesAmount = !extraction.money.isEmpty
+        // In a question, 「自治区」 alone usually names who paid, not a level; only 「自治区级」 does.
+        let level = Level.asked(in: normalized)
         var candidates: [Candidate] = []
         candidates.reserveCapacity(best.count)
         for (label, pair) in best where label != outOfScopeLabel {
             let entry = entries[label]
             var s = pair.0 + 0.15 * pair.1
             s += boost(entry, extraction: extraction)
+            if let level, let own = entry.level, own != level { s -= tuning.levelBoost }
             if statesAmount && !entry.paysMoney { s -= tuning.nonPayingPenalty }
             candidates.append(Candidate(itemID: entry.itemID, clause: entry.clause, score: s))
         }

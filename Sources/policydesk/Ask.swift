@@ -19,6 +19,9 @@ struct Ask: AsyncParsableCommand {
     @Flag(name: .long, help: "Write the reply as Markdown (as DingTalk and Feishu show it).")
     var markdown = false
 
+    @Flag(name: .long, help: "Show how the question was read: normalized text, facts, candidate items and scores.")
+    var explain = false
+
     @Option(name: .long, help: "Keep a conversation for this user across calls (stored in $POLICYDESK_DB).")
     var user: String?
 
@@ -40,6 +43,7 @@ struct Ask: AsyncParsableCommand {
             return
         }
         let text = question.joined(separator: " ")
+        if explain { desk.explain(text).forEach(emit) }
         var exchange: Exchange
         if let user {
             let path = ProcessInfo.processInfo.environment["POLICYDESK_DB"] ?? "policydesk.sqlite"
