@@ -1,0 +1,13 @@
+/// Lower-case hexadecimal text, the form every platform uses for SHA digests.
+enum Hex {
+    /// The bytes as lower-case hex, two characters per byte.
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
