@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "PolicyDesk",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "policydesk", targets: ["policydesk"]),
         .library(name: "PolicyKit", targets: ["PolicyKit"]),
@@ -82,7 +82,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PolicyDeskBenchmark",
-            dependencies: ["PolicyKit", "Matching", "Desk"],
+            dependencies: ["PolicyKit", "Matching", "Desk", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PolicyKitTests", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),

@@ -27,6 +27,8 @@ public struct Desk: Sendable {
     public var clarifyBelow: Double = 0.35
     /// How close the runner-up must be to the best score to ask back.
     public var clarifyMargin: Float = 0.02
+    /// Whether replies are kept for reuse (see `ReplyCache`); off only to measure rendering.
+    public var cachesReplies = true
 
     public init(knowledge: KnowledgeBase) {
         self.knowledge = knowledge
@@ -36,22 +38,23 @@ public struct Desk: Sendable {
     public func answer(
         _ question: String, conversation: Conversation? = nil, now: Date = Date(), flavour: ReplyFlavour = .plain
     ) -> Exchange {
-        let text = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = Self.trimmed(question)
         guard !text.isEmpty else {
             return Exchange(answer: refusal(flavour: flavour, kind: .empty, confidence: 0, alternatives: []), conversation: conversation)
         }
-        let normalized = knowledge.normalizer.normalize(text)
-        let extraction = FactExtractor.extract(normalized)
-        let ranking = knowledge.matcher.rank(normalized, extraction: extraction)
+        let scalars = knowledge.normalizer.normalizedScalars(text)
+        let extraction = FactExtractor.extract(scalars: scalars)
+        let ranking = knowledge.matcher.rank(scalars: scalars, extraction: extraction)
         let live = conversation.flatMap { $0.expiresAt > now ? $0 : nil }
 
         if let live, let pending = live.pending,
+            case let normalized = Normalizer.string(scalars),
             let exchange = continueConversation(live, pending: pending, normalized: normalized, extraction: extraction, ranking: ranking, now: now, flavour: flavour)
         {
             return exchange
         }
 
-        if let kind = smalltalkKind(normalized), ranking.candidates.first.map({ $0.score < 0.5 }) ?? true {
+        if scalars.count <= 24, let kind = smalltalkKind(Normalizer.string(scalars)), ranking.candidates.first.map({ $0.score < 0.5 }) ?? true {
             return Exchange(answer: smalltalk(kind: kind, flavour: flavour), conversation: nil)
         }
         let alternatives = ranking.candidates.dropFirst().prefix(3).map {
@@ -131,12 +134,10 @@ public struct Desk: Sendable {
     }
 
     private func smalltalkKind(_ normalized: String) -> String? {
-        let stripped = normalized.filter { !$0.isPunctuation && !$0.isWhitespace }
-        guard stripped.count <= 12 else { return nil }
-        for (kind, phrases) in knowledge.smalltalk.sorted(by: { $0.key < $1.key }) {
-            if phrases.contains(where: { !$0.isEmpty && (stripped == $0.filter { !$0.isPunctuation && !$0.isWhitespace } || stripped.hasPrefix($0)) }) {
-                return kind
-            }
+        let stripped = KnowledgeBase.stripped(normalized)
+        guard stripped.unicodeScalars.count <= 12, !stripped.isEmpty else { return nil }
+        for (kind, phrases) in knowledge.smalltalk {
+            if phrases.contains(where: { stripped == $0 || stripped.hasPrefix($0) }) { return kind }
         }
         return nil
     }
@@ -157,10 +158,14 @@ public struct Desk: Sendable {
             title = "\(item.title)、\(also.title)"
         }
         let needs = calculation?.needs ?? []
-        var context = ReplyContext.item(item: item, clause: clause, policy: knowledge.policy, contacts: knowledge.contacts)
-        context["title"] = title
-        context.merge(ReplyContext.amount(award: item.award, calculation: calculation)) { _, new in new }
-        let reply = render("answer", flavour: flavour, context: context)
+        let key = ReplyCache.Key(item: item.id, also: also?.id, flavour: flavour.rawValue, calculation: calculation)
+        let write = {
+            var context = ReplyContext.item(item: item, clause: clause, policy: knowledge.policy, contacts: knowledge.contacts)
+            context["title"] = title
+            context.merge(ReplyContext.amount(award: item.award, calculation: calculation)) { _, new in new }
+            return render("answer", flavour: flavour, context: context)
+        }
+        let reply = cachesReplies ? knowledge.replies.reply(for: key, render: write) : write()
         let amount = calculation.map {
             Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
         }
@@ -208,6 +213,18 @@ public struct Desk: Sendable {
     private func render(_ name: String, flavour: ReplyFlavour, context: [String: Any]) -> String {
         let text = knowledge.templates.render(context, withTemplate: "\(name).\(flavour.rawValue)") ?? ""
         return Self.tidy(text)
+    }
+
+    /// The text without leading and trailing white space (ASCII, ideographic and no-break).
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        func isSpace(_ s: Unicode.Scalar) -> Bool {
+            s.value <= 0x20 || s.value == 0x3000 || s.value == 0xA0 || s.value == 0xFEFF
+        }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(scalars[first...last])
     }
 
     /// Collapses the blank lines that empty template sections leave behind.

@@ -28,8 +28,9 @@ public struct Contact: Sendable, Equatable {
 }
 
 /// Everything the bot knows, loaded and checked: the policy, how to read questions, and
-/// how to write replies. Immutable: a reload builds a new one and swaps it in whole.
-public struct KnowledgeBase: Sendable {
+/// how to write replies. Immutable: a reload builds a new one and swaps it in whole. A class
+/// so that handing a snapshot around costs one reference, not one per part.
+public final class KnowledgeBase: Sendable {
     /// The plan.
     public let policy: Policy
     /// The words folded before matching.
@@ -48,6 +49,8 @@ public struct KnowledgeBase: Sendable {
     public let templates: MustacheLibrary
     /// When it was loaded.
     public let loadedAt: Date
+    /// Replies rendered from this snapshot; a reload starts a new cache with the new snapshot.
+    let replies = ReplyCache()
 
     init(
         policy: Policy, lexicon: Lexicon, smalltalk: [String: [String]], outOfScope: [String],
@@ -59,11 +62,25 @@ public struct KnowledgeBase: Sendable {
         self.matcher = Matcher(
             corpus: MatcherCorpus(policy: policy, outOfScope: outOfScope, nearMisses: nearMisses),
             normalizer: normalizer, tuning: tuning)
-        self.smalltalk = smalltalk.mapValues { $0.map(Normalizer(lexicon: lexicon).normalize) }
+        let normalizer = Normalizer(lexicon: lexicon)
+        self.smalltalk = smalltalk.mapValues { $0.map { Self.stripped(normalizer.normalize($0)) }.filter { !$0.isEmpty } }
         self.outOfScopeExamples = outOfScope
         self.contacts = contacts
         self.templates = templates
         self.loadedAt = Date()
+    }
+
+    /// Text without spaces and punctuation, the form small talk is compared in.
+    static func stripped(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for s in text.unicodeScalars {
+            let v = s.value
+            let isPunctuationOrSpace = v < 0x30 || (v >= 0x3A && v <= 0x40) || (v >= 0x5B && v <= 0x60)
+                || (v >= 0x7B && v <= 0x7F) || (v >= 0x3000 && v <= 0x303F) || (v >= 0xFF00 && v <= 0xFF0F)
+                || (v >= 0xFF1A && v <= 0xFF20) || v == 0x2026 || (v >= 0x2018 && v <= 0x201F)
+            if !isPunctuationOrSpace { out.append(s) }
+        }
+        return String(out)
     }
 
     /// The same knowledge with a different policy (a benchmark scales the items up).

@@ -79,10 +79,20 @@ public struct Extraction: Sendable, Equatable {
 }
 
 /// Reads facts from a normalized question: amounts with what they are, counts of patents,
-/// 规上/规下, the stage of a listing.
+/// 规上/规下, the stage of a listing. All cue words are found in one pass over the text.
 public enum FactExtractor {
-    /// Words that say what an amount is, nearest first wins. Order matters only between
-    /// words of which one contains the other: the longer comes first.
+    /// What a cue word says.
+    enum Cue: Sendable, Equatable {
+        case role(FactName)
+        case above, below
+        case listingTopic, stageAll, stageAccepted, stageListed, stageIPO
+        case total, pair
+        case industrialized, allIndustrialized
+        case notUsedForHighTech, usedForHighTech
+        case patent
+    }
+
+    /// Words that say what an amount is; the nearest wins, the longer at equal distance.
     static let roleWords: [(String, FactName)] = [
         ("扣除", .fiscalSupport), ("扣掉", .fiscalSupport), ("扣减", .fiscalSupport),
         ("财政支持", .fiscalSupport), ("财政补", .fiscalSupport), ("政府补助", .fiscalSupport),
@@ -92,7 +102,7 @@ public enum FactExtractor {
         ("融资", .investment), ("天使轮", .investment), ("a轮", .investment),
         ("销售收入", .salesRevenue), ("营业收入", .salesRevenue), ("营收", .salesRevenue), ("销售额", .salesRevenue),
         ("卖了", .salesRevenue), ("收入", .salesRevenue), ("销售", .salesRevenue), ("营业额", .salesRevenue),
-        ("研发投入", .rdSpending), ("研发经费", .rdSpending), ("研发费", .rdSpending), ("研发花了", .rdSpending), ("研发费用", .rdSpending),
+        ("研发投入", .rdSpending), ("研发经费", .rdSpending), ("研发费", .rdSpending), ("研发花了", .rdSpending),
         ("研发支出", .rdSpending),
         ("装修", .renovationCost), ("改造费", .renovationCost),
         ("自治区", .regionAmount), ("省里", .regionAmount), ("省级", .regionAmount), ("内蒙古", .regionAmount),
@@ -102,136 +112,129 @@ public enum FactExtractor {
         ("市科技", .cityAmount), ("市配", .cityAmount), ("市重点", .cityAmount),
     ]
 
-    static let totalWords = ["一共", "总共", "加起来", "合计", "总计", "合起来", "加在一起"]
-    static let pairWords = ["两项", "两个", "同时", "以及", "并且", "另外", "加上", "还有", "都"]
+    static let cues: PhraseMatcher<Cue> = {
+        var phrases: [(String, Cue)] = roleWords.map { ($0.0, .role($0.1)) }
+        phrases += ["规模以上", "规上"].map { ($0, .above) }
+        phrases += ["规模以下", "规下"].map { ($0, .below) }
+        phrases += ["上市", "挂牌", "受理", "科创板", "ipo"].map { ($0, .listingTopic) }
+        phrases += ["一共", "总共", "加起来", "合计", "三个阶段", "全部", "总额", "全程", "分几次", "全部阶段"].map { ($0, .stageAll) }
+        phrases += ["受理"].map { ($0, .stageAccepted) }
+        phrases += ["挂牌", "股权交易", "挂科创板"].map { ($0, .stageListed) }
+        phrases += ["上市成功", "成功上市", "上市发行", "发行上市", "最后一笔", "剩余", "剩下", "上市后", "敲钟", "上市了"].map { ($0, .stageIPO) }
+        phrases += ["一共", "总共", "加起来", "合计", "总计", "合起来", "加在一起"].map { ($0, .total) }
+        phrases += ["两项", "两个", "同时", "以及", "并且", "另外", "加上", "还有", "都"].map { ($0, .pair) }
+        phrases += ["产业化"].map { ($0, .industrialized) }
+        phrases += ["都产业化", "全部产业化", "全都产业化", "均已产业化", "均产业化", "全部实现产业化", "都已产业化", "都实现了产业化", "全产业化"].map { ($0, .allIndustrialized) }
+        phrases += ["没用于", "未用于", "没有用于", "不是用于", "没拿去", "没报过", "未曾用于", "没用来"].map { ($0, .notUsedForHighTech) }
+        phrases += ["已用于", "用于了", "用过", "已经用于", "报过高新", "用于高新技术企业申报", "用于申报高新"].map { ($0, .usedForHighTech) }
+        phrases += [("专利", .patent)]
+        return PhraseMatcher(phrases)
+    }()
 
     /// The facts `normalized` states.
     public static func extract(_ normalized: String) -> Extraction {
-        let chars = Array(normalized)
-        return extract(chars: chars, text: normalized)
+        extract(scalars: normalized.unicodeScalars.map(\.value))
     }
 
-    /// The facts in already split text.
-    public static func extract(chars: [Character], text: String) -> Extraction {
-        let mentions = NumberReader.mentions(in: chars)
+    /// The facts in a normalized text given as Unicode scalar values.
+    public static func extract(scalars: [UInt32]) -> Extraction {
+        let hits = cues.hits(in: scalars)
+        let mentions = NumberReader.mentions(in: scalars)
         var extraction = Extraction()
-        // A total over two awards needs both a word for the sum and a word joining two things.
-        extraction.asksForTotal = totalWords.contains { text.contains($0) } && pairWords.contains { text.contains($0) }
+        func has(_ cue: Cue) -> Bool { hits.contains { $0.value == cue } }
 
-        // Scale.
-        if text.contains("规模以下") || text.contains("规下") {
+        extraction.asksForTotal = has(.total) && has(.pair)
+        if has(.below) {
             extraction.facts[.scale] = .choice("below")
-        } else if text.contains("规模以上") || text.contains("规上") {
+        } else if has(.above) {
             extraction.facts[.scale] = .choice("above")
         }
-
-        // Listing stage.
-        if let stage = listingStage(text) { extraction.facts[.listingStage] = .choice(stage) }
-
-        // Patents.
-        if text.contains("专利") {
-            readPatents(mentions: mentions, chars: chars, text: text, into: &extraction.facts)
+        if has(.listingTopic) || has(.stageAccepted) || has(.stageListed) {
+            if has(.stageAll) {
+                extraction.facts[.listingStage] = .choice("all")
+            } else if has(.stageAccepted) {
+                extraction.facts[.listingStage] = .choice("accepted")
+            } else if has(.stageListed) {
+                extraction.facts[.listingStage] = .choice("listed")
+            } else if has(.stageIPO) {
+                extraction.facts[.listingStage] = .choice("ipo")
+            }
         }
-
-        // Money.
+        if has(.patent) {
+            readPatents(mentions: mentions, hits: hits, into: &extraction.facts)
+        }
+        let roles = hits.compactMap { hit -> PhraseMatcher<Cue>.Hit? in
+            guard case .role = hit.value else { return nil }
+            // 「上市」「城市」 are not the city.
+            if scalars[hit.start] == 0x5E02, hit.start > 0, [0x4E0A, 0x57CE, 0x8D85, 0x90FD].contains(scalars[hit.start - 1]) {
+                return nil
+            }
+            return hit
+        }
         var previousEnd = 0
-        for (index, mention) in mentions.enumerated() where mention.kind == .money {
-            let nextStart = mentions[(index + 1)...].first { $0.kind == .money }?.range.lowerBound ?? chars.count
-            let role = role(of: mention, chars: chars, windowStart: previousEnd, windowEnd: nextStart)
+        let money = mentions.filter { $0.kind == .money }
+        for (index, mention) in money.enumerated() {
+            let nextStart = index + 1 < money.count ? money[index + 1].range.lowerBound : scalars.count
+            let role = role(of: mention, roles: roles, scalars: scalars, windowStart: previousEnd, windowEnd: nextStart)
             extraction.money.append(.init(yuan: mention.value, role: role))
             previousEnd = mention.range.upperBound
         }
         return extraction
     }
 
-    static func listingStage(_ text: String) -> String? {
-        let listingTopic = ["上市", "挂牌", "受理", "科创板", "ipo"].contains { text.contains($0) }
-        guard listingTopic else { return nil }
-        if ["一共", "总共", "加起来", "合计", "三个阶段", "全部", "总额", "全程", "分几次", "全部阶段"].contains(where: { text.contains($0) }) {
-            return "all"
-        }
-        if text.contains("受理") { return "accepted" }
-        if text.contains("挂牌") || text.contains("股权交易") || text.contains("挂科创板") { return "listed" }
-        if ["上市成功", "成功上市", "上市发行", "发行上市", "最后一笔", "剩余", "剩下", "上市后", "敲钟", "上市了"].contains(where: { text.contains($0) }) {
-            return "ipo"
-        }
-        return nil
-    }
-
-    static func readPatents(mentions: [NumberMention], chars: [Character], text: String, into facts: inout Facts) {
-        var counts: [(value: Int64, range: Range<Int>)] = []
-        for m in mentions {
-            switch m.kind {
-            case .count(let counter) where ["件", "项", "个"].contains(counter):
-                counts.append((m.value, m.range))
-            case .plain where m.range.upperBound < chars.count && chars[m.range.upperBound] == "个":
-                counts.append((m.value, m.range))
-            default: break
-            }
-        }
+    static func readPatents(mentions: [NumberMention], hits: [PhraseMatcher<Cue>.Hit], into facts: inout Facts) {
+        let industrializedAt = hits.filter { $0.value == .industrialized }.map(\.start)
         var patents: Int64?
         var industrialized: Int64?
-        for count in counts {
-            let after = String(chars[count.range.upperBound..<min(chars.count, count.range.upperBound + 6)])
-            let before = String(chars[max(0, count.range.lowerBound - 4)..<count.range.lowerBound])
-            if patents != nil, industrialized == nil, after.contains("产业化") || before.contains("产业化") {
-                industrialized = count.value
+        for m in mentions {
+            guard case .count(let counter) = m.kind, ["件", "项", "个"].contains(counter) else { continue }
+            let nearIndustrialized = industrializedAt.contains { $0 >= m.range.lowerBound - 4 && $0 <= m.range.upperBound + 4 }
+            if patents != nil, industrialized == nil, nearIndustrialized {
+                industrialized = m.value
             } else if patents == nil {
-                patents = count.value
+                patents = m.value
             }
         }
         if let patents {
             facts[.patents] = .count(Int(patents))
-            if industrialized == nil,
-                ["都产业化", "全部产业化", "全都产业化", "均已产业化", "均产业化", "全部实现产业化", "都已产业化", "都实现了产业化", "全产业化"].contains(where: { text.contains($0) })
-            {
-                industrialized = patents
-            }
+            if industrialized == nil, hits.contains(where: { $0.value == .allIndustrialized }) { industrialized = patents }
         }
         if let industrialized { facts[.industrializedPatents] = .count(Int(industrialized)) }
-        if ["没用于", "未用于", "没有用于", "不是用于", "没拿去", "没报过", "未曾用于", "没用来"].contains(where: { text.contains($0) }) {
+        if hits.contains(where: { $0.value == .notUsedForHighTech }) {
             facts[.usedForHighTech] = .flag(false)
-        } else if ["已用于", "用于了", "用过", "已经用于", "报过高新", "申报高新技术企业时用了", "用于高新技术企业申报", "用于申报高新"].contains(where: { text.contains($0) }) {
+        } else if hits.contains(where: { $0.value == .usedForHighTech }) {
             facts[.usedForHighTech] = .flag(true)
         }
     }
 
     /// What the words around an amount say it is: a word right after it (「30万利息」) first,
-    /// then the nearest word before it, then any word after it.
-    static func role(of mention: NumberMention, chars: [Character], windowStart: Int, windowEnd: Int) -> FactName? {
-        let afterEnd = min(windowEnd, chars.count)
-        let after = mention.range.upperBound < afterEnd ? String(chars[mention.range.upperBound..<afterEnd]) : ""
-        let beforeText = windowStart < mention.range.lowerBound ? String(chars[windowStart..<mention.range.lowerBound]) : ""
-        let adjacent = String(after.prefix(4))
-        if let hit = nearest(in: adjacent, fromEnd: false), hit.offset == 0 { return hit.role }
-        if let hit = nearest(in: beforeText, fromEnd: true) { return hit.role }
-        // 「其中1000万是财政补的」: a word just after the amount, unless negated (「无财政支持」).
-        let clauseAfter = after.split(whereSeparator: { "，。；,;!?！？()（）".contains($0) }).first.map(String.init) ?? ""
-        if let hit = nearest(in: clauseAfter, fromEnd: false), hit.offset <= 3 {
-            let lead = clauseAfter.prefix(hit.offset)
-            if !lead.contains(where: { "无没非未不".contains($0) }) { return hit.role }
+    /// then the nearest word before it, then a word just after it unless negated
+    /// (「其中1000万是财政补的」 but not 「无财政支持」).
+    static func role(
+        of mention: NumberMention, roles: [PhraseMatcher<Cue>.Hit], scalars: [UInt32], windowStart: Int, windowEnd: Int
+    ) -> FactName? {
+        func fact(_ hit: PhraseMatcher<Cue>.Hit) -> FactName? {
+            if case .role(let f) = hit.value { return f }
+            return nil
+        }
+        if let hit = roles.first(where: { $0.start == mention.range.upperBound }) { return fact(hit) }
+        var before: PhraseMatcher<Cue>.Hit?
+        for hit in roles where hit.start >= windowStart && hit.end <= mention.range.lowerBound {
+            if let b = before {
+                if hit.end > b.end || (hit.end == b.end && hit.end - hit.start > b.end - b.start) { before = hit }
+            } else {
+                before = hit
+            }
+        }
+        if let before { return fact(before) }
+        let stops: Set<UInt32> = [0xFF0C, 0x3002, 0xFF1B, 0x2C, 0x3B, 0x21, 0x3F, 0xFF01, 0xFF1F, 0x28, 0x29, 0xFF08, 0xFF09]
+        let negations: Set<UInt32> = [0x65E0, 0x6CA1, 0x975E, 0x672A, 0x4E0D]  // 无没非未不
+        for hit in roles where hit.start >= mention.range.upperBound && hit.start < windowEnd {
+            guard hit.start - mention.range.upperBound <= 3 else { break }
+            let between = scalars[mention.range.upperBound..<hit.start]
+            if between.contains(where: { stops.contains($0) || negations.contains($0) }) { break }
+            return fact(hit)
         }
         return nil
-    }
-
-    private static func nearest(in text: String, fromEnd: Bool) -> (role: FactName, offset: Int)? {
-        guard !text.isEmpty else { return nil }
-        var best: (role: FactName, offset: Int, length: Int)?
-        let chars = Array(text)
-        for (word, role) in roleWords {
-            let w = Array(word)
-            guard w.count <= chars.count else { continue }
-            var positions: [Int] = []
-            for start in 0...(chars.count - w.count) where chars[start..<(start + w.count)].elementsEqual(w) {
-                if word.hasPrefix("市"), start > 0, "上城超都".contains(chars[start - 1]) { continue }
-                positions.append(start)
-            }
-            guard let position = fromEnd ? positions.last : positions.first else { continue }
-            let offset = fromEnd ? chars.count - (position + w.count) : position
-            if best == nil || offset < best!.offset || (offset == best!.offset && w.count > best!.length) {
-                best = (role, offset, w.count)
-            }
-        }
-        return best.map { ($0.role, $0.offset) }
     }
 }

@@ -82,15 +82,20 @@ public enum Level: Sendable, Equatable {
 extension Level {
     /// The one level a question names. In a question 「自治区」 alone usually says who paid,
     /// not the level of a platform; only 「自治区级」 (or 「省级」) names a level.
-    public static func asked(in text: String) -> Level? {
-        let national = text.contains("国家")
-        let region = text.contains("自治区级") || text.contains("省级")
+    public static func asked(in scalars: [UInt32]) -> Level? {
+        let hits = Self.phrases.hits(in: scalars)
+        let national = hits.contains { $0.value == .national }
+        let region = hits.contains { $0.value == .region }
         switch (national, region) {
         case (true, false): return .national
         case (false, true): return .region
         default: return nil
         }
     }
+}
+
+extension Level {
+    static let phrases = PhraseMatcher<Level>([("国家", .national), ("自治区级", .region), ("省级", .region)])
 }
 
 /// One ranked candidate.
@@ -134,34 +139,42 @@ public struct MatcherTuning: Sendable {
 /// Ranks items for a normalized question: BM25 over character n-grams of examples and
 /// descriptions, re-ranked by the facts the question states.
 public struct Matcher: Sendable {
-    private let index: NGramIndex
+    /// The n-gram index over examples and descriptions.
+    public let index: NGramIndex
     private let entries: [MatcherCorpus.Entry]
-    private let nearMisses: [String]
+    /// What re-ranking reads of each label, flat, so that scoring copies no arrays.
+    private let labelFacts: [UInt32]
+    private let labelPays: [Bool]
+    private let labelLevels: [Level?]
+    private let nearMisses: PhraseMatcher<Bool>
     private let outOfScopeLabel: Int
     public var tuning: MatcherTuning
 
     /// Builds the matcher; `corpus` texts are normalized with `normalizer` first.
     public init(corpus: MatcherCorpus, normalizer: Normalizer, tuning: MatcherTuning = MatcherTuning()) {
-        var texts: [String] = []
+        var texts: [[UInt32]] = []
         var documents: [NGramIndex.Document] = []
         for (label, entry) in corpus.entries.enumerated() {
             for example in entry.examples {
-                texts.append(normalizer.normalize(example))
+                texts.append(normalizer.normalizedScalars(example))
                 documents.append(.init(label: label, weight: 1.0))
             }
             for description in entry.descriptions {
-                texts.append(normalizer.normalize(description))
+                texts.append(normalizer.normalizedScalars(description))
                 documents.append(.init(label: label, weight: 0.75))
             }
         }
         let oos = corpus.entries.count
         for example in corpus.outOfScope {
-            texts.append(normalizer.normalize(example))
+            texts.append(normalizer.normalizedScalars(example))
             documents.append(.init(label: oos, weight: 1.0))
         }
         self.index = NGramIndex(texts: texts, documents: documents)
         self.entries = corpus.entries
-        self.nearMisses = corpus.nearMisses.map { normalizer.normalize($0) }.filter { !$0.isEmpty }
+        self.labelFacts = corpus.entries.map { Self.mask($0.facts) }
+        self.labelPays = corpus.entries.map(\.paysMoney)
+        self.labelLevels = corpus.entries.map(\.level)
+        self.nearMisses = PhraseMatcher(corpus.nearMisses.map { (normalizer.normalize($0), true) }.filter { !$0.0.isEmpty })
         self.outOfScopeLabel = oos
         self.tuning = tuning
     }
@@ -169,46 +182,39 @@ public struct Matcher: Sendable {
     /// The number of indexed texts.
     public var documentCount: Int { index.documents.count }
 
-    /// Ranks the items for `normalized`, using the facts in `extraction` to break near ties.
+    /// Ranks the items for a normalized question.
     public func rank(_ normalized: String, extraction: Extraction) -> Ranking {
-        let grams = NGramIndex.grams(of: normalized)
-        let selfScore = index.selfScore(of: grams)
-        let nearMiss = nearMisses.contains { normalized.contains($0) }
-        guard selfScore > 0 else {
+        rank(scalars: normalized.unicodeScalars.map(\.value), extraction: extraction)
+    }
+
+    /// Ranks the items for a normalized question given as scalar values, using the facts in
+    /// `extraction` to break near ties.
+    public func rank(scalars: [UInt32], extraction: Extraction) -> Ranking {
+        let nearMiss = nearMisses.occurs(in: scalars)
+        let labelScores = index.labelScores(for: NGramIndex.grams(of: scalars))
+        guard !labelScores.isEmpty else {
             return Ranking(candidates: [], outOfScopeScore: 0, nearMiss: nearMiss, confidence: 0, isOutOfScope: true)
         }
-        var scores = [Float](repeating: 0, count: index.documents.count)
-        var touched: [Int] = []
-        touched.reserveCapacity(256)
-        index.score(grams: grams, into: &scores, touched: &touched)
-
-        // Per label: the best document counts fully, the second best a little.
-        var best: [Int: (Float, Float)] = [:]
-        for d in touched {
-            let doc = index.documents[d]
-            let s = scores[d] * doc.weight / selfScore
-            var pair = best[doc.label] ?? (0, 0)
-            if s > pair.0 { pair = (s, pair.0) } else if s > pair.1 { pair.1 = s }
-            best[doc.label] = pair
-        }
-        let outOfScopeScore = best[outOfScopeLabel].map { $0.0 + 0.15 * $0.1 } ?? 0
-
+        var outOfScopeScore: Float = 0
         let statesAmount = !extraction.money.isEmpty
-        // In a question, 「自治区」 alone usually names who paid, not a level; only 「自治区级」 does.
-        let level = Level.asked(in: normalized)
-        var candidates: [Candidate] = []
-        candidates.reserveCapacity(best.count)
-        for (label, pair) in best where label != outOfScopeLabel {
-            let entry = entries[label]
-            var s = pair.0 + 0.15 * pair.1
-            s += boost(entry, extraction: extraction)
-            if let level, let own = entry.level, own != level { s -= tuning.levelBoost }
-            if statesAmount && !entry.paysMoney { s -= tuning.nonPayingPenalty }
-            candidates.append(Candidate(itemID: entry.itemID, clause: entry.clause, score: s))
+        let level = Level.asked(in: scalars)
+        let stated = Self.mask(Set(extraction.facts.values.keys).subtracting([.scale]))
+        let roles = extraction.money.compactMap(\.role)
+        var best: [(label: Int, score: Float)] = []
+        best.reserveCapacity(6)
+        for (label, first, second) in labelScores {
+            // The best wording counts fully, a second one a little.
+            var s = first + 0.15 * second
+            if label == outOfScopeLabel {
+                outOfScopeScore = s
+                continue
+            }
+            s += boost(label, stated: stated, roles: roles)
+            if statesAmount && !labelPays[label] { s -= tuning.nonPayingPenalty }
+            if let level, let own = labelLevels[label], own != level { s -= tuning.levelBoost }
+            Self.insert((label, s), into: &best, keep: 5)
         }
-        candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.itemID < $1.itemID) }
-        if candidates.count > 5 { candidates.removeLast(candidates.count - 5) }
-
+        let candidates = best.map { Candidate(itemID: entries[$0.label].itemID, clause: entries[$0.label].clause, score: $0.score) }
         let top = candidates.first?.score ?? 0
         let refuse = top < tuning.minimumScore
             || outOfScopeScore > top + tuning.outOfScopeMargin
@@ -218,17 +224,34 @@ public struct Matcher: Sendable {
                        confidence: confidence, isOutOfScope: refuse)
     }
 
-    private func boost(_ entry: MatcherCorpus.Entry, extraction: Extraction) -> Float {
+    /// Keeps the best `keep` labels in order without sorting every label; ties go to the
+    /// earlier label, so rankings are stable.
+    private static func insert(_ c: (label: Int, score: Float), into list: inout [(label: Int, score: Float)], keep: Int) {
+        var i = list.count
+        while i > 0, c.score > list[i - 1].score || (c.score == list[i - 1].score && c.label < list[i - 1].label) { i -= 1 }
+        guard i < keep else { return }
+        list.insert(c, at: i)
+        if list.count > keep { list.removeLast() }
+    }
+
+    static func mask(_ facts: Set<FactName>) -> UInt32 {
+        facts.reduce(0) { $0 | bit($1) }
+    }
+
+    static func bit(_ fact: FactName) -> UInt32 {
+        1 << UInt32(FactName.allCases.firstIndex(of: fact) ?? 0)
+    }
+
+    private func boost(_ label: Int, stated: UInt32, roles: [FactName]) -> Float {
         var s: Float = 0
-        let stated = Set(extraction.facts.values.keys)
-        if !entry.facts.isDisjoint(with: stated.subtracting([.scale])) { s += tuning.factBoost }
-        for money in extraction.money {
-            guard let role = money.role else { continue }
-            if entry.facts.contains(role) {
+        let facts = labelFacts[label]
+        if facts & stated != 0 { s += tuning.factBoost }
+        for role in roles {
+            if facts & Self.bit(role) != 0 {
                 s += tuning.factBoost
                 break
             }
-            if role.isGrantAmount, entry.facts.contains(.superiorAmount) {
+            if role.isGrantAmount, facts & Self.bit(.superiorAmount) != 0 {
                 s += tuning.factBoost / 2
                 break
             }

@@ -2,17 +2,24 @@
 /// lower-case, simplified characters, and the plan's own terms for abbreviations and
 /// miswritings. Folding is longest-match-first and runs in one pass over the text.
 public struct Normalizer: Sendable {
-    private let characters: [Character: Character]
+    private let characters: [UInt32: UInt32]
     private let trie: ReplacementTrie
 
     /// Creates a normalizer for a lexicon.
     public init(lexicon: Lexicon) {
-        self.characters = lexicon.characters
-        var folded: [String: String] = [:]
+        var characters: [UInt32: UInt32] = [:]
+        for (k, v) in lexicon.characters {
+            guard let ks = k.unicodeScalars.first, let vs = v.unicodeScalars.first,
+                k.unicodeScalars.count == 1, v.unicodeScalars.count == 1
+            else { continue }
+            characters[ks.value] = vs.value
+        }
+        self.characters = characters
+        var folded: [[UInt32]: [UInt32]] = [:]
         for (variant, canonical) in lexicon.replacements {
-            let key = Self.foldCharacters(variant, characters: lexicon.characters)
+            let key = Self.fold(variant, characters: characters)
             guard !key.isEmpty else { continue }
-            let target = Self.foldCharacters(canonical, characters: lexicon.characters)
+            let target = Self.fold(canonical, characters: characters)
             folded[key] = target
             // The canonical form maps to itself so that a shorter variant inside it
             // (孵化 inside 孵化器) never rewrites text that is already canonical.
@@ -23,73 +30,92 @@ public struct Normalizer: Sendable {
 
     /// The normalized form of `text`.
     public func normalize(_ text: String) -> String {
-        let chars = Array(Self.foldCharacters(text, characters: characters))
-        return trie.replaceAll(in: chars)
+        Self.string(normalizedScalars(text))
     }
 
-    /// Width, case and script folding, character by character.
-    static func foldCharacters(_ text: String, characters: [Character: Character]) -> String {
-        var out = String()
-        out.reserveCapacity(text.utf8.count)
+    /// The normalized form of `text` as Unicode scalar values.
+    public func normalizedScalars(_ text: String) -> [UInt32] {
+        trie.replaceAll(in: Self.fold(text, characters: characters))
+    }
+
+    /// Builds a string from scalar values.
+    public static func string(_ scalars: [UInt32]) -> String {
+        var out = String.UnicodeScalarView()
+        for v in scalars { if let s = Unicode.Scalar(v) { out.append(s) } }
+        return String(out)
+    }
+
+    /// Width, case and script folding, scalar by scalar.
+    static func fold(_ text: String, characters: [UInt32: UInt32]) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(text.utf8.count / 2 + 8)
         for scalar in text.unicodeScalars {
             var v = scalar.value
-            if v == 0x3000 { v = 0x20 } else if (0xFF01...0xFF5E).contains(v) { v -= 0xFEE0 }
-            if (0x41...0x5A).contains(v) { v += 0x20 }
-            guard let folded = Unicode.Scalar(v) else { continue }
-            let c = Character(folded)
-            // Full-width parentheses and the 「（套）」 spelling fold to one form.
-            switch c {
-            case "\u{201C}", "\u{201D}", "\u{300C}", "\u{300D}", "\"": out.append("\"")
-            case "\n", "\r", "\t": out.append(" ")
-            default: out.append(characters[c] ?? c)
+            if v == 0x3000 {
+                v = 0x20
+            } else if v >= 0xFF01 && v <= 0xFF5E {
+                v -= 0xFEE0
             }
+            if v >= 0x41 && v <= 0x5A { v += 0x20 }
+            switch v {
+            case 0x201C, 0x201D, 0x300C, 0x300D: v = 0x22  // quotation marks of every kind
+            case 0x0A, 0x0D, 0x09, 0xA0: v = 0x20
+            default: v = characters[v] ?? v
+            }
+            out.append(v)
         }
         return out
     }
 }
 
-/// A character trie for longest-match replacement of many variants at once.
+/// A scalar trie for longest-match replacement of many variants at once.
 struct ReplacementTrie: Sendable {
-    private struct Node: Sendable {
-        var children: [Character: Int] = [:]
-        var replacement: String?
-    }
+    private var children: [[UInt32: Int32]] = [[:]]
+    private var replacements: [[UInt32]?] = [nil]
+    private var starts = [UInt64](repeating: 0, count: 1024)
 
-    private var nodes: [Node] = [Node()]
-
-    init(_ pairs: [String: String]) {
+    init(_ pairs: [[UInt32]: [UInt32]]) {
         for (key, value) in pairs {
+            if let first = key.first { starts[Int((first & 0xFFFF) >> 6)] |= 1 << UInt64(first & 63) }
             var at = 0
             for c in key {
-                if let next = nodes[at].children[c] {
-                    at = next
+                if let next = children[at][c] {
+                    at = Int(next)
                 } else {
-                    nodes.append(Node())
-                    nodes[at].children[c] = nodes.count - 1
-                    at = nodes.count - 1
+                    children.append([:])
+                    replacements.append(nil)
+                    children[at][c] = Int32(children.count - 1)
+                    at = children.count - 1
                 }
             }
-            nodes[at].replacement = value
+            replacements[at] = value
         }
     }
 
-    func replaceAll(in chars: [Character]) -> String {
-        var out = String()
+    func replaceAll(in scalars: [UInt32]) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(scalars.count + 8)
         var i = 0
-        while i < chars.count {
+        while i < scalars.count {
+            let c = scalars[i]
+            guard starts[Int((c & 0xFFFF) >> 6)] & (1 << UInt64(c & 63)) != 0 else {
+                out.append(c)
+                i += 1
+                continue
+            }
             var at = 0
             var j = i
-            var best: (end: Int, value: String)?
-            while j < chars.count, let next = nodes[at].children[chars[j]] {
-                at = next
+            var best: (end: Int, node: Int)?
+            while j < scalars.count, let next = children[at][scalars[j]] {
+                at = Int(next)
                 j += 1
-                if let value = nodes[at].replacement { best = (j, value) }
+                if replacements[at] != nil { best = (j, at) }
             }
-            if let best {
-                out += best.value
+            if let best, let value = replacements[best.node] {
+                out.append(contentsOf: value)
                 i = best.end
             } else {
-                out.append(chars[i])
+                out.append(scalars[i])
                 i += 1
             }
         }

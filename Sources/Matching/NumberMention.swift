@@ -16,7 +16,7 @@ public struct NumberMention: Sendable, Equatable {
     public var value: Int64
     /// What the number measures.
     public var kind: Kind
-    /// Where it stands in the normalized text, as character offsets.
+    /// Where it stands in the normalized text, as offsets of Unicode scalars.
     public var range: Range<Int>
 
     public init(value: Int64, kind: Kind, range: Range<Int>) {
@@ -29,25 +29,34 @@ public struct NumberMention: Sendable, Equatable {
 /// Reads numbers written in any of the ways enterprises type them: Arabic or Chinese
 /// numerals, with 万/亿/千/元/w/k, thousands separators and decimals.
 public enum NumberReader {
-    static let digits: [Character: Int64] = [
-        "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-    ]
-    static let smallUnits: [Character: Int64] = ["十": 10, "百": 100, "千": 1000]
-    static let moneyUnits: Set<Character> = ["元", "块"]
-    static let counters: Set<Character> = ["件", "项", "个", "家", "次", "笔", "条"]
+    private static func s(_ c: Unicode.Scalar) -> UInt32 { c.value }
 
-    /// Every number in `chars`, left to right.
-    public static func mentions(in chars: [Character]) -> [NumberMention] {
+    static let digits: [UInt32: Int64] = [
+        s("零"): 0, s("〇"): 0, s("一"): 1, s("二"): 2, s("两"): 2, s("三"): 3, s("四"): 4, s("五"): 5,
+        s("六"): 6, s("七"): 7, s("八"): 8, s("九"): 9,
+    ]
+    static let smallUnits: [UInt32: Int64] = [s("十"): 10, s("百"): 100, s("千"): 1000]
+    static let wan = s("万"), yi = s("亿"), qian = s("千"), ten = s("十")
+    static let moneyUnits: Set<UInt32> = [s("元"), s("块")]
+    static let counters: Set<UInt32> = [s("件"), s("项"), s("个"), s("家"), s("次"), s("笔"), s("条")]
+
+    /// Every number in `text`, left to right.
+    public static func mentions(in text: String) -> [NumberMention] {
+        mentions(in: text.unicodeScalars.map(\.value))
+    }
+
+    /// Every number in `scalars`, left to right.
+    public static func mentions(in scalars: [UInt32]) -> [NumberMention] {
         var result: [NumberMention] = []
         var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            if c.isASCII, c.isNumber {
-                let (mention, end) = readArabic(chars, from: i)
+        while i < scalars.count {
+            let c = scalars[i]
+            if isDigit(c) {
+                let (mention, end) = readArabic(scalars, from: i)
                 if let mention { result.append(mention) }
                 i = max(end, i + 1)
-            } else if digits[c] != nil || (c == "十" && i + 1 < chars.count && startsTen(chars[i + 1])) {
-                let (mention, end) = readChinese(chars, from: i)
+            } else if digits[c] != nil || (c == ten && i + 1 < scalars.count && startsTen(scalars[i + 1])) {
+                let (mention, end) = readChinese(scalars, from: i)
                 if let mention { result.append(mention) }
                 i = max(end, i + 1)
             } else {
@@ -57,51 +66,50 @@ public enum NumberReader {
         return result
     }
 
+    private static func isDigit(_ c: UInt32) -> Bool { c >= 0x30 && c <= 0x39 }
+
     /// Whether 十 followed by `c` is a number (十万, 十项, 十五) rather than a word (十分).
-    private static func startsTen(_ c: Character) -> Bool {
-        digits[c] != nil || smallUnits[c] != nil || c == "万" || c == "亿" || counters.contains(c)
-            || moneyUnits.contains(c)
+    private static func startsTen(_ c: UInt32) -> Bool {
+        digits[c] != nil || smallUnits[c] != nil || c == wan || c == yi || counters.contains(c) || moneyUnits.contains(c)
     }
 
     /// Reads 1,200 / 1.5 / 80 and the unit after it.
-    private static func readArabic(_ chars: [Character], from start: Int) -> (NumberMention?, Int) {
+    private static func readArabic(_ scalars: [UInt32], from start: Int) -> (NumberMention?, Int) {
         var i = start
         var mantissa: Int64 = 0
         var scale: Int64 = 1
         var seenPoint = false
         var digitCount = 0
-        while i < chars.count {
-            let c = chars[i]
-            if c.isASCII, let d = c.wholeNumberValue {
+        while i < scalars.count {
+            let c = scalars[i]
+            if isDigit(c) {
                 guard digitCount < 15 else { return (nil, i + 1) }
-                mantissa = mantissa * 10 + Int64(d)
+                mantissa = mantissa * 10 + Int64(c - 0x30)
                 if seenPoint { scale *= 10 }
                 digitCount += 1
                 i += 1
-            } else if c == ",", !seenPoint, i + 3 < chars.count + 0, i + 1 < chars.count,
-                chars[i + 1].isASCII, chars[i + 1].isNumber
-            {
+            } else if c == 0x2C, !seenPoint, i + 1 < scalars.count, isDigit(scalars[i + 1]) {
                 i += 1
-            } else if c == ".", !seenPoint, i + 1 < chars.count, chars[i + 1].isASCII, chars[i + 1].isNumber {
+            } else if c == 0x2E, !seenPoint, i + 1 < scalars.count, isDigit(scalars[i + 1]) {
                 seenPoint = true
                 i += 1
             } else {
                 break
             }
         }
-        return readUnit(chars, at: i, start: start, mantissa: mantissa, scale: scale)
+        return readUnit(scalars, at: i, start: start, mantissa: mantissa, scale: scale)
     }
 
     /// Reads 三百六十万 / 两千 / 一亿二千万 and the unit after it.
-    private static func readChinese(_ chars: [Character], from start: Int) -> (NumberMention?, Int) {
+    private static func readChinese(_ scalars: [UInt32], from start: Int) -> (NumberMention?, Int) {
         var i = start
         var total: Int64 = 0
         var section: Int64 = 0
         var number: Int64 = 0
         var sawLargeUnit = false
         var lastSmallUnit: Int64 = 0
-        while i < chars.count {
-            let c = chars[i]
+        while i < scalars.count {
+            let c = scalars[i]
             if let d = digits[c] {
                 number = d
                 i += 1
@@ -110,14 +118,12 @@ public enum NumberReader {
                 lastSmallUnit = unit
                 number = 0
                 i += 1
-            } else if c == "万" || c == "亿" {
-                // 「万元」 after a Chinese number is money; 「万」 alone is money too in this domain.
-                let unit: Int64 = c == "万" ? 10_000 : 100_000_000
+            } else if c == wan || c == yi {
                 let value = section + number
-                if c == "亿" {
-                    total = (total + value) * unit
+                if c == yi {
+                    total = (total + value) * 100_000_000
                 } else {
-                    total += value * unit
+                    total += value * 10_000
                 }
                 section = 0
                 number = 0
@@ -133,47 +139,47 @@ public enum NumberReader {
         let value = total + section + number
         if sawLargeUnit {
             var end = i
-            if end < chars.count, moneyUnits.contains(chars[end]) { end += 1 }
+            if end < scalars.count, moneyUnits.contains(scalars[end]) { end += 1 }
             return (NumberMention(value: value, kind: .money, range: start..<end), end)
         }
-        return readUnit(chars, at: i, start: start, mantissa: value, scale: 1)
+        return readUnit(scalars, at: i, start: start, mantissa: value, scale: 1)
     }
 
     /// Reads what follows a number: 万/亿/千/w/k/元/% or a counter word.
     private static func readUnit(
-        _ chars: [Character], at index: Int, start: Int, mantissa: Int64, scale: Int64
+        _ scalars: [UInt32], at index: Int, start: Int, mantissa: Int64, scale: Int64
     ) -> (NumberMention?, Int) {
         var i = index
-        while i < chars.count, chars[i] == " " { i += 1 }
-        guard i < chars.count else {
+        while i < scalars.count, scalars[i] == 0x20 { i += 1 }
+        guard i < scalars.count else {
             return (NumberMention(value: mantissa / scale, kind: .plain, range: start..<index), index)
         }
         var multiplier: Int64 = 0
-        switch chars[i] {
-        case "亿": multiplier = 100_000_000
-        case "万", "w": multiplier = 10_000
-        case "千", "k": multiplier = 1_000
+        switch scalars[i] {
+        case yi: multiplier = 100_000_000
+        case wan, 0x77: multiplier = 10_000  // 万, w
+        case qian, 0x6B: multiplier = 1_000  // 千, k
         default: break
         }
         if multiplier > 0 {
-            // 「千」 after a number is only money when 元/块 or 万 follows, or k stands alone.
             var end = i + 1
-            if end < chars.count, chars[end] == "万" {
+            if end < scalars.count, scalars[end] == wan {
                 multiplier *= 10_000
                 end += 1
             }
-            if end < chars.count, moneyUnits.contains(chars[end]) { end += 1 }
+            if end < scalars.count, moneyUnits.contains(scalars[end]) { end += 1 }
             let value = (mantissa * multiplier + scale / 2) / scale
             return (NumberMention(value: value, kind: .money, range: start..<end), end)
         }
-        if moneyUnits.contains(chars[i]) {
+        let c = scalars[i]
+        if moneyUnits.contains(c) {
             return (NumberMention(value: mantissa / scale, kind: .money, range: start..<(i + 1)), i + 1)
         }
-        if chars[i] == "%" {
+        if c == 0x25 {
             return (NumberMention(value: mantissa / scale, kind: .percent, range: start..<(i + 1)), i + 1)
         }
-        if counters.contains(chars[i]) {
-            return (NumberMention(value: mantissa / scale, kind: .count(String(chars[i])), range: start..<(i + 1)), i + 1)
+        if counters.contains(c), let counter = Unicode.Scalar(c) {
+            return (NumberMention(value: mantissa / scale, kind: .count(String(Character(counter))), range: start..<(i + 1)), i + 1)
         }
         return (NumberMention(value: mantissa / scale, kind: .plain, range: start..<index), index)
     }

@@ -1,6 +1,7 @@
 import Desk
 import Foundation
 import Matching
+import Mustache
 import PolicyKit
 
 // Measures the whole answer path (normalize, match, compute, render) in one thread:
@@ -85,12 +86,24 @@ for item in knowledge.policy.items {
     }
 }
 questions += knowledge.outOfScopeExamples.map { $0 + "？" }
+if arguments.count > 3, arguments[3] == "profile" {
+    // A short run of the answer path alone, for a profiler.
+    let desk = Desk(knowledge: knowledge)
+    var sink = 0
+    for _ in 0..<rounds { for q in questions { sink &+= desk.answer(q).answer.reply.utf8.count } }
+    print(sink)
+    exit(0)
+}
 let baseline = residentMegabytes()
 print(String(format: "resident memory after loading: %.1f MB", baseline.current))
 
 let desk = Desk(knowledge: knowledge)
 report("shipped knowledge base (\(knowledge.policy.items.count) items, \(questions.count) questions × \(rounds) rounds)",
        measure(desk, questions: questions, rounds: rounds), documents: knowledge.matcher.documentCount)
+var uncached = desk
+uncached.cachesReplies = false
+report("shipped knowledge base, every reply rendered afresh (no reply cache)",
+       measure(uncached, questions: questions, rounds: max(1, rounds / 4)), documents: knowledge.matcher.documentCount)
 
 // Scale up: 10,000 items generated from the shipped ones, each with its own distinguishing
 // words, so that postings lists grow as they would with a much larger policy.
@@ -147,3 +160,14 @@ stage("extract") { FactExtractor.extract(n.normalize($0)).money.count }
 stage("rank") { let t = n.normalize($0); return knowledge.matcher.rank(t, extraction: FactExtractor.extract(t)).candidates.count }
 stage("answer") { desk.answer($0).answer.reply.utf8.count }
 stage("json") { desk.answer($0).answer.jsonLine().utf8.count }
+do {
+    let context: [String: Any] = [
+        "clauseLabel": "第12条", "clauseTitle": "扶优做强高新技术企业", "title": "首次认定国家高新技术企业",
+        "text": knowledge.policy.item("12.2")?.text ?? "", "leadUnit": "区工信和科技局", "units": "区财政局", "leader": "史雪松",
+        "amount": "20万", "formula": "规模以上企业一次性奖补 20万", "hasChecklist": true,
+        "checklist": [["document": "营业执照"], ["document": "高企证书"], ["document": "申请表"]], "checklistNote": "以牵头单位通知为准",
+    ]
+    stage("render") { _ in knowledge.templates.render(context, withTemplate: "answer.txt")?.utf8.count ?? 0 }
+}
+stage("grams") { NGramIndex.grams(of: n.normalizedScalars($0)).count }
+stage("index") { knowledge.matcher.index.labelScores(for: NGramIndex.grams(of: n.normalizedScalars($0))).count }

@@ -1,5 +1,5 @@
 /// What an item pays for a set of facts, with the arithmetic in words.
-public struct Calculation: Sendable, Equatable {
+public struct Calculation: Sendable, Hashable {
     /// The exact amount in yuan, when the facts determine it (a yearly amount for a yearly rule).
     public var yuan: Int64?
     /// The ceiling, when the amount cannot be exact.

@@ -1,0 +1,114 @@
+import Channels
+import Foundation
+import Testing
+
+/// ``RetryPolicy``: which failures are retried, how long it waits, and against a live server.
+@Suite("RetryPolicy")
+struct OutboundRetryPolicyTests {
+    /// Fast enough for tests, still exercising the sleeping path.
+    static let quick = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(50))
+
+    @Test(
+        "Backoff doubles from the initial delay and stops at the cap",
+        arguments: [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1_000), (9, 1_000)])
+    func backoffWithoutJitter(_ retry: Int, _ expectedMilliseconds: Int) {
+        let policy = RetryPolicy(initialBackoff: .milliseconds(100), maxBackoff: .seconds(1), jitter: 0)
+        #expect(policy.backoff(beforeRetry: retry, random: 0.7) == .milliseconds(expectedMilliseconds))
+    }
+
+    @Test("Jitter takes off at most its fraction of the delay", arguments: [0.0, 0.25, 0.5, 0.999])
+    func jitterBounds(_ random: Double) {
+        let policy = RetryPolicy(initialBackoff: .milliseconds(400), maxBackoff: .seconds(5), jitter: 0.5)
+        let delay = policy.backoff(beforeRetry: 1, random: random)
+        #expect(delay <= .milliseconds(400))
+        #expect(delay >= .milliseconds(200))
+        #expect(delay == .nanoseconds(Int64((400_000_000 * (1 - 0.5 * random)).rounded())))
+    }
+
+    @Test(
+        "Timeouts, connection failures, 5xx and rate limits retry; 4xx and bad URLs do not",
+        arguments: [
+            (Result<OutboundResponse, TransportError>.failure(.timeout), true),
+            (.failure(.connectionFailed("refused")), true),
+            (.failure(.invalidURL), false),
+            (.failure(.other(code: 60, message: "certificate")), false),
+            (.success(OutboundResponse(status: 500)), true),
+            (.success(OutboundResponse(status: 503)), true),
+            (.success(OutboundResponse(status: 429)), true),
+            (.success(OutboundResponse(status: 400)), false),
+            (.success(OutboundResponse(status: 404)), false),
+            (.success(OutboundResponse(status: 200)), false),
+        ])
+    func classification(_ outcome: Result<OutboundResponse, TransportError>, _ retries: Bool) {
+        #expect(RetryPolicy.standard.shouldRetry(outcome) == retries)
+    }
+
+    @Test("A caller's rule can make a 200 with a platform code a rate limit")
+    func jsonCodeRule() {
+        let policy = RetryPolicy(rateLimitRules: [.jsonCode("errcode", in: [45_009])])
+        #expect(policy.shouldRetry(.success(OutboundResponse(status: 200, body: Data(#"{"errcode":45009}"#.utf8)))))
+        #expect(!policy.shouldRetry(.success(OutboundResponse(status: 200, body: Data(#"{"errcode":0}"#.utf8)))))
+        #expect(!policy.shouldRetry(.success(OutboundResponse(status: 429))))
+    }
+
+    @Test("503 twice then 200: three requests, success returned")
+    func retriesServerErrorsUntilSuccess() async throws {
+        try await OutboundFakePlatform.with { (platform) async throws in
+            try await platform.script("/echo", [.init(status: 503), .init(status: 503)])
+            let response = try await Self.quick.send(
+                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport())
+            #expect(response.status == 200)
+            #expect(try platform.requests(pathPrefix: "/echo").count == 3)
+        }
+    }
+
+    @Test("400 is final: one request, the answer returned as is")
+    func doesNotRetryClientErrors() async throws {
+        try await OutboundFakePlatform.with { (platform) async throws in
+            try await platform.script("/echo", [.init(status: 400, body: "bad")])
+            let response = try await Self.quick.send(
+                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport())
+            #expect(response.status == 400)
+            #expect(try platform.requests(pathPrefix: "/echo").count == 1)
+        }
+    }
+
+    @Test("Attempts are bounded: persistent 503 gives up after maxAttempts with the last answer")
+    func givesUp() async throws {
+        try await OutboundFakePlatform.with { (platform) async throws in
+            try await platform.script("/echo", Array(repeating: .init(status: 503, body: "still down"), count: 5))
+            let response = try await Self.quick.send(
+                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport())
+            #expect(response.status == 503)
+            #expect(String(decoding: response.body, as: UTF8.self) == "still down")
+            #expect(try platform.requests(pathPrefix: "/echo").count == 3)
+        }
+    }
+
+    @Test("A timed-out try is retried and the next one succeeds")
+    func retriesTimeouts() async throws {
+        try await OutboundFakePlatform.with { (platform) async throws in
+            try await platform.script("/echo", [.init(delayMilliseconds: 1_500)])
+            let response = try await Self.quick.send(
+                OutboundRequest(url: platform.baseURL + "/echo", timeout: .milliseconds(300)), through: CurlTransport())
+            #expect(response.status == 200)
+            #expect(try platform.requests(pathPrefix: "/echo").count == 2)
+        }
+    }
+
+    @Test("Retry-After on a 429 is honoured, capped by maxBackoff")
+    func honoursRetryAfter() async throws {
+        try await OutboundFakePlatform.with { (platform) async throws in
+            try await platform.script("/echo", [.init(status: 429, headers: [["Retry-After", "1"]])])
+            let policy = RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(600))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let response = try await policy.send(
+                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport())
+            let elapsed = clock.now - start
+            #expect(response.status == 200)
+            #expect(elapsed >= .milliseconds(600))
+            #expect(elapsed < .milliseconds(2_000))
+        }
+    }
+}

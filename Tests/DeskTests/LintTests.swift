@@ -1,0 +1,177 @@
+import Desk
+import Foundation
+import Testing
+
+/// A throwaway copy of the shipped `Intents/` and `Templates/` in the temporary directory,
+/// for breaking one thing at a time.
+private final class Workspace {
+    let root: URL
+    var intents: URL { root.appendingPathComponent("Intents") }
+    var templates: URL { root.appendingPathComponent("Templates") }
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("policydesk-lint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Shipped.intents, to: intents)
+        try FileManager.default.copyItem(at: Shipped.templates, to: templates)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// Rewrites one file (`Intents/clauses/17.yaml`, `Templates/answer.txt.mustache`) and
+    /// returns the new text.
+    @discardableResult
+    func edit(_ path: String, _ change: (String) -> String) throws -> String {
+        let url = root.appendingPathComponent(path)
+        let old = try String(contentsOf: url, encoding: .utf8)
+        let new = change(old)
+        #expect(new != old, "the edit of \(path) changed nothing")
+        try new.write(to: url, atomically: true, encoding: .utf8)
+        return new
+    }
+
+    /// The problems `lint` reports; empty when the copy loads.
+    func problems() -> [Problem] {
+        do {
+            _ = try KnowledgeBaseLoader(intents: intents, templates: templates).load()
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+}
+
+/// The 1-based number of the first line of `text` that contains `needle`.
+private func line(of needle: String, in text: String) -> Int? {
+    text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(needle) }.map { $0 + 1 }
+}
+
+@Suite("lint on a copy of Intents/ and Templates/")
+struct LintTests {
+    @Test("an untouched copy loads with no problem")
+    func goodCopy() throws {
+        let workspace = try Workspace()
+        #expect(workspace.problems().map(\.description) == [])
+    }
+
+    @Test("a YAML syntax error is reported at its file and line")
+    func yamlSyntax() throws {
+        let workspace = try Workspace()
+        let text = try workspace.edit("Intents/clauses/17.yaml") {
+            $0.replacingOccurrences(of: "title: 组建产业链创新联合体\n", with: "title: 组建产业链创新联合体: 又一个冒号\n")
+        }
+        let expected = try #require(line(of: "又一个冒号", in: text))
+        let problems = workspace.problems()
+        let problem = try #require(problems.first { $0.file == "clauses/17.yaml" }, "\(problems)")
+        #expect(problem.line == expected)
+        #expect(problem.message.hasPrefix("YAML syntax"))
+        #expect(problem.description == "clauses/17.yaml:\(expected): \(problem.message)")
+    }
+
+    @Test("an unknown clause number is reported at its line")
+    func unknownClause() throws {
+        let workspace = try Workspace()
+        let text = try workspace.edit("Intents/clauses/17.yaml") {
+            $0.replacingOccurrences(of: "clause: 17\n", with: "clause: 42\n")
+        }
+        let expected = try #require(line(of: "clause: 42", in: text))
+        let problems = workspace.problems()
+        let problem = try #require(problems.first { $0.file == "clauses/17.yaml" && $0.message.contains("42") }, "\(problems)")
+        #expect(problem.line == expected)
+        #expect(problem.description.hasPrefix("clauses/17.yaml:\(expected): "))
+        // With 17.yaml no longer clause 17, the plan also misses a clause.
+        #expect(problems.contains { $0.message.contains("clause 17 has no file") })
+    }
+
+    @Test("a measure without leadUnit is reported in its file, at the clause's mapping")
+    func missingLeadUnit() throws {
+        let workspace = try Workspace()
+        let text = try workspace.edit("Intents/clauses/17.yaml") {
+            $0.replacingOccurrences(of: "leadUnit: 区工信和科技局\n", with: "")
+        }
+        let expected = try #require(line(of: "clause: 17", in: text))
+        let problems = workspace.problems()
+        let problem = try #require(problems.first { $0.message.contains("leadUnit") }, "\(problems)")
+        #expect(problem.file == "clauses/17.yaml")
+        #expect(problem.line == expected)
+        #expect(problem.message.contains("clause 17"))
+    }
+
+    @Test("an empty leadUnit is reported at its own line")
+    func emptyLeadUnit() throws {
+        let workspace = try Workspace()
+        let text = try workspace.edit("Intents/clauses/17.yaml") {
+            $0.replacingOccurrences(of: "leadUnit: 区工信和科技局\n", with: "leadUnit: \"\"\n")
+        }
+        let expected = try #require(line(of: "leadUnit:", in: text))
+        let problem = try #require(workspace.problems().first { $0.message.contains("leadUnit") })
+        #expect(problem.file == "clauses/17.yaml")
+        #expect(problem.line == expected)
+    }
+
+    @Test("an award with a negative maxYuan is reported at the award's line")
+    func negativeCeiling() throws {
+        let workspace = try Workspace()
+        let text = try workspace.edit("Intents/clauses/16.yaml") {
+            $0.replacingOccurrences(of: "maxYuan: 5000000", with: "maxYuan: -5000000")
+        }
+        let expected = try #require(line(of: "maxYuan: -5000000", in: text))
+        let problems = workspace.problems()
+        let problem = try #require(problems.first { $0.message.contains("-5000000") }, "\(problems)")
+        #expect(problem.file == "clauses/16.yaml")
+        #expect(problem.line == expected)
+        #expect(problem.message.contains("16.1"))
+        #expect(problem.message.contains("negative"))
+    }
+
+    @Test(
+        "a template that does not compile is reported at its file and at the line of the fault",
+        arguments: [
+            ("{{/amount}}", "{{/amonut}}"),  // a section closed under another name
+            ("（{{{formula}}}）", "（{{{formula}}）"),  // an unfinished tag
+        ])
+    func brokenTemplate(original: String, broken: String) throws {
+        let workspace = try Workspace()
+        let text = try workspace.edit("Templates/answer.txt.mustache") { text in
+            guard let range = text.range(of: original) else { return text }
+            return text.replacingCharacters(in: range, with: broken)
+        }
+        let expected = try #require(line(of: broken, in: text))
+        let problems = workspace.problems()
+        let problem = try #require(problems.first { $0.file == "Templates/answer.txt.mustache" }, "\(problems)")
+        #expect(problem.message.contains("does not compile"))
+        #expect(problem.line == expected)
+        #expect(problem.description.hasPrefix("Templates/answer.txt.mustache:\(expected): "))
+    }
+
+    @Test("an unclosed section {{#amount}} is reported at the line that opens it")
+    func unclosedSection() throws {
+        let workspace = try Workspace()
+        let text = try workspace.edit("Templates/answer.txt.mustache") { $0 + "{{#amount}}\n未闭合的段落\n" }
+        let opening = try #require(line(of: "未闭合的段落", in: text)) - 1
+        let problems = workspace.problems()
+        let problem = try #require(problems.first { $0.file == "Templates/answer.txt.mustache" }, "\(problems)")
+        #expect(problem.message.contains("does not compile"))
+        // Known bug: the loader passes on the parser's position, the end of the file (a line
+        // past the last one, 「near 」 nothing), instead of the line of the open section.
+        withKnownIssue("an unclosed section is reported past the end of the file, not at its opening line") {
+            #expect(problem.line == opening)
+        }
+    }
+
+    @Test("a missing template is reported by name")
+    func missingTemplate() throws {
+        let workspace = try Workspace()
+        try FileManager.default.removeItem(at: workspace.templates.appendingPathComponent("clarify.md.mustache"))
+        #expect(workspace.problems().map(\.description) == ["Templates/clarify.md.mustache:0: missing: every reply kind needs a template"])
+    }
+
+    @Test("every problem of a run is reported, not only the first")
+    func everyProblem() throws {
+        let workspace = try Workspace()
+        try workspace.edit("Intents/clauses/16.yaml") { $0.replacingOccurrences(of: "maxYuan: 5000000", with: "maxYuan: -5000000") }
+        try workspace.edit("Intents/clauses/17.yaml") { $0.replacingOccurrences(of: "leadUnit: 区工信和科技局\n", with: "") }
+        let files = Set(workspace.problems().map(\.file))
+        #expect(files.isSuperset(of: ["clauses/16.yaml", "clauses/17.yaml"]))
+    }
+}
