@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "PolicyKit", "Matching", "Desk", "Channels", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -75,7 +76,8 @@ let package = Package(
         .executableTarget(
             name: "policydesk",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Storage",
+                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,9 +1,16 @@
 import ArgumentParser
+import Desk
+import PolicyKit
+import Channels
 import Foundation
+import Hummingbird
+import Logging
+import Server
+import Storage
 
 /// `policydesk serve`: the webhook and JSON API server.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start the HTTP server (webhooks, /v1/ask, admin API).")
+    static let configuration = CommandConfiguration(abstract: "Start the HTTP server (webhooks, /v1/ask, /metrics, admin API).")
 
     @Option(name: .long, help: "A YAML configuration file; the environment wins over it.")
     var config: String?
@@ -15,6 +22,42 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        throw CommandFailure(description: "serve: not built yet")
+        var configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw CommandFailure(description: error.description)
+        }
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        var logger = Logger(label: "policydesk")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let store: SQLiteStorage
+        do {
+            store = try SQLiteStorage(path: configuration.databasePath)
+        } catch {
+            throw CommandFailure(description: "\(error)")
+        }
+        let dependencies = ServerDependencies(store: store, transport: CurlTransport())
+        let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
+        let platforms = [configuration.wecom != nil ? "wecom" : nil, configuration.dingTalkAppSecret != nil ? "dingtalk" : nil,
+                         configuration.feishu != nil ? "feishu" : nil].compactMap { $0 }
+        logger.notice("starting", metadata: [
+            "address": "\(configuration.host):\(configuration.port)", "db": "\(configuration.databasePath)",
+            "platforms": "\(platforms.isEmpty ? "none" : platforms.joined(separator: ","))",
+            "items": "\(built.parts.desks.desk.knowledge.policy.items.count)",
+        ])
+        try await built.application.runService()
+        try? store.close()
+    }
+
+    private static func build(
+        configuration: ServerConfiguration, dependencies: ServerDependencies, logger: Logger
+    ) throws -> (application: some ApplicationProtocol, parts: ServerParts) {
+        do {
+            return try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+        } catch {
+            throw CommandFailure(description: "\(error)")
+        }
     }
 }

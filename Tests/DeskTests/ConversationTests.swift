@@ -106,7 +106,8 @@ struct ConversationTests {
     @Test("facts kept in a conversation survive encoding")
     func factsRoundTrip() throws {
         let facts = Facts([
-            .scale: .choice("above"), .cityAmount: .yuan(3_000_000), .patents: .count(5), .usedForHighTech: .flag(false),
+            .scale: .choice("above"), .cityAmount: .yuan(3_000_000), .patents: .count(5),
+            .usedForHighTech: .flag(false),
         ])
         let conversation = Conversation(
             pending: .facts(item: "7.3", awaiting: ["patents"]), facts: Conversation.encode(facts), question: "专利",

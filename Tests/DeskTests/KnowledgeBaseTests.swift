@@ -97,7 +97,10 @@ struct ShippedKnowledgeBaseTests {
         let clause = try #require(try Shipped.knowledge().policy.clause(0))
         let targets = clause.targets
         #expect(Set(targets.map(\.year)) == [2025, 2030])
-        #expect(targets.contains { $0.year == 2025 && $0.indicator.contains("国家高新技术企业和国家入库科技型中小企业数量") && $0.value == "突破100家" })
+        #expect(
+            targets.contains {
+                $0.year == 2025 && $0.indicator.contains("国家高新技术企业和国家入库科技型中小企业数量") && $0.value == "突破100家"
+            })
         #expect(targets.contains { $0.year == 2025 && $0.indicator.contains("经费投入强度") && $0.value == "达到2.5%以上" })
         #expect(targets.contains { $0.year == 2025 && $0.indicator.contains("创新创业人才数量") && $0.value == "达到15万人" })
         #expect(targets.contains { $0.year == 2030 && $0.value == "跻身全市第一梯队" })
@@ -106,7 +109,9 @@ struct ShippedKnowledgeBaseTests {
         let by2030 = try #require(paragraphs.first { $0.contains("到2030年") && !$0.contains("2025") })
         for target in targets {
             let paragraph = target.year == 2025 ? by2025 : by2030
-            #expect(paragraph.contains(target.value), "target 「\(target.value)」 is not in the seed's \(target.year) paragraph")
+            #expect(
+                paragraph.contains(target.value),
+                "target 「\(target.value)」 is not in the seed's \(target.year) paragraph")
         }
     }
 

@@ -76,7 +76,8 @@ struct LintTests {
         }
         let expected = try #require(line(of: "clause: 42", in: text))
         let problems = workspace.problems()
-        let problem = try #require(problems.first { $0.file == "clauses/17.yaml" && $0.message.contains("42") }, "\(problems)")
+        let problem = try #require(
+            problems.first { $0.file == "clauses/17.yaml" && $0.message.contains("42") }, "\(problems)")
         #expect(problem.line == expected)
         #expect(problem.description.hasPrefix("clauses/17.yaml:\(expected): "))
         // With 17.yaml no longer clause 17, the plan also misses a clause.
@@ -163,13 +164,18 @@ struct LintTests {
     func missingTemplate() throws {
         let workspace = try Workspace()
         try FileManager.default.removeItem(at: workspace.templates.appendingPathComponent("clarify.md.mustache"))
-        #expect(workspace.problems().map(\.description) == ["Templates/clarify.md.mustache:0: missing: every reply kind needs a template"])
+        #expect(
+            workspace.problems().map(\.description) == [
+                "Templates/clarify.md.mustache:0: missing: every reply kind needs a template"
+            ])
     }
 
     @Test("every problem of a run is reported, not only the first")
     func everyProblem() throws {
         let workspace = try Workspace()
-        try workspace.edit("Intents/clauses/16.yaml") { $0.replacingOccurrences(of: "maxYuan: 5000000", with: "maxYuan: -5000000") }
+        try workspace.edit("Intents/clauses/16.yaml") {
+            $0.replacingOccurrences(of: "maxYuan: 5000000", with: "maxYuan: -5000000")
+        }
         try workspace.edit("Intents/clauses/17.yaml") { $0.replacingOccurrences(of: "leadUnit: 区工信和科技局\n", with: "") }
         let files = Set(workspace.problems().map(\.file))
         #expect(files.isSuperset(of: ["clauses/16.yaml", "clauses/17.yaml"]))

@@ -17,19 +17,25 @@ struct AwardCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(item): \(why)" }
 
     /// The facts determine an exact amount.
-    static func pays(_ item: String, _ yuan: Int64, _ why: String, _ facts: [FactName: FactValue] = [:], perYear: Bool = false)
+    static func pays(
+        _ item: String, _ yuan: Int64, _ why: String, _ facts: [FactName: FactValue] = [:], perYear: Bool = false
+    )
         -> AwardCase
     {
         AwardCase(item: item, facts: Facts(facts), yuan: yuan, maxYuan: nil, perYear: perYear, why: why)
     }
 
     /// Only a ceiling can be stated.
-    static func ceiling(_ item: String, _ maxYuan: Int64, _ why: String, _ facts: [FactName: FactValue] = [:]) -> AwardCase {
+    static func ceiling(_ item: String, _ maxYuan: Int64, _ why: String, _ facts: [FactName: FactValue] = [:])
+        -> AwardCase
+    {
         AwardCase(item: item, facts: Facts(facts), yuan: nil, maxYuan: maxYuan, why: why)
     }
 
     /// A fact is missing: the answer asks for it and states the most the item pays.
-    static func asks(_ item: String, _ needs: [FactName], maxYuan: Int64?, _ why: String, _ facts: [FactName: FactValue] = [:])
+    static func asks(
+        _ item: String, _ needs: [FactName], maxYuan: Int64?, _ why: String, _ facts: [FactName: FactValue] = [:]
+    )
         -> AwardCase
     {
         AwardCase(item: item, facts: Facts(facts), yuan: nil, maxYuan: maxYuan, needs: needs, why: why)
@@ -57,8 +63,12 @@ let shippedAwardCases: [AwardCase] = [
     .pays("7.1", 800_000, "规上工业企业研发经费分段补助: 80万 × 100%", [.scale: above, .cityAmount: .yuan(800_000)]),
     .pays("7.1", 0, "规下企业: 本项只面向规模以上工业企业", [.scale: below, .cityAmount: .yuan(800_000)]),
     .pays("7.2", 200_000, "复核通过企业技术研究开发中心的规上企业: 一次性20万元", [.scale: above]),
-    .pays("7.3", 350_000, "5项发明专利 × 5万 + 2项产业化 × 5万", [.scale: above, .patents: .count(5), .industrializedPatents: .count(2), .usedForHighTech: .flag(false)]),
-    .pays("7.3", 500_000, "10 + 10项 = 100万, 累计不超过50万元", [.scale: above, .patents: .count(10), .industrializedPatents: .count(10)]),
+    .pays(
+        "7.3", 350_000, "5项发明专利 × 5万 + 2项产业化 × 5万",
+        [.scale: above, .patents: .count(5), .industrializedPatents: .count(2), .usedForHighTech: .flag(false)]),
+    .pays(
+        "7.3", 500_000, "10 + 10项 = 100万, 累计不超过50万元",
+        [.scale: above, .patents: .count(10), .industrializedPatents: .count(10)]),
     .pays("7.3", 0, "规下企业的专利: 本项只面向规上企业", [.scale: below, .patents: .count(5)]),
     .pays("7.3", 0, "已用于高新技术企业申报的专利", [.scale: above, .patents: .count(5), .usedForHighTech: .flag(true)]),
     .asks("7.3", [.patents], maxYuan: 500_000, "规上 without the number of patents", [.scale: above]),
@@ -106,11 +116,19 @@ let shippedAwardCases: [AwardCase] = [
     .pays("23.1", 1_000_000, "新兴产业科技成果转化项目: 市补助200万 × 50%", [.cityAmount: .yuan(2_000_000)]),
     // 25. 全力打造东胜创新极核
     .pays("25.1", 500_000, "研究生院: 最高支持金额500万 × 10%", [.superiorAmount: .yuan(5_000_000)]),
-    .pays("25.2", 3_000_000, "利益共同体: (2000万 − 500万) × 20%", [.rdSpending: .yuan(20_000_000), .fiscalSupport: .yuan(5_000_000)]),
-    .pays("25.2", 5_000_000, "利益共同体: (4000万 − 1000万) × 20% = 600万, 最高不超过500万元", [.rdSpending: .yuan(40_000_000), .fiscalSupport: .yuan(10_000_000)]),
+    .pays(
+        "25.2", 3_000_000, "利益共同体: (2000万 − 500万) × 20%",
+        [.rdSpending: .yuan(20_000_000), .fiscalSupport: .yuan(5_000_000)]),
+    .pays(
+        "25.2", 5_000_000, "利益共同体: (4000万 − 1000万) × 20% = 600万, 最高不超过500万元",
+        [.rdSpending: .yuan(40_000_000), .fiscalSupport: .yuan(10_000_000)]),
     // 28. 推广科技信贷创新产品
-    .pays("28.1", 250_000, "贴息: (利息40万 + 担保费10万) × 50%, 每年", [.interest: .yuan(400_000), .guaranteeFee: .yuan(100_000)], perYear: true),
-    .pays("28.1", 300_000, "贴息: (50万 + 30万) × 50% = 40万, 每年不超过30万元", [.interest: .yuan(500_000), .guaranteeFee: .yuan(300_000)], perYear: true),
+    .pays(
+        "28.1", 250_000, "贴息: (利息40万 + 担保费10万) × 50%, 每年", [.interest: .yuan(400_000), .guaranteeFee: .yuan(100_000)],
+        perYear: true),
+    .pays(
+        "28.1", 300_000, "贴息: (50万 + 30万) × 50% = 40万, 每年不超过30万元",
+        [.interest: .yuan(500_000), .guaranteeFee: .yuan(300_000)], perYear: true),
     .pays("28.2", 300_000, "风险投资: 300万 × 10%", [.investment: .yuan(3_000_000)]),
     .pays("28.2", 500_000, "风险投资: 800万 × 10% = 80万, 最高不超过50万元", [.investment: .yuan(8_000_000)]),
     // 30. 培育科技企业挂牌上市
@@ -147,11 +165,14 @@ struct ShippedAwardTests {
         #expect(Set(items.map(\.id)) == paying.union(shippedNonPayingItems))
     }
 
-    @Test("an item that pays nothing or names no figure computes to nil, whatever the facts", arguments: shippedNonPayingItems)
+    @Test(
+        "an item that pays nothing or names no figure computes to nil, whatever the facts",
+        arguments: shippedNonPayingItems)
     func nonPaying(id: String) throws {
         let item = try #require(try Shipped.knowledge().policy.item(id))
         let facts = Facts([
-            .scale: above, .cityAmount: .yuan(1_000_000), .regionAmount: .yuan(1_000_000), .superiorAmount: .yuan(1_000_000),
+            .scale: above, .cityAmount: .yuan(1_000_000), .regionAmount: .yuan(1_000_000),
+            .superiorAmount: .yuan(1_000_000),
             .patents: .count(3),
         ])
         #expect(Calculator.evaluate(item, facts: facts) == nil)

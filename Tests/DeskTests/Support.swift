@@ -41,7 +41,8 @@ enum Fixture {
             throw Missing(name: "Fixtures")
         }
         let url = folder.appendingPathComponent(name)
-        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8)
+        else {
             throw Missing(name: name)
         }
         return text
@@ -108,7 +109,9 @@ struct Seed {
 
     /// 「（三）科技创新主体生态强基行动」 → (3, 科技创新主体生态强基行动).
     private static func sectionHeading(_ line: String) -> (number: Int, title: String)? {
-        let numerals: [Character: Int] = ["一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10]
+        let numerals: [Character: Int] = [
+            "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+        ]
         guard line.hasPrefix("（"), let close = line.firstIndex(of: "）") else { return nil }
         let inner = line[line.index(after: line.startIndex)..<close]
         guard inner.count == 1, let number = inner.first.flatMap({ numerals[$0] }) else { return nil }

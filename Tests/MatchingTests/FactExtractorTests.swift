@@ -191,7 +191,9 @@ struct ExtractionBindingTests {
 
     @Test("the rule's own level wins over the other level")
     func ownLevelFirst() {
-        let e = Extraction(money: [Amount(yuan: 5_000_000, role: .cityAmount), Amount(yuan: 2_000_000, role: .regionAmount)])
+        let e = Extraction(money: [
+            Amount(yuan: 5_000_000, role: .cityAmount), Amount(yuan: 2_000_000, role: .regionAmount),
+        ])
         #expect(e.facts(for: Self.region)[.regionAmount] == .yuan(2_000_000))
         #expect(e.facts(for: Self.city)[.cityAmount] == .yuan(5_000_000))
     }
@@ -210,7 +212,9 @@ struct ExtractionBindingTests {
 
     @Test("two amounts fill two terms by their words, or in order without words")
     func twoTerms() {
-        let named = Extraction(money: [Amount(yuan: 300_000, role: .guaranteeFee), Amount(yuan: 500_000, role: .interest)])
+        let named = Extraction(money: [
+            Amount(yuan: 300_000, role: .guaranteeFee), Amount(yuan: 500_000, role: .interest),
+        ])
         #expect(named.facts(for: Self.loan)[.interest] == .yuan(500_000))
         #expect(named.facts(for: Self.loan)[.guaranteeFee] == .yuan(300_000))
 
@@ -221,11 +225,15 @@ struct ExtractionBindingTests {
 
     @Test("a deduction is only ever an amount named as one")
     func deduction() {
-        let named = Extraction(money: [Amount(yuan: 40_000_000, role: nil), Amount(yuan: 10_000_000, role: .fiscalSupport)])
+        let named = Extraction(money: [
+            Amount(yuan: 40_000_000, role: nil), Amount(yuan: 10_000_000, role: .fiscalSupport),
+        ])
         #expect(named.facts(for: Self.community)[.rdSpending] == .yuan(40_000_000))
         #expect(named.facts(for: Self.community)[.fiscalSupport] == .yuan(10_000_000))
 
-        let unnamed = Extraction(money: [Amount(yuan: 40_000_000, role: .rdSpending), Amount(yuan: 10_000_000, role: nil)])
+        let unnamed = Extraction(money: [
+            Amount(yuan: 40_000_000, role: .rdSpending), Amount(yuan: 10_000_000, role: nil),
+        ])
         #expect(unnamed.facts(for: Self.community)[.rdSpending] == .yuan(40_000_000))
         #expect(unnamed.facts(for: Self.community)[.fiscalSupport] == nil)
     }

@@ -113,9 +113,14 @@ struct MatcherCorpusTests {
         let policy = Policy(
             title: "方案", sections: [:],
             clauses: [
-                Clause(number: 7, section: 3, title: "激励", leader: nil, leadUnit: nil, units: [], text: "", keywords: ["专利"], items: [patent]),
-                Clause(number: 18, section: 6, title: "清单", leader: nil, leadUnit: nil, units: [], text: "", items: [task]),
-                Clause(number: 5, section: 2, title: "孵化", leader: nil, leadUnit: nil, units: [], text: "", items: [platform]),
+                Clause(
+                    number: 7, section: 3, title: "激励", leader: nil, leadUnit: nil, units: [], text: "",
+                    keywords: ["专利"], items: [patent]),
+                Clause(
+                    number: 18, section: 6, title: "清单", leader: nil, leadUnit: nil, units: [], text: "", items: [task]),
+                Clause(
+                    number: 5, section: 2, title: "孵化", leader: nil, leadUnit: nil, units: [], text: "",
+                    items: [platform]),
             ],
             checklistNote: "", notes: [])
         let corpus = MatcherCorpus(policy: policy, outOfScope: ["社保"], nearMisses: [])

@@ -362,7 +362,8 @@ struct RequirementTests {
             .scale: .choice("above"), .patents: .count(5), .industrializedPatents: .count(2),
             .usedForHighTech: .flag(true),
         ])
-        let calculation = Calculator.evaluate(item(Rules.patents, requires: [Self.aboveOnly, Self.notUsed]), facts: facts)
+        let calculation = Calculator.evaluate(
+            item(Rules.patents, requires: [Self.aboveOnly, Self.notUsed]), facts: facts)
         #expect(calculation?.yuan == 0)
         #expect(calculation?.disqualification == "已用于高新技术企业申报的发明专利不予奖补")
     }

@@ -1,0 +1,90 @@
+import Desk
+import Foundation
+import Logging
+import Matching
+import PolicyKit
+import Storage
+
+/// Answers one message from any channel: applies the rate limit, carries the conversation
+/// over from the store, asks the desk, keeps the new conversation state and logs questions
+/// the bot could not answer well for staff to review.
+public struct AnswerService: Sendable {
+    public let desks: DeskHolder
+    public let conversations: any ConversationStore
+    public let misses: any MissLog
+    public let limiter: RateLimiter
+    public let metrics: ServerMetrics
+    /// Answers below this confidence are logged for review.
+    public var reviewBelowConfidence: Double
+
+    /// The reply when a user asks too fast.
+    public static let slowDown = "您的提问有点频繁，请稍等一会儿再问，我会继续为您解答。"
+
+    public init(
+        desks: DeskHolder, conversations: any ConversationStore, misses: any MissLog, limiter: RateLimiter,
+        metrics: ServerMetrics, reviewBelowConfidence: Double = 0.5
+    ) {
+        self.desks = desks
+        self.conversations = conversations
+        self.misses = misses
+        self.limiter = limiter
+        self.metrics = metrics
+        self.reviewBelowConfidence = reviewBelowConfidence
+    }
+
+    /// What came of a message.
+    public enum Outcome: Sendable {
+        case answered(Answer)
+        case rateLimited
+    }
+
+    /// Answers `text` from `user` in `chat` on `channel`.
+    public func answer(
+        _ text: String, channel: String, chat: String, user: String, flavour: ReplyFlavour = .plain,
+        now: Date = Date(), logger: Logger
+    ) async -> Outcome {
+        guard await limiter.allow("\(channel)|\(user)", now: now) else {
+            metrics.outcome("rate_limited", channel: channel)
+            logger.notice("rate limited", metadata: ["channel": "\(channel)"])
+            return .rateLimited
+        }
+        let desk = desks.desk
+        let key = Conversation.key(channel: channel, chat: chat, user: user)
+        var conversation: Conversation?
+        do {
+            if let data = try await conversations.load(key: key, now: now) {
+                conversation = try? JSONDecoder().decode(Conversation.self, from: data)
+            }
+        } catch {
+            logger.error("could not load the conversation; answering without it", metadata: ["error": "\(error)"])
+        }
+        let exchange = desk.answer(text, conversation: conversation, now: now, flavour: flavour)
+        let answer = exchange.answer
+        do {
+            if let next = exchange.conversation {
+                try await conversations.save(key: key, value: try JSONEncoder().encode(next), expiresAt: next.expiresAt)
+            } else if conversation != nil {
+                try await conversations.delete(key: key)
+            }
+        } catch {
+            logger.error("could not store the conversation", metadata: ["error": "\(error)"])
+        }
+        metrics.outcome(answer.kind.rawValue, channel: channel)
+        if answer.kind == .refusal || (answer.kind == .answer && answer.confidence < reviewBelowConfidence) {
+            let miss = MissRecord(
+                text: text, normalizedText: desk.knowledge.normalizer.normalize(text), channel: channel, user: user, at: now,
+                bestGuessItem: answer.item ?? answer.alternatives.first?.item,
+                confidence: answer.matched ? answer.confidence : (answer.alternatives.first?.confidence ?? 0))
+            do {
+                try await misses.record(miss)
+            } catch {
+                logger.error("could not log the question for review", metadata: ["error": "\(error)"])
+            }
+        }
+        logger.info("answered", metadata: [
+            "channel": "\(channel)", "match.item": "\(answer.item ?? "-")", "match.kind": "\(answer.kind.rawValue)",
+            "match.confidence": "\(String(format: "%.2f", answer.confidence))",
+        ])
+        return .answered(answer)
+    }
+}

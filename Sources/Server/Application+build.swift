@@ -1,0 +1,105 @@
+import Channels
+import Desk
+import Foundation
+import Hummingbird
+import Logging
+import Matching
+import PolicyKit
+import ServiceLifecycle
+import Storage
+
+/// What the server runs with besides its configuration: where state is kept, how it calls
+/// the platforms, and the clock. Tests pass in-memory storage and a fake transport.
+public struct ServerDependencies: Sendable {
+    public var store: any DedupeStore & ConversationStore & MissLog & AuditLog
+    public var transport: any HTTPTransport
+    public var now: @Sendable () -> Date
+
+    public init(
+        store: any DedupeStore & ConversationStore & MissLog & AuditLog, transport: any HTTPTransport,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.transport = transport
+        self.now = now
+    }
+}
+
+/// Why the server could not start.
+public struct StartupError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The parts of a running server that tests and commands reach into.
+public struct ServerParts: Sendable {
+    public let desks: DeskHolder
+    public let answers: AnswerService
+    public let metrics: ServerMetrics
+    public let feishuReplies: FeishuReplyService
+}
+
+/// Builds the whole application: the one composition root of the server.
+public func buildApplication(
+    configuration: ServerConfiguration, dependencies: ServerDependencies, logger: Logger
+) throws -> (application: some ApplicationProtocol, parts: ServerParts) {
+    let loader = KnowledgeBaseLoader(
+        intents: URL(fileURLWithPath: configuration.intents), templates: URL(fileURLWithPath: configuration.templates))
+    let knowledge: KnowledgeBase
+    do {
+        knowledge = try loader.load()
+    } catch {
+        throw StartupError(description: "the knowledge base does not load:\n\(error.description)")
+    }
+    let desks = DeskHolder(desk: Desk(knowledge: knowledge), loader: loader)
+    let metrics = ServerMetrics()
+    let answers = AnswerService(
+        desks: desks, conversations: dependencies.store, misses: dependencies.store,
+        limiter: RateLimiter(perMinute: configuration.questionsPerMinute), metrics: metrics,
+        reviewBelowConfidence: configuration.reviewBelowConfidence)
+    let feishuClient = configuration.feishu.map {
+        FeishuClient(apiBase: configuration.feishuAPIBase, appID: $0.appID, appSecret: $0.appSecret, transport: dependencies.transport)
+    }
+    let feishuReplies = FeishuReplyService(client: feishuClient, metrics: metrics, logger: logger)
+    let parts = ServerParts(desks: desks, answers: answers, metrics: metrics, feishuReplies: feishuReplies)
+    let router = try buildRouter(configuration: configuration, dependencies: dependencies, parts: parts)
+    var application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PolicyDesk"),
+        logger: logger)
+    application.addServices(feishuReplies, HangupReloadService(desks: desks, metrics: metrics, logger: logger))
+    return (application, parts)
+}
+
+/// Adds every route: health, metrics, the JSON API and the webhooks of configured platforms.
+func buildRouter(
+    configuration: ServerConfiguration, dependencies: ServerDependencies, parts: ServerParts
+) throws -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.middlewares.add(MetricsMiddleware(metrics: parts.metrics))
+    router.get("/healthz") { _, _ in Response.text("ok") }
+    router.get("/metrics") { _, _ in Response.text(parts.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8") }
+    AskController(answers: parts.answers, bodyLimit: configuration.bodyLimit).addRoutes(to: router)
+    let window = configuration.dedupeWindow
+    if let wecom = configuration.wecom {
+        let callback: WeComCallback
+        do {
+            callback = try WeComCallback(token: wecom.token, encodingAESKey: wecom.aesKey, receiveID: wecom.corpID)
+        } catch {
+            throw StartupError(description: "WeCom is misconfigured: \(error)")
+        }
+        WeComController(callback: callback, answers: parts.answers, dedupe: dependencies.store, bodyLimit: configuration.bodyLimit, dedupeWindow: window)
+            .addRoutes(to: router)
+    }
+    if let secret = configuration.dingTalkAppSecret {
+        DingTalkController(verifier: DingTalkVerifier(appSecret: secret), answers: parts.answers, dedupe: dependencies.store,
+                           bodyLimit: configuration.bodyLimit, dedupeWindow: window, now: dependencies.now)
+            .addRoutes(to: router)
+    }
+    if let feishu = configuration.feishu {
+        FeishuController(decoder: FeishuEventDecoder(verificationToken: feishu.verificationToken, encryptKey: feishu.encryptKey),
+                         answers: parts.answers, dedupe: dependencies.store, replies: parts.feishuReplies,
+                         bodyLimit: configuration.bodyLimit, dedupeWindow: window, now: dependencies.now)
+            .addRoutes(to: router)
+    }
+    return router
+}

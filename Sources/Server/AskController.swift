@@ -1,0 +1,48 @@
+import Desk
+import Foundation
+import Hummingbird
+import Logging
+import Matching
+import PolicyKit
+
+/// `POST /v1/ask`: the plain JSON API.
+struct AskController<Context: RequestContext>: Sendable {
+    let answers: AnswerService
+    let bodyLimit: Int
+
+    private struct Question: Decodable {
+        var text: String?
+        var user: String?
+    }
+
+    func addRoutes(to router: Router<Context>) {
+        router.post("/v1/ask") { request, context in try await ask(request, context: context) }
+    }
+
+    func ask(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let data = try await request.body(upTo: bodyLimit)
+        let question: Question
+        do {
+            question = try JSONDecoder().decode(Question.self, from: data)
+        } catch {
+            throw APIError(.badRequest, "the body must be JSON like {\"text\": \"…\", \"user\": \"…\"}: \(Self.reason(error))")
+        }
+        guard let text = question.text else { throw APIError(.badRequest, "missing `text`: the question to answer") }
+        let user = question.user ?? "anonymous"
+        switch await answers.answer(text, channel: "api", chat: "api", user: user, logger: context.logger) {
+        case .rateLimited:
+            return Response.json(["error": AnswerService.slowDown], status: .tooManyRequests)
+        case .answered(let answer):
+            return Response.text(answer.jsonLine(), contentType: "application/json; charset=utf-8")
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let c): c.debugDescription
+        case DecodingError.typeMismatch(_, let c): "`\(c.codingPath.map(\.stringValue).joined(separator: "."))` has the wrong type"
+        default: "not valid JSON"
+        }
+    }
+}
