@@ -54,7 +54,10 @@ public struct Desk: Sendable {
             return exchange
         }
 
-        if scalars.count <= 24, let kind = smalltalkKind(Normalizer.string(scalars)), ranking.candidates.first.map({ $0.score < 0.5 }) ?? true {
+        if scalars.count <= 24,
+            let (kind, exact) = smalltalkKind(Normalizer.string(scalars)),
+            exact || ranking.candidates.first.map({ $0.score < 0.5 }) ?? true
+        {
             return Exchange(answer: smalltalk(kind: kind, flavour: flavour), conversation: nil)
         }
         let alternatives = ranking.candidates.dropFirst().prefix(3).map {
@@ -133,13 +136,17 @@ public struct Desk: Sendable {
         return nil
     }
 
-    private func smalltalkKind(_ normalized: String) -> String? {
+    /// The kind of small talk a short message is, and whether it is exactly a known phrase
+    /// (「在吗」) rather than only starting with one (「你好，请问高企…」).
+    private func smalltalkKind(_ normalized: String) -> (String, Bool)? {
         let stripped = KnowledgeBase.stripped(normalized)
         guard stripped.unicodeScalars.count <= 12, !stripped.isEmpty else { return nil }
-        for (kind, phrases) in knowledge.smalltalk {
-            if phrases.contains(where: { stripped == $0 || stripped.hasPrefix($0) }) { return kind }
+        var prefixKind: String?
+        for (kind, phrases) in knowledge.smalltalk.sorted(by: { $0.key < $1.key }) {
+            if phrases.contains(stripped) { return (kind, true) }
+            if prefixKind == nil, phrases.contains(where: { stripped.hasPrefix($0) }) { prefixKind = kind }
         }
-        return nil
+        return prefixKind.map { ($0, false) }
     }
 
     // MARK: - Replies

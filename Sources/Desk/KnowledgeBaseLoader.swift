@@ -225,6 +225,27 @@ public struct KnowledgeBaseLoader: Sendable {
         return contacts
     }
 
+    /// The innermost section a template opens and never closes, with the line it opens on;
+    /// the parser itself only notices at the end of the file.
+    static func unclosedSection(in text: String) -> (name: String, line: Int)? {
+        var stack: [(String, Int)] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = Substring(line)
+            while let open = rest.range(of: "{{") {
+                guard let close = rest.range(of: "}}", range: open.upperBound..<rest.endIndex) else { break }
+                let tag = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+                if let first = tag.first, first == "#" || first == "^" {
+                    stack.append((tag.dropFirst().trimmingCharacters(in: .whitespaces), index + 1))
+                } else if tag.first == "/" {
+                    let name = tag.dropFirst().trimmingCharacters(in: .whitespaces)
+                    if let last = stack.last, last.0 == name { stack.removeLast() } else { return nil }
+                }
+                rest = rest[close.upperBound...]
+            }
+        }
+        return stack.last.map { (name: $0.0, line: $0.1) }
+    }
+
     private func loadTemplates(problems: inout [Problem]) -> MustacheLibrary {
         var library = MustacheLibrary()
         let files = Self.files(in: templates, ext: "mustache", problems: &problems, label: "Templates")
@@ -237,7 +258,11 @@ public struct KnowledgeBaseLoader: Sendable {
                 library.register(try MustacheTemplate(string: text), named: name)
                 found.insert(name)
             } catch let error as MustacheTemplate.ParserError {
-                problems.append(Problem(file: label, line: error.context.lineNumber, message: "template does not compile: \(error.error) near 「\(error.context.line.trimmingCharacters(in: .whitespaces))」"))
+                if let open = Self.unclosedSection(in: text) {
+                    problems.append(Problem(file: label, line: open.line, message: "template does not compile: section `\(open.name)` is opened here and never closed; add {{/\(open.name)}}"))
+                } else {
+                    problems.append(Problem(file: label, line: error.context.lineNumber, message: "template does not compile: \(error.error) near 「\(error.context.line.trimmingCharacters(in: .whitespaces))」"))
+                }
             } catch {
                 problems.append(Problem(file: label, line: 0, message: "template does not compile: \(error)"))
             }

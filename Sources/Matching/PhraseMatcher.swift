@@ -12,12 +12,12 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
     }
 
     private var children: [[UInt32: Int32]] = [[:]]
-    private var values: [Value?] = [nil]
+    private var values: [[Value]] = [[]]
     /// Which scalars can start a phrase, as bits over the low 16 bits of the scalar: most
     /// positions of a question start no phrase, and this tells so without hashing.
     private var starts = [UInt64](repeating: 0, count: 1024)
 
-    /// Creates a matcher for `phrases`; a later phrase with the same text replaces an earlier one.
+    /// Creates a matcher for `phrases`; a phrase listed with several values yields a hit for each.
     public init(_ phrases: [(String, Value)]) {
         for (phrase, value) in phrases {
             if let first = phrase.unicodeScalars.first?.value {
@@ -29,12 +29,12 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
                     node = Int(next)
                 } else {
                     children.append([:])
-                    values.append(nil)
+                    values.append([])
                     children[node][scalar.value] = Int32(children.count - 1)
                     node = children.count - 1
                 }
             }
-            if node != 0 { values[node] = value }
+            if node != 0 { values[node].append(value) }
         }
     }
 
@@ -48,7 +48,7 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
             while i < scalars.count, let next = children[node][scalars[i]] {
                 node = Int(next)
                 i += 1
-                if let value = values[node] { found.append(Hit(start: start, end: i, value: value)) }
+                for value in values[node] { found.append(Hit(start: start, end: i, value: value)) }
             }
             result.append(contentsOf: found.reversed())
         }
@@ -68,7 +68,7 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
             while i < scalars.count, let next = children[node][scalars[i]] {
                 node = Int(next)
                 i += 1
-                if values[node] != nil { return true }
+                if !values[node].isEmpty { return true }
             }
         }
         return false

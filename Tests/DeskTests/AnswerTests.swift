@@ -105,32 +105,20 @@ struct AnswerTests {
         "谢谢", "谢谢你", "多谢", "感谢", "谢了", "辛苦了", "好的谢谢", "收到谢谢", "thanks", "thank you", "3q",
         "你是谁", "你叫什么", "你叫什么名字", "你是机器人吗", "你是真人吗", "你是人工吗", "你能做什么", "你会干什么", "谁在回复",
     ]
-    /// Known bug: these listed phrases lose to the matcher (the small-talk check gives way when an
-    /// item scores 0.5 or more): 在么, 你能做什么 and 谁在回复 are even answered as clauses 26, 29, 10.
-    static let smalltalkMisread: Set = ["在吗", "在么", "下午好", "大家好", "你是谁", "你能做什么", "你会干什么", "谁在回复"]
-
     @Test("every small-talk phrase gets the small-talk reply, never a clause", arguments: smalltalkPhrases)
     func smalltalk(phrase: String) throws {
         let answer = try Shipped.desk().answer(phrase).answer
-        withKnownIssue("small-talk phrase answered as a refusal or a clause") {
-            #expect(!answer.matched)
-            #expect(answer.clause == nil)
-            #expect(answer.reply.contains("可以这样问我"))
-            #expect(!answer.reply.contains("不在《"))
-        } when: {
-            Self.smalltalkMisread.contains(phrase)
-        }
+        #expect(!answer.matched)
+        #expect(answer.clause == nil)
+        #expect(answer.reply.contains("可以这样问我"))
+        #expect(!answer.reply.contains("不在《"))
     }
 
     @Test("a question about the whole 科创板 listing gets all three stages: 50万")
     func wholeListing() throws {
         let answer = try Shipped.desk().answer("科创板上市一共给多少").answer
         #expect(answer.item == "30.1")
-        // Known regression of the phrase-table rewrite (83be956): 「一共」 no longer reads as the
-        // whole listing, so the desk asks for the stage instead (a134d04 answered 50万).
-        withKnownIssue("「一共」 is not read as the whole listing") {
-            #expect(answer.amount?.yuan == 500_000)
-        }
+        #expect(answer.amount?.yuan == 500_000)
     }
 
     @Test("a measure that pays nothing has no amount, and the reply says it is a task")

@@ -74,14 +74,6 @@ struct EvaluationTests {
         for row in questions where texts.contains(row.q) && !leaks.contains(where: { $0.hasPrefix(row.id + " ") }) {
             leaks.append("\(row.id) 「\(row.q)」 among the loaded examples")
         }
-        // Known leak: four dev questions (d021, d050, d133, d269, all of the tuning half) stand
-        // word for word in Intents/out_of_scope.yaml. Remove this wrapper once they are reworded.
-        withKnownIssue("dev questions copied into Intents/out_of_scope.yaml") {
-            #expect(leaks.isEmpty, "\(leaks.joined(separator: "\n"))")
-        }
-        // Whatever is known to leak, nothing else may.
-        let known: Set = ["d021", "d050", "d133", "d269"]
-        let unexpected = leaks.filter { leak in !known.contains(where: { leak.hasPrefix($0 + " ") }) }
-        #expect(unexpected.isEmpty, "\(unexpected.joined(separator: "\n"))")
+        #expect(leaks.isEmpty, "\(leaks.joined(separator: "\n"))")
     }
 }

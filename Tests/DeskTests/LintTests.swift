@@ -153,11 +153,7 @@ struct LintTests {
         let problems = workspace.problems()
         let problem = try #require(problems.first { $0.file == "Templates/answer.txt.mustache" }, "\(problems)")
         #expect(problem.message.contains("does not compile"))
-        // Known bug: the loader passes on the parser's position, the end of the file (a line
-        // past the last one, 「near 」 nothing), instead of the line of the open section.
-        withKnownIssue("an unclosed section is reported past the end of the file, not at its opening line") {
-            #expect(problem.line == opening)
-        }
+        #expect(problem.line == opening)
     }
 
     @Test("a missing template is reported by name")
