@@ -73,10 +73,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Outreach campaigns: rosters, eligibility and planning are pure; sending sits at the edge.
+        .target(
+            name: "Outreach",
+            dependencies: [
+                "PolicyKit", "Desk", "Channels", "Storage",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "policydesk",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels",
+                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -85,6 +95,11 @@ let package = Package(
         .executableTarget(
             name: "PolicyDeskBenchmark",
             dependencies: ["PolicyKit", "Matching", "Desk", .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "OutreachBenchmark",
+            dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PolicyKitTests", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
@@ -103,11 +118,20 @@ let package = Package(
         ),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "OutreachTests",
+            dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server",
+                "Server", "Channels", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -70,6 +70,12 @@ public final class KnowledgeBase: Sendable {
         self.loadedAt = Date()
     }
 
+    /// The form in which two questions count as the same for staff review: normalized,
+    /// without spaces and punctuation (「停车位怎么租」 and 「停车位怎么租？」 are one).
+    public func reviewKey(for question: String) -> String {
+        Self.stripped(normalizer.normalize(question))
+    }
+
     /// Text without spaces and punctuation, the form small talk is compared in.
     static func stripped(_ text: String) -> String {
         var out = String.UnicodeScalarView()

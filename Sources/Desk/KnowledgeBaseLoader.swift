@@ -13,6 +13,9 @@ public struct KnowledgeBaseLoader: Sendable {
     public var templates: URL
     /// Matcher thresholds.
     public var tuning: MatcherTuning
+    /// File contents to use instead of what is on disk, by path relative to `intents`
+    /// (`clauses/12.yaml`): how an edit is checked before it is written.
+    public var overrides: [String: String] = [:]
 
     /// The templates every reply needs, by name (without `.mustache`).
     public static let requiredTemplates = [
@@ -36,7 +39,7 @@ public struct KnowledgeBaseLoader: Sendable {
         var seenExample: [String: String] = [:]
         for file in clauseFiles {
             let name = "clauses/\(file.lastPathComponent)"
-            guard let text = Self.read(file, name: name, problems: &problems),
+            guard let text = overrides[name] ?? Self.read(file, name: name, problems: &problems),
                 let doc = YAMLDocument.parse(text, file: name, problems: &problems),
                 let clause = PolicyLoader.clause(doc, problems: &problems)
             else { continue }
@@ -110,7 +113,7 @@ public struct KnowledgeBaseLoader: Sendable {
     }
 
     private func document(_ name: String, problems: inout [Problem]) -> YAMLDocument? {
-        guard let text = Self.read(intents.appendingPathComponent(name), name: name, problems: &problems) else { return nil }
+        guard let text = overrides[name] ?? Self.read(intents.appendingPathComponent(name), name: name, problems: &problems) else { return nil }
         return YAMLDocument.parse(text, file: name, problems: &problems)
     }
 

@@ -72,7 +72,7 @@ public struct AnswerService: Sendable {
         metrics.outcome(answer.kind.rawValue, channel: channel)
         if answer.kind == .refusal || (answer.kind == .answer && answer.confidence < reviewBelowConfidence) {
             let miss = MissRecord(
-                text: text, normalizedText: desk.knowledge.normalizer.normalize(text), channel: channel, user: user, at: now,
+                text: text, normalizedText: desk.knowledge.reviewKey(for: text), channel: channel, user: user, at: now,
                 bestGuessItem: answer.item ?? answer.alternatives.first?.item,
                 confidence: answer.matched ? answer.confidence : (answer.alternatives.first?.confidence ?? 0))
             do {

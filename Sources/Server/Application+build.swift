@@ -95,6 +95,12 @@ func buildRouter(
                            bodyLimit: configuration.bodyLimit, dedupeWindow: window, now: dependencies.now)
             .addRoutes(to: router)
     }
+    if let token = configuration.adminToken {
+        let editor = IntentsAdmin(desks: parts.desks, audit: dependencies.store, logger: Logger(label: "policydesk.admin"))
+        AdminController(token: token, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
+                        metrics: parts.metrics, bodyLimit: configuration.bodyLimit)
+            .addRoutes(to: router)
+    }
     if let feishu = configuration.feishu {
         FeishuController(decoder: FeishuEventDecoder(verificationToken: feishu.verificationToken, encryptKey: feishu.encryptKey),
                          answers: parts.answers, dedupe: dependencies.store, replies: parts.feishuReplies,

@@ -21,18 +21,24 @@ public final class DeskHolder: Sendable {
     /// The desk to answer with now.
     public var desk: Desk { current.withLock { $0 } }
 
+    /// The loader the snapshot came from (folders and tuning).
+    public var source: KnowledgeBaseLoader { loader }
+
+    /// Serves `knowledge` from now on.
+    public func install(_ knowledge: KnowledgeBase) {
+        current.withLock { desk in
+            var next = Desk(knowledge: knowledge)
+            next.conversationLifetime = desk.conversationLifetime
+            desk = next
+        }
+    }
+
     /// Loads the files again; on any problem the old snapshot keeps serving and the
     /// problems are returned.
     @discardableResult
     public func reload() -> Result<KnowledgeBase, KnowledgeBaseError> {
         let result = Result { () throws(KnowledgeBaseError) -> KnowledgeBase in try loader.load() }
-        if case .success(let knowledge) = result {
-            current.withLock { desk in
-                var next = Desk(knowledge: knowledge)
-                next.conversationLifetime = desk.conversationLifetime
-                desk = next
-            }
-        }
+        if case .success(let knowledge) = result { install(knowledge) }
         return result
     }
 }

@@ -13,6 +13,12 @@ public struct ServerConfiguration: Sendable {
         public var token: String
         public var aesKey: String
         public var corpID: String
+
+        public init(token: String, aesKey: String, corpID: String) {
+            self.token = token
+            self.aesKey = aesKey
+            self.corpID = corpID
+        }
     }
 
     /// Feishu app credentials.
@@ -21,6 +27,13 @@ public struct ServerConfiguration: Sendable {
         public var appSecret: String
         public var verificationToken: String
         public var encryptKey: String?
+
+        public init(appID: String, appSecret: String, verificationToken: String, encryptKey: String?) {
+            self.appID = appID
+            self.appSecret = appSecret
+            self.verificationToken = verificationToken
+            self.encryptKey = encryptKey
+        }
     }
 
     public var host = "127.0.0.1"

@@ -1,0 +1,181 @@
+import Desk
+import Foundation
+import Logging
+import PolicyKit
+import Storage
+
+/// Why an admin write was refused.
+public enum AdminError: Error, Sendable, CustomStringConvertible {
+    case notFound(String)
+    case invalid(String)
+    case rejected([Problem])
+    case unchanged(String)
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let what): "\(what) not found"
+        case .invalid(let why): why
+        case .rejected(let problems): "the edit was refused, nothing was changed: " + problems.map(\.description).joined(separator: "; ")
+        case .unchanged(let why): why
+        case .storage(let why): why
+        }
+    }
+}
+
+/// Makes staff edits to `Intents/` safely: one at a time, each checked exactly as `lint`
+/// checks, written atomically (a temporary file, then a rename), served at once from a new
+/// snapshot, and recorded in the audit log with what it was before and after.
+public actor IntentsAdmin {
+    private let desks: DeskHolder
+    private let audit: any AuditLog
+    private let logger: Logger
+
+    public init(desks: DeskHolder, audit: any AuditLog, logger: Logger) {
+        self.desks = desks
+        self.audit = audit
+        self.logger = logger
+    }
+
+    /// Applies `edit` for `who` and returns the audit entry.
+    public func apply(_ edit: IntentEdit, who: String, action: String? = nil) async throws(AdminError) -> AuditEntry {
+        let knowledge = desks.desk.knowledge
+        let loader = desks.source
+        let (file, before, target) = try locate(edit, in: knowledge)
+        let url = loader.intents.appendingPathComponent(file)
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+            throw .notFound("Intents/\(file)")
+        }
+        let edited: String
+        do {
+            edited = try IntentFileEditor.apply(edit, to: text)
+        } catch {
+            switch error {
+            case .notFound(let what): throw .notFound(what)
+            case .unchanged(let why): throw .unchanged(why)
+            case .invalid(let why): throw .invalid(why)
+            }
+        }
+        var checking = loader
+        checking.overrides = [file: edited]
+        let next: KnowledgeBase
+        do {
+            next = try checking.load()
+        } catch {
+            throw .rejected(error.problems)
+        }
+        let after = Self.value(of: edit, in: next)
+        guard after != before else { throw .unchanged("the edit changes nothing") }
+        do {
+            try Self.writeAtomically(edited, to: url)
+        } catch {
+            throw .storage("could not write Intents/\(file): \(error.localizedDescription)")
+        }
+        desks.install(next)
+        let entry = AuditEntry(who: who, at: Date(), action: action ?? Self.action(of: edit), target: target, before: before, after: after)
+        do {
+            let id = try await audit.append(entry)
+            var stored = entry
+            stored.id = id
+            logger.notice("intents edited", metadata: ["admin.who": "\(who)", "admin.target": "\(target)", "admin.audit_id": "\(id)"])
+            return stored
+        } catch {
+            throw .storage("the edit was made but could not be recorded in the audit log: \(error)")
+        }
+    }
+
+    /// Undoes the edit recorded as `id`, itself as an audited, validated edit.
+    public func undo(_ id: Int64, who: String) async throws(AdminError) -> AuditEntry {
+        let entry: AuditEntry?
+        do {
+            entry = try await audit.entry(id: id)
+        } catch {
+            throw .storage("\(error)")
+        }
+        guard let entry else { throw .notFound("audit entry \(id)") }
+        guard let before = entry.before else { throw .invalid("audit entry \(id) has no earlier state to go back to") }
+        let edit = try Self.restoring(target: entry.target, to: before)
+        return try await apply(edit, who: who, action: "undo \(id)")
+    }
+
+    // MARK: - What an edit touches
+
+    static func action(of edit: IntentEdit) -> String {
+        switch edit {
+        case .addExample: "add example"
+        case .removeExample: "remove example"
+        case .setExamples: "set examples"
+        case .setText: "set text"
+        case .setChecklist: "set checklist"
+        case .setContact: "set contact"
+        }
+    }
+
+    private func locate(_ edit: IntentEdit, in knowledge: KnowledgeBase) throws(AdminError) -> (file: String, before: String, target: String) {
+        if case .setContact(let unit, _) = edit {
+            guard knowledge.contacts[unit] != nil else { throw .notFound("unit 「\(unit)」 in contacts.yaml") }
+            return ("contacts.yaml", Self.value(of: edit, in: knowledge), "contact:\(unit)")
+        }
+        guard let id = edit.item, let item = knowledge.policy.item(id) else { throw .notFound("item \(edit.item ?? "")") }
+        let file = String(format: "clauses/%02d.yaml", item.clause)
+        let field: String
+        switch edit {
+        case .setText: field = "text"
+        case .setChecklist: field = "checklist"
+        default: field = "examples"
+        }
+        return (file, Self.value(of: edit, in: knowledge), "item:\(id)/\(field)")
+    }
+
+    /// The value the edit changes, as JSON: the state before or after.
+    static func value(of edit: IntentEdit, in knowledge: KnowledgeBase) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func json(_ v: some Encodable) -> String { (try? encoder.encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? "null" }
+        switch edit {
+        case .setContact(let unit, _):
+            let c = knowledge.contacts[unit]
+            return json(["phone": c?.phone ?? "", "address": c?.address ?? "", "person": c?.person ?? "", "hours": c?.hours ?? ""])
+        case .setText(let id, _):
+            return json(knowledge.policy.item(id)?.text ?? "")
+        case .setChecklist(let id, _):
+            return json(knowledge.policy.item(id)?.checklist ?? [])
+        case .addExample(let id, _), .removeExample(let id, _), .setExamples(let id, _):
+            return json(knowledge.policy.item(id)?.examples ?? [])
+        }
+    }
+
+    static func restoring(target: String, to before: String) throws(AdminError) -> IntentEdit {
+        let data = Data(before.utf8)
+        let decoder = JSONDecoder()
+        if target.hasPrefix("contact:") {
+            guard let fields = try? decoder.decode([String: String].self, from: data) else { throw .invalid("cannot read the earlier contact") }
+            return .setContact(unit: String(target.dropFirst("contact:".count)), fields: fields)
+        }
+        guard target.hasPrefix("item:"), let slash = target.lastIndex(of: "/") else { throw .invalid("cannot undo an edit of 「\(target)」") }
+        let id = String(target[target.index(target.startIndex, offsetBy: 5)..<slash])
+        switch target[target.index(after: slash)...] {
+        case "text":
+            guard let text = try? decoder.decode(String.self, from: data) else { throw .invalid("cannot read the earlier text") }
+            return .setText(item: id, text: text)
+        case "checklist":
+            guard let list = try? decoder.decode([String].self, from: data) else { throw .invalid("cannot read the earlier checklist") }
+            return .setChecklist(item: id, checklist: list)
+        default:
+            guard let list = try? decoder.decode([String].self, from: data) else { throw .invalid("cannot read the earlier examples") }
+            return .setExamples(item: id, examples: list)
+        }
+    }
+
+    /// Writes next to the file and renames over it, so that a reader (or a crash) sees the
+    /// old file or the new one, never half of one.
+    static func writeAtomically(_ text: String, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        try Data(text.utf8).write(to: temporary)
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: reason])
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Desk
+import Foundation
+import Testing
+
+@Suite("Editing Intents files keeps every line the edit does not touch")
+struct IntentFileEditorTests {
+    static let clause = """
+        # a comment staff wrote
+        clause: 17
+        items:
+          - id: "17.1"
+            title: 创新联合体
+            text: 对新批复备案的自治区创新联合体一次性给予30万元奖补。
+            award: {shape: fixed, yuan: 300000}
+            checklist:                    # 草稿
+              - 营业执照
+              - 批复备案文件
+            examples:
+              - 创新联合体奖多少
+              # keep this comment
+              - 联合体备案了给多少
+          - id: "17.2"
+            title: other
+            text: x
+            award: {shape: none}
+            examples: [a, b]
+        """
+
+    @Test("adding an example inserts one line after the last example, at its indentation")
+    func addExample() throws {
+        let edited = try IntentFileEditor.apply(.addExample(item: "17.1", text: "新问法: 带冒号"), to: Self.clause)
+        let before = Self.clause.components(separatedBy: "\n")
+        let after = edited.components(separatedBy: "\n")
+        #expect(after.count == before.count + 1)
+        #expect(after[14] == "      - \"新问法: 带冒号\"")
+        #expect(Array(after[0..<14]) == Array(before[0..<14]))
+        #expect(Array(after[15...]) == Array(before[14...]))
+    }
+
+    @Test("removing an example deletes its line only; a one-line list is rewritten")
+    func removeExample() throws {
+        let edited = try IntentFileEditor.apply(.removeExample(item: "17.1", text: "创新联合体奖多少"), to: Self.clause)
+        #expect(!edited.contains("创新联合体奖多少"))
+        #expect(edited.contains("# keep this comment"))
+        let flow = try IntentFileEditor.apply(.removeExample(item: "17.2", text: "a"), to: Self.clause)
+        #expect(flow.contains("    examples:\n      - b"))
+    }
+
+    @Test("replacing a checklist keeps the comment after the key")
+    func checklist() throws {
+        let edited = try IntentFileEditor.apply(.setChecklist(item: "17.1", checklist: ["申请表"]), to: Self.clause)
+        #expect(edited.contains("    checklist:  # 草稿\n      - 申请表\n    examples:"))
+        #expect(edited.hasPrefix("# a comment staff wrote\n"))
+    }
+
+    @Test("a text with several lines becomes a block scalar")
+    func text() throws {
+        let edited = try IntentFileEditor.apply(.setText(item: "17.1", text: "第一行\n第二行"), to: Self.clause)
+        #expect(edited.contains("    text: |\n      第一行\n      第二行\n    award:"))
+    }
+
+    @Test("a unit written on one line is rewritten on that line")
+    func contact() throws {
+        let contacts = "# header\nunits:\n  - {name: 区金融办, phone: \"\", address: \"\"}\n  - {name: 区财政局, phone: \"\"}\n"
+        let edited = try IntentFileEditor.apply(.setContact(unit: "区金融办", fields: ["phone": "0477-1", "person": "王\"某"]), to: contacts)
+        #expect(edited == "# header\nunits:\n  - {name: 区金融办, phone: \"0477-1\", address: \"\", person: \"王\\\"某\"}\n  - {name: 区财政局, phone: \"\"}\n")
+    }
+
+    @Test("an unknown item or example is refused, naming it")
+    func refusals() {
+        #expect(throws: IntentEditError.notFound("item 99.1")) {
+            try IntentFileEditor.apply(.addExample(item: "99.1", text: "x"), to: Self.clause)
+        }
+        #expect(throws: IntentEditError.self) {
+            try IntentFileEditor.apply(.addExample(item: "17.1", text: "创新联合体奖多少"), to: Self.clause)
+        }
+    }
+}
