@@ -32,6 +32,15 @@ public struct Answer: Sendable, Equatable, Encodable {
         public var clause: Int
         public var item: String
         public var confidence: Double
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(clause, forKey: .clause)
+            try c.encode(item, forKey: .item)
+            try c.encode((confidence * 1000).rounded() / 1000, forKey: .confidence)
+        }
+
+        enum CodingKeys: String, CodingKey { case clause, item, confidence }
     }
 
     /// What kind of reply this is; not part of the stable JSON, but shown for staff tools.
@@ -79,7 +88,7 @@ public struct Answer: Sendable, Equatable, Encodable {
     /// The answer as one line of JSON.
     public func jsonLine() -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         guard let data = try? encoder.encode(self), let line = String(data: data, encoding: .utf8) else {
             return #"{"matched":false,"error":"could not encode the answer"}"#
         }

@@ -219,7 +219,7 @@ public struct Desk: Sendable {
 
     private func render(_ name: String, flavour: ReplyFlavour, context: [String: Any]) -> String {
         let text = knowledge.templates.render(context, withTemplate: "\(name).\(flavour.rawValue)") ?? ""
-        return Self.tidy(text)
+        return Self.tidy(text, keepBlankLines: flavour == .markdown)
     }
 
     /// The text without leading and trailing white space (ASCII, ideographic and no-break).
@@ -234,13 +234,14 @@ public struct Desk: Sendable {
         return String(scalars[first...last])
     }
 
-    /// Collapses the blank lines that empty template sections leave behind.
-    static func tidy(_ text: String) -> String {
+    /// Removes the blank lines that empty template sections leave behind; Markdown keeps one
+    /// between paragraphs, since there a blank line means something.
+    static func tidy(_ text: String, keepBlankLines: Bool) -> String {
         var lines: [Substring] = []
         var blank = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let isBlank = line.allSatisfy { $0 == " " }
-            if isBlank && (blank || lines.isEmpty) { continue }
+            if isBlank && (!keepBlankLines || blank || lines.isEmpty) { continue }
             lines.append(isBlank ? "" : line)
             blank = isBlank
         }

@@ -76,9 +76,19 @@ public enum IntentFileEditor {
             }
             lines.remove(at: line - 1)
         case .setExamples(let id, let examples):
-            lines = try replace(key: "examples", of: try itemNode(id, in: root), with: .list(examples), in: lines)
+            let item = try itemNode(id, in: root)
+            if let edited = editList("examples", of: item, to: examples, in: lines) {
+                lines = edited
+            } else {
+                lines = try replace(key: "examples", of: item, with: .list(examples), in: lines)
+            }
         case .setChecklist(let id, let checklist):
-            lines = try replace(key: "checklist", of: try itemNode(id, in: root), with: .list(checklist), in: lines)
+            let item = try itemNode(id, in: root)
+            if let edited = editList("checklist", of: item, to: checklist, in: lines) {
+                lines = edited
+            } else {
+                lines = try replace(key: "checklist", of: item, with: .list(checklist), in: lines)
+            }
         case .setText(let id, let newText):
             lines = try replace(key: "text", of: try itemNode(id, in: root), with: .text(newText), in: lines)
         case .setContact(let unit, let fields):
@@ -88,7 +98,7 @@ public enum IntentFileEditor {
             // (The parser does not report a mapping's style, so a one-line mapping is told by its
             // keys all standing on the line it starts on.)
             if case .mapping(let map) = entry, let line = entry.mark?.line, map.keys.allSatisfy({ $0.mark?.line == line }),
-                let brace = lines[line - 1].firstIndex(of: "{"), lines[line - 1].contains("}")
+                let brace = lines[line - 1].firstIndex(of: "{"), let close = closingBrace(in: lines[line - 1], from: brace)
             {
                 // A unit written on one line (「- {name: …, phone: ""}」) is rewritten on that line.
                 var ordered: [(String, String)] = map.compactMap { k, v in k.string.map { ($0, v.string ?? "") } }
@@ -96,7 +106,9 @@ public enum IntentFileEditor {
                     if let i = ordered.firstIndex(where: { $0.0 == name }) { ordered[i].1 = value } else { ordered.append((name, value)) }
                 }
                 let body = ordered.map { "\($0.0): \($0.0 == "name" ? scalar($0.1) : quoted($0.1))" }.joined(separator: ", ")
-                lines[line - 1] = String(lines[line - 1][..<brace]) + "{" + body + "}"
+                // What follows the mapping on its line (a comment) stays as it was.
+                let rest = lines[line - 1][lines[line - 1].index(after: close)...]
+                lines[line - 1] = String(lines[line - 1][..<brace]) + "{" + body + "}" + rest
                 return lines.joined(separator: "\n")
             }
             // Fields are replaced from the bottom up so that earlier line numbers stay valid.
@@ -185,11 +197,121 @@ public enum IntentFileEditor {
         return end
     }
 
+    /// The `}` that closes the flow mapping opened at `open`, skipping quoted text and nested
+    /// brackets; nil when the mapping does not close on this line.
+    static func closingBrace(in line: String, from open: String.Index) -> String.Index? {
+        var depth = 0
+        var quote: Character?
+        var escaped = false
+        var last: Character = " "  // the last character outside quotes that is not a space
+        var i = open
+        while i < line.endIndex {
+            let c = line[i]
+            defer { if quote == nil, c != " " { last = c } }
+            if let q = quote {
+                if escaped {
+                    escaped = false
+                } else if q == "\"" && c == "\\" {
+                    escaped = true
+                } else if c == q {
+                    quote = nil
+                }
+            } else if c == "\"" || c == "'", "{[,:".contains(last) {
+                // A quote opens quoted text only where a value starts (「O'Brien」 is plain).
+                quote = c
+            } else if c == "{" || c == "[" {
+                depth += 1
+            } else if c == "}" || c == "]" {
+                depth -= 1
+                if depth == 0 { return c == "}" ? i : nil }
+            }
+            i = line.index(after: i)
+        }
+        return nil
+    }
+
     // MARK: - Writing values
 
     enum Value {
         case list([String])
         case text(String)
+    }
+
+    /// `lines` with the block list under `name` changed to `entries` line by line: entries that
+    /// stay keep their lines as written, and so do the comments between them; an entry that goes
+    /// loses its line only; a new entry gets a line right after the entry it follows (after the
+    /// key when it comes first). This is what lets an undo give back the file byte for byte. `nil` when the list is not a block list of
+    /// distinct one-line entries, or no entry stays: the caller then writes the list whole.
+    static func editList(_ name: String, of node: Node, to entries: [String], in lines: [String]) -> [String]? {
+        guard let (key, value) = pair(name, in: node), case .sequence(let seq) = value, !seq.isEmpty,
+            let keyLine = key.mark?.line, value.mark?.line != keyLine, Set(entries).count == entries.count
+        else { return nil }
+        // The old entries, each with the index of its line.
+        var old: [(text: String, index: Int)] = []
+        for element in seq {
+            guard let text = element.string, let line = element.mark?.line, line - 1 < lines.count,
+                lines[line - 1].trimmingCharacters(in: .whitespaces).hasPrefix("- "), old.last.map({ $0.index < line - 1 }) ?? true
+            else { return nil }
+            old.append((text, line - 1))
+        }
+        guard Set(old.map(\.text)).count == old.count else { return nil }
+        // Each entry must stand on one line: only blank lines and comments until the next entry.
+        let end = blockEnd(after: key, in: lines)
+        for (i, entry) in old.enumerated() {
+            let next = i + 1 < old.count ? old[i + 1].index : end
+            guard entry.index < next, (entry.index + 1..<next).allSatisfy({ isBlankOrComment(lines[$0]) }) else { return nil }
+        }
+        // The longest run of old entries that stay, in order.
+        let a = old.map(\.text), b = entries
+        var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            for j in stride(from: b.count - 1, through: 0, by: -1) {
+                table[i][j] = a[i] == b[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+            }
+        }
+        var keptOld: [Int: Int] = [:]  // new index → old index
+        var i = 0, j = 0
+        while i < a.count, j < b.count {
+            if a[i] == b[j] {
+                keptOld[j] = i
+                i += 1
+                j += 1
+            } else if table[i + 1][j] >= table[i][j + 1] {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        guard !keptOld.isEmpty else { return nil }
+        let indent = String(repeating: " ", count: indentation(of: lines[old[0].index]))
+        // A new entry goes right after the entry it follows, or right after the key when it comes first.
+        var head: [String] = [], after: [Int: [String]] = [:]  // by old index
+        var previous: Int?
+        var pending: [String] = []
+        for (n, entry) in entries.enumerated() {
+            if let o = keptOld[n] {
+                if let previous { after[previous, default: []] += pending } else { head = pending }
+                pending = []
+                previous = o
+            } else {
+                pending.append(indent + "- " + scalar(entry))
+            }
+        }
+        if let previous { after[previous, default: []] += pending }
+        let kept = Set(keptOld.values)
+        let entryAt = Dictionary(uniqueKeysWithValues: old.enumerated().map { ($0.element.index, $0.offset) })
+        var result: [String] = []
+        for (index, line) in lines.enumerated() {
+            guard let o = entryAt[index] else {
+                result.append(line)
+                if index == keyLine - 1 { result += head }
+                continue
+            }
+            guard kept.contains(o) else { continue }
+            result.append(line)
+            result += after[o] ?? []
+        }
+        return result
     }
 
     static func replace(key name: String, of node: Node, with value: Value, in lines: [String]) throws(IntentEditError) -> [String] {
@@ -210,21 +332,24 @@ public enum IntentFileEditor {
         case .text(let text):
             replacement = ["\(pad)\(name): \(scalar(text))"]
         }
-        // A comment after the key on its own line is kept.
+        // A comment after the key on its own line is kept, spacing and all.
         if let comment = trailingComment(lines[line - 1]), case .list = value {
-            replacement[0] += "  " + comment
+            replacement[0] += comment
         }
         var result = lines
         result.replaceSubrange((line - 1)..<end, with: replacement)
         return result
     }
 
+    /// The comment after a key, with the spaces before it (「checklist:   # 草稿」 gives
+    /// 「   # 草稿」), when the key has no value on its line or an empty list (「[]」).
     static func trailingComment(_ line: String) -> String? {
         guard let range = line.range(of: " #") else { return nil }
-        let before = line[..<range.lowerBound]
-        // Only when the key has no value on the line (「checklist:   # 草稿」).
-        guard before.trimmingCharacters(in: .whitespaces).hasSuffix(":") else { return nil }
-        return String(line[line.index(after: range.lowerBound)...])
+        let key = line[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+        guard key.hasSuffix(":") || key.hasSuffix(": []") else { return nil }
+        var start = range.lowerBound
+        while start > line.startIndex, line[line.index(before: start)] == " " { start = line.index(before: start) }
+        return String(line[start...])
     }
 
     /// A double-quoted YAML scalar, as contact fields are written.

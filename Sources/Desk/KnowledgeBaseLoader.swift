@@ -17,10 +17,11 @@ public struct KnowledgeBaseLoader: Sendable {
     /// (`clauses/12.yaml`): how an edit is checked before it is written.
     public var overrides: [String: String] = [:]
 
-    /// The templates every reply needs, by name (without `.mustache`).
+    /// The templates every reply needs, by name (without `.mustache`); the outreach ones are the
+    /// campaign messages (`policydesk campaign plan`).
     public static let requiredTemplates = [
         "answer.txt", "answer.md", "refusal.txt", "refusal.md", "clarify.txt", "clarify.md",
-        "smalltalk.txt", "smalltalk.md",
+        "smalltalk.txt", "smalltalk.md", "outreach.txt", "outreach.md",
     ]
 
     public init(intents: URL, templates: URL, tuning: MatcherTuning = MatcherTuning()) {

@@ -26,13 +26,17 @@ struct YAMLDocument {
         }
     }
 
+    /// The parser's words on one line: a problem is one line of `lint`'s output.
     private static func message(of error: YamlError) -> String {
+        let text: String
         switch error {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
             .composer(let context, let problem, _, _):
-            [context.map { "\($0)" }, problem].compactMap { $0 }.joined(separator: ": ")
-        default: "\(error)"
+            text = [context.map { "\($0)" }, problem].compactMap { $0 }.joined(separator: ": ")
+        default: text = "\(error)"
         }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ").replacingOccurrences(of: " :", with: ":")
     }
 }
 

@@ -45,7 +45,8 @@ extension Request {
         do {
             let buffer = try await collectBody(upTo: limit)
             return Data(buffer.readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // Hummingbird reports an oversize body as NIOTooManyBytesError, not HTTPError.
             throw APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
         }
     }

@@ -29,7 +29,9 @@ struct AskController<Context: RequestContext>: Sendable {
             throw APIError(.badRequest, "the body must be JSON like {\"text\": \"…\", \"user\": \"…\"}: \(Self.reason(error))")
         }
         guard let text = question.text else { throw APIError(.badRequest, "missing `text`: the question to answer") }
-        let user = question.user ?? "anonymous"
+        // Without a user each call stands alone: a shared "anonymous" id would carry one
+        // caller's half-finished question into another's and put every caller in one rate bucket.
+        let user = question.user.flatMap { $0.isEmpty ? nil : $0 } ?? "anonymous-\(UUID().uuidString)"
         switch await answers.answer(text, channel: "api", chat: "api", user: user, logger: context.logger) {
         case .rateLimited:
             return Response.json(["error": AnswerService.slowDown], status: .tooManyRequests)

@@ -59,6 +59,7 @@ extension SQLiteStorage {
                     """
             )
         }
+        registerCampaignMigration(&migrator)
         return migrator
     }
 

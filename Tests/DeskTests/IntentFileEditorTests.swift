@@ -49,8 +49,28 @@ struct IntentFileEditorTests {
     @Test("replacing a checklist keeps the comment after the key")
     func checklist() throws {
         let edited = try IntentFileEditor.apply(.setChecklist(item: "17.1", checklist: ["申请表"]), to: Self.clause)
-        #expect(edited.contains("    checklist:  # 草稿\n      - 申请表\n    examples:"))
+        #expect(edited.contains("    checklist:                    # 草稿\n      - 申请表\n    examples:"))
         #expect(edited.hasPrefix("# a comment staff wrote\n"))
+        // Back to what it was, byte for byte, through an empty list and back.
+        let emptied = try IntentFileEditor.apply(.setChecklist(item: "17.1", checklist: []), to: edited)
+        #expect(emptied.contains("    checklist: []                    # 草稿\n    examples:"))
+        let restored = try IntentFileEditor.apply(.setChecklist(item: "17.1", checklist: ["营业执照", "批复备案文件"]), to: emptied)
+        #expect(restored == Self.clause)
+    }
+
+    @Test("setting a list keeps the lines of entries that stay and the comments between them")
+    func setExamplesLineByLine() throws {
+        let added = try IntentFileEditor.apply(.addExample(item: "17.1", text: "新问法"), to: Self.clause)
+        let undone = try IntentFileEditor.apply(
+            .setExamples(item: "17.1", examples: ["创新联合体奖多少", "联合体备案了给多少"]), to: added)
+        #expect(undone == Self.clause)
+        let removed = try IntentFileEditor.apply(.removeExample(item: "17.1", text: "创新联合体奖多少"), to: Self.clause)
+        let back = try IntentFileEditor.apply(
+            .setExamples(item: "17.1", examples: ["创新联合体奖多少", "联合体备案了给多少"]), to: removed)
+        #expect(back == Self.clause)
+        let reordered = try IntentFileEditor.apply(
+            .setExamples(item: "17.1", examples: ["联合体备案了给多少", "创新联合体奖多少"]), to: Self.clause)
+        #expect(reordered.contains("    examples:\n      # keep this comment\n      - 联合体备案了给多少\n      - 创新联合体奖多少\n  - id"))
     }
 
     @Test("a text with several lines becomes a block scalar")
@@ -64,6 +84,13 @@ struct IntentFileEditorTests {
         let contacts = "# header\nunits:\n  - {name: 区金融办, phone: \"\", address: \"\"}\n  - {name: 区财政局, phone: \"\"}\n"
         let edited = try IntentFileEditor.apply(.setContact(unit: "区金融办", fields: ["phone": "0477-1", "person": "王\"某"]), to: contacts)
         #expect(edited == "# header\nunits:\n  - {name: 区金融办, phone: \"0477-1\", address: \"\", person: \"王\\\"某\"}\n  - {name: 区财政局, phone: \"\"}\n")
+    }
+
+    @Test("a comment after a unit written on one line stays")
+    func contactComment() throws {
+        let contacts = "units:\n  - {name: 区金融办, phone: \"\", hours: \"{8:30}\"}   # 金融办 }\n"
+        let edited = try IntentFileEditor.apply(.setContact(unit: "区金融办", fields: ["phone": "0477-1"]), to: contacts)
+        #expect(edited == "units:\n  - {name: 区金融办, phone: \"0477-1\", hours: \"{8:30}\"}   # 金融办 }\n")
     }
 
     @Test("an unknown item or example is refused, naming it")

@@ -159,4 +159,19 @@ struct AskAPITests {
             #expect((followUp.json["amount"] as? [String: Any])?["yuan"] as? Int == 200_000)
         }
     }
+
+    /// Without a `user`, calls are unrelated: one anonymous caller's half-finished question must
+    /// not complete another's, and anonymous callers do not share one rate-limit bucket.
+    @Test func anonymousCallsShareNoConversationAndNoRateLimit() async throws {
+        try await TestServer.run { client, _ in
+            let alone = try await client.ask("规上企业")
+            #expect(alone.json["item"] as? String != "12.2")
+            _ = try await client.ask("新认定的高企能拿多少钱")
+            let stranger = try await client.ask("规上企业")
+            #expect(stranger.json["item"] as? String == alone.json["item"] as? String, "an anonymous caller inherited another's conversation")
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<15 { statuses.append(try await client.ask("科技贷款贴息怎么算").status) }
+            #expect(statuses.allSatisfy { $0 == .ok }, "anonymous callers were rate-limited together: \(statuses.map(\.code))")
+        }
+    }
 }

@@ -129,6 +129,21 @@ struct DingTalkWebhookTests {
         }
     }
 
+    @Test func concurrentDeliveriesOfOneMsgIdAreAnsweredOnce() async throws {
+        let body = DingTalkPeer.body(text: "新认定的高企能拿多少钱", msgID: "msgServerTests0009==")
+        let headers = peer.headers()
+        try await TestServer.run { client, _ in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await client.postJSON("/webhooks/dingtalk", body, headers: headers).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: .ok, count: 8))
+            #expect(try await Self.answersComputed(client) == 1)
+        }
+    }
+
     /// The dedupe key is the msgId alone: the same sender asking the same thing again in the
     /// same group is a new message and must be answered.
     @Test func twoMessagesWithTheSameTextButDifferentMsgIdsAreBothAnswered() async throws {

@@ -132,6 +132,33 @@ struct WeComWebhookTests {
         }
     }
 
+    /// WeCom may retry while the first delivery is still being answered: however the
+    /// deliveries interleave, the answer is computed once and no delivery fails.
+    @Test func concurrentDeliveriesOfOneMsgIdAreAnsweredOnce() async throws {
+        let message = peer.textMessageXML(from: "sunqi", content: "新认定的高企能拿多少钱", msgID: "7000000000000000009")
+        let requests = try (0..<8).map { _ in try peer.post(message) }
+        try await TestServer.run { client, _ in
+            let responses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String).self) { group in
+                for request in requests {
+                    group.addTask {
+                        let response = try await client.execute(
+                            uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
+                        return (response.status, response.text)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(responses.count == 8)
+            #expect(responses.allSatisfy { $0.0 == .ok })
+            let replies = responses.map(\.1).filter { !$0.isEmpty }
+            #expect(!replies.isEmpty, "no delivery carried the reply")
+            for reply in replies {
+                #expect(try peer.open(reply).content.contains("区工信和科技局"))
+            }
+            #expect(try await Self.answersComputed(client) == 1)
+        }
+    }
+
     @Test func theRetryDoesNotAdvanceTheConversation() async throws {
         let question = peer.textMessageXML(from: "zhaoliu", content: "新认定的高企能拿多少钱", msgID: "7000000000000000003")
         let answer = peer.textMessageXML(from: "zhaoliu", content: "规上企业", msgID: "7000000000000000004")

@@ -122,9 +122,11 @@ struct AdminController<Context: RequestContext>: Sendable {
         return String(name.prefix(64))
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ request: Request, example: String) async throws -> T {
+    /// The body as `T`; an empty body is `empty` when one is given (a body that is all optional).
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request, example: String, empty: T? = nil) async throws -> T {
         var request = request
         let data = try await request.body(upTo: bodyLimit)
+        if let empty, data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return empty }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {
@@ -285,13 +287,13 @@ struct AdminController<Context: RequestContext>: Sendable {
         return group
     }
 
-    struct PromoteBody: Decodable { var item: String? }
+    struct PromoteBody: Decodable { var item: String? = nil }
 
     /// Turns a miss into an example question of an item (its best guess unless told), so the
     /// same question is answered from now on.
     func promote(_ request: Request, _ context: Context) async throws -> Response {
         let group = try await group(context)
-        let body = try await decode(PromoteBody.self, request, example: #"{"item": "12.2"}"#)
+        let body = try await decode(PromoteBody.self, request, example: #"{"item": "12.2"}"#, empty: PromoteBody())
         guard let itemID = body.item ?? group.bestGuessItem else {
             throw APIError(.badRequest, "missing `item`: which item answers this question")
         }

@@ -1,0 +1,419 @@
+import ArgumentParser
+import Channels
+import Desk
+import Dispatch
+import Foundation
+import Outreach
+import PolicyKit
+import Storage
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `policydesk campaign`: outreach campaigns (政策敲门找企业).
+struct Campaign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tell enterprises on a roster, in their own group chats, which measures they qualify for.",
+        discussion: """
+            Plan a campaign from a roster (see Examples/roster-sample.csv), send it through the group robots, \
+            and follow it up. Campaigns live in $POLICYDESK_DB (default policydesk.sqlite).
+            """,
+        subcommands: [
+            CampaignPlanCommand.self, CampaignRunCommand.self, CampaignStatusCommand.self, CampaignReportCommand.self,
+            CampaignResolveCommand.self, CampaignListCommand.self,
+        ]
+    )
+}
+
+/// The campaign database, as every other command finds it.
+enum CampaignDatabase {
+    /// `$POLICYDESK_DB` or `policydesk.sqlite`.
+    static var path: String {
+        ProcessInfo.processInfo.environment["POLICYDESK_DB"] ?? "policydesk.sqlite"
+    }
+
+    /// Opens the database, failing with the storage layer's message.
+    static func open() throws -> SQLiteStorage {
+        do {
+            return try SQLiteStorage(path: path)
+        } catch {
+            throw CommandFailure(description: "\(error)")
+        }
+    }
+}
+
+/// `policydesk campaign plan`.
+struct CampaignPlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Read a roster, decide who qualifies for which items, store the campaign and preview its messages.")
+
+    @OptionGroup var knowledge: KnowledgeOptions
+
+    @Argument(help: "The roster: a CSV file in UTF-8 (with or without BOM) or GB18030/GBK.")
+    var roster: String
+
+    @Option(name: .long, help: "The items to announce, comma-separated, such as 12.2,9.3.")
+    var items: String
+
+    @Option(name: .long, help: "The template in Templates/ without its ending (default outreach).")
+    var template = "outreach"
+
+    @Flag(name: .long, help: "Send plain text (TEMPLATE.txt) instead of Markdown (TEMPLATE.md).")
+    var text = false
+
+    @Flag(name: .long, help: "Import the good lines of a roster with bad ones, listing the bad ones.")
+    var skipBadLines = false
+
+    @Option(name: .long, help: "Do not tell an enterprise about the same item again within this many days.")
+    var windowDays = 30
+
+    @Option(name: .long, help: "How many messages to show in the preview.")
+    var show = 3
+
+    @Flag(name: .long, help: "Show the plan without storing it.")
+    var dryRun = false
+
+    func validate() throws {
+        if windowDays < 0 { throw ValidationError("--window-days must be 0 or more") }
+        if show < 0 { throw ValidationError("--show must be 0 or more") }
+    }
+
+    func run() async throws {
+        let kb = try knowledge.load()
+        let started = ContinuousClock.now
+        guard let data = FileManager.default.contents(atPath: roster) else {
+            throw CommandFailure(description: "Cannot read the roster \(roster): the file does not exist or is not readable.")
+        }
+        let rosterName = URL(fileURLWithPath: roster).lastPathComponent
+        let parsed: Roster
+        do {
+            parsed = try Roster.parse(data, skipBadLines: skipBadLines)
+        } catch {
+            for problem in error.problems { emit("\(rosterName):\(problem.line): \(problem.reason)") }
+            if case .badLines(let problems) = error {
+                emit(
+                    "\(problems.count) bad lines; nothing was imported. Fix them, or add --skip-bad-lines to import "
+                        + "the good lines only.")
+            }
+            throw ExitCode(1)
+        }
+        var notes: [String] = []
+        for problem in parsed.skippedLines {
+            notes.append("skipped \(rosterName):\(problem.line): \(problem.reason)")
+        }
+        if !parsed.ignoredHeaders.isEmpty {
+            notes.append("ignored columns (not a roster column; check the spelling): " + parsed.ignoredHeaders.joined(separator: ", "))
+        }
+        let store = try CampaignDatabase.open()
+        let itemIDs = items.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let now = Date()
+        let planner = CampaignPlanner(knowledge: kb, template: template, format: text ? .text : .markdown)
+        let plan: CampaignPlan
+        do {
+            let recent = try await store.recentSends(
+                itemIDs: Set(itemIDs), since: now.addingTimeInterval(-Double(windowDays) * 86_400))
+            plan = try planner.plan(roster: parsed, itemIDs: itemIDs, recentSends: recent, windowDays: windowDays, now: now)
+        } catch let error as OutreachError {
+            throw CommandFailure(description: error.description)
+        }
+        var campaignID: Int64?
+        if !dryRun && !plan.messages.isEmpty {
+            let campaign = plan.campaign(
+                rosterName: rosterName, itemIDs: itemIDs, template: template, format: text ? .text : .markdown,
+                windowDays: windowDays, notes: notes, now: now)
+            campaignID = try await store.createCampaign(campaign)
+        }
+        let elapsed = ContinuousClock.now - started
+
+        emit(
+            "Roster \(rosterName): \(parsed.enterprises.count) enterprises (\(parsed.encoding.rawValue))"
+                + (parsed.skippedLines.isEmpty ? "" : ", \(parsed.skippedLines.count) bad lines skipped"))
+        for note in notes { emit("  \(note)") }
+        let header =
+            if let campaignID { "Campaign \(campaignID) planned" } else if dryRun { "Dry run (nothing stored)" } else {
+                "Nothing to send (no campaign stored)"
+            }
+        emit(
+            "\(header): \(plan.messages.count) messages to \(plan.messages.count) enterprises through "
+                + "\(plan.robotCount) robots; \(plan.ineligibleCount) enterprises qualify for none of the items; "
+                + "planned in \(Self.milliseconds(elapsed)) ms")
+        for total in plan.totals {
+            var line =
+                "  \(total.itemID) \(total.title): \(total.enterprises) enterprise\(total.enterprises == 1 ? "" : "s"), "
+                + "estimated \(Self.yuan(total.exactYuan))"
+            if total.ceilingCount > 0 { line += " + up to \(Self.yuan(total.ceilingYuan)) for \(total.ceilingCount)" }
+            if total.unknownCount > 0 { line += " + \(total.unknownCount) with no figure" }
+            if total.skipped > 0 { line += "; \(total.skipped) skipped as sent recently" }
+            emit(line)
+        }
+        emit("  Estimated total: \(Self.yuan(plan.estimatedYuan)) (sum of exact estimates; yuan \(plan.estimatedYuan))")
+        if !plan.skips.isEmpty {
+            emit("Skipped, already told within \(windowDays) days (\(plan.skips.count)):")
+            for skip in plan.skips {
+                emit("  \(skip.enterpriseName) (\(skip.creditCode)) item \(skip.itemID): \(skip.reason)")
+            }
+        }
+        if show > 0 && !plan.messages.isEmpty {
+            let shown = plan.messages.prefix(show)
+            emit("Preview (\(shown.count) of \(plan.messages.count) messages):")
+            for (index, message) in shown.enumerated() {
+                emit("--- \(index + 1)/\(plan.messages.count) to \(message.enterprise.name) via \(message.enterprise.robot) ---")
+                emit(message.body)
+            }
+            emit("---")
+        }
+        if let campaignID {
+            emit("Send it with: policydesk campaign run \(campaignID)")
+        }
+    }
+
+    static func yuan(_ yuan: Int64) -> String {
+        let words = Money.words(yuan)
+        return words.hasSuffix("元") ? words : words + "元"
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// `policydesk campaign run`.
+struct CampaignRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Send a campaign's messages within each robot's limits; safe to stop and start again.",
+        discussion: """
+            Every message is recorded as being sent before its HTTP call and with its outcome after, so a run \
+            stopped in any way (even kill -9) and started again sends nothing twice. A message that was in flight \
+            when a run died is marked uncertain and never resent on its own: `campaign status` lists them, and \
+            `campaign resolve` records what a person found in the group chat. Ctrl-C stops cleanly: calls in \
+            flight finish first.
+            """)
+
+    @Argument(help: "The campaign id that `campaign plan` printed.")
+    var id: Int64
+
+    @Option(name: .long, help: "HTTP calls in flight at once, across all robots.")
+    var maxInFlight = 16
+
+    @Option(name: .long, help: "Seconds to wait for a platform's answer; after that the message is uncertain.")
+    var timeout = 10.0
+
+    @Flag(name: .long, help: "Print only the summary.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print every delivery, not only problems and progress.")
+    var verbose = false
+
+    @Option(name: .long, help: .hidden)
+    var timeScale = 1.0
+
+    func validate() throws {
+        if maxInFlight < 1 { throw ValidationError("--max-in-flight must be at least 1") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        if timeScale <= 0 { throw ValidationError("--time-scale must be positive") }
+    }
+
+    func run() async throws {
+        let path = CampaignDatabase.path
+        let lock: CampaignRunLock
+        do {
+            lock = try CampaignRunLock(databasePath: path)
+        } catch {
+            throw CommandFailure(description: error.description)
+        }
+        let store = try CampaignDatabase.open()
+        let transport = CurlTransport(configuration: .init(maxConcurrentTransfers: maxInFlight))
+        let delivered = Mutex(0)
+        let quiet = quiet
+        let verbose = verbose
+        let runner = CampaignRunner(
+            store: store, transport: transport, clock: SystemCampaignClock(scale: timeScale),
+            configuration: .init(maxInFlight: maxInFlight, requestTimeout: .milliseconds(Int64(timeout * 1_000))),
+            onEvent: { event in
+                guard !quiet else { return }
+                if event.kind == .delivered {
+                    let count = delivered.withLock { value -> Int in
+                        value += 1
+                        return value
+                    }
+                    if verbose || count % 100 == 0 { emit("\(Self.stamp()) delivered \(count) so far — \(event)") }
+                } else {
+                    emit("\(Self.stamp()) \(event)")
+                }
+            })
+        let id = id
+        let task = Task { try await runner.run(campaignID: id) }
+        let stops = Self.stopOnSignals { task.cancel() }
+        defer { stops.forEach { $0.cancel() } }
+        let summary: CampaignRunner.Summary
+        do {
+            summary = try await task.value
+        } catch let error as OutreachError {
+            throw CommandFailure(description: error.description)
+        }
+        withExtendedLifetime(lock) {}
+        let counts = summary.counts
+        let pending = (counts[.planned] ?? 0) + (counts[.retrying] ?? 0)
+        emit(
+            "Campaign \(id): \(counts[.delivered] ?? 0) delivered, \(pending) still to send, "
+                + "\(counts[.uncertain] ?? 0) uncertain, \(counts[.failed] ?? 0) failed, \(counts[.skipped] ?? 0) skipped; "
+                + "\(summary.attempts) calls this run"
+                + (summary.recovered.isEmpty ? "" : "; \(summary.recovered.count) left in flight by the previous run are now uncertain"))
+        if (counts[.uncertain] ?? 0) > 0 || (counts[.failed] ?? 0) > 0 {
+            emit("See `policydesk campaign status \(id)` for the uncertain and failed messages.")
+        }
+        if summary.stopped {
+            emit("Stopped before the end; `policydesk campaign run \(id)` continues where this run stopped.")
+            throw ExitCode(130)
+        }
+    }
+
+    /// Cancels the run on SIGINT and SIGTERM instead of dying, so calls in flight can finish.
+    static func stopOnSignals(_ stop: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("stopping: letting the calls in flight finish…\n".utf8))
+                stop()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    static func stamp() -> String {
+        let seconds = Date().timeIntervalSince1970
+        let day = Int(seconds + 8 * 3_600) % 86_400
+        return String(format: "%02d:%02d:%02d", day / 3_600, day / 60 % 60, day % 60)
+    }
+}
+
+/// `policydesk campaign status`.
+struct CampaignStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show where a campaign stands, with the uncertain and failed messages.")
+
+    @Argument(help: "The campaign id.")
+    var id: Int64
+
+    func run() async throws {
+        let store = try CampaignDatabase.open()
+        do {
+            emit(try await CampaignReport.load(campaignID: id, from: store).statusText())
+        } catch let error as OutreachError {
+            throw CommandFailure(description: error.description)
+        }
+    }
+}
+
+/// `policydesk campaign report`.
+struct CampaignReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a campaign's report: CSV (one row per message) or an HTML page with totals, items, enterprises and failures.")
+
+    /// The report formats.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case csv, html
+    }
+
+    @Argument(help: "The campaign id.")
+    var id: Int64
+
+    @Option(name: .long, help: "csv or html.")
+    var format: Format
+
+    @Option(name: .long, help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func run() async throws {
+        let store = try CampaignDatabase.open()
+        let report: CampaignReport
+        do {
+            report = try await CampaignReport.load(campaignID: id, from: store)
+        } catch let error as OutreachError {
+            throw CommandFailure(description: error.description)
+        }
+        let text =
+            switch format {
+            case .csv: report.csv()
+            case .html: report.html()
+            }
+        if let output {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                throw CommandFailure(description: "Cannot write \(output): \(error.localizedDescription)")
+            }
+            emit("Wrote \(output)")
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
+
+/// `policydesk campaign resolve`.
+struct CampaignResolveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve",
+        abstract: "Record what a person found about an uncertain message: it arrived, or send it again.")
+
+    @Argument(help: "The campaign id.")
+    var id: Int64
+
+    @Argument(help: "The delivery number (#N in `campaign status`).")
+    var delivery: Int64
+
+    @Flag(name: .long, help: "The message is in the group chat: record it as delivered.")
+    var delivered = false
+
+    @Flag(name: .long, help: "The message is not in the group chat: send it on the next run.")
+    var resend = false
+
+    func validate() throws {
+        if delivered == resend { throw ValidationError("give exactly one of --delivered and --resend") }
+    }
+
+    func run() async throws {
+        let store = try CampaignDatabase.open()
+        let belongs = try await store.deliveries(campaignID: id).contains { $0.id == delivery && $0.state == .uncertain }
+        guard belongs,
+            try await store.resolveUncertain(deliveryID: delivery, as: delivered ? .delivered : .resend, at: Date())
+        else {
+            throw CommandFailure(description: OutreachError.notUncertain(delivery: delivery, campaign: id).description)
+        }
+        emit(
+            delivered
+                ? "Delivery \(delivery) recorded as delivered."
+                : "Delivery \(delivery) will be sent again by `policydesk campaign run \(id)`.")
+    }
+}
+
+/// `policydesk campaign list`.
+struct CampaignListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the campaigns, newest first.")
+
+    func run() async throws {
+        let store = try CampaignDatabase.open()
+        let listings = try await store.campaigns()
+        if listings.isEmpty { emit("No campaigns yet; `policydesk campaign plan ROSTER --items …` plans one.") }
+        for listing in listings {
+            let c = listing.campaign
+            let total = listing.counts.values.reduce(0, +)
+            let states = DeliveryState.allCases.compactMap { state in
+                listing.counts[state].map { "\($0) \(state.rawValue)" }
+            }
+            emit(
+                "\(c.id)  \(c.rosterName)  items \(c.itemIDs.joined(separator: ","))  \(total) messages: "
+                    + states.joined(separator: ", "))
+        }
+    }
+}

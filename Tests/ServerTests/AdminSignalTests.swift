@@ -1,0 +1,114 @@
+import Channels
+import Foundation
+@testable import Server
+import Testing
+
+/// SIGHUP makes a running `policydesk serve` reload its files: tried on a real process, since a
+/// signal sent to the test process would reach every application the other tests are running.
+@Suite("Admin: SIGHUP reloads a running server")
+struct AdminSignalTests {
+    /// The debug build of the command, when it has been built.
+    static var binary: URL? {
+        let url = Repository.root.appendingPathComponent(".build/debug/policydesk")
+        return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
+    }
+
+    /// A `policydesk serve` process on a copy of the knowledge base.
+    struct ServeProcess: Sendable {
+        let process: Process
+        let port: Int
+        let log: URL
+        let transport = CurlTransport()
+
+        /// Starts the server on a free-looking port and waits until `/healthz` answers.
+        static func start(_ copy: KnowledgeCopy) async throws -> ServeProcess {
+            let binary = try #require(AdminSignalTests.binary)
+            for _ in 0..<5 {
+                let port = Int.random(in: 20_000...60_000)
+                let log = copy.root.appendingPathComponent("server-\(port).log")
+                FileManager.default.createFile(atPath: log.path, contents: nil)
+                let handle = try FileHandle(forWritingTo: log)
+                let process = Process()
+                process.executableURL = binary
+                process.arguments = ["serve"]
+                process.currentDirectoryURL = copy.root
+                process.environment = [
+                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                    "POLICYDESK_HOST": "127.0.0.1", "POLICYDESK_PORT": String(port),
+                    "POLICYDESK_INTENTS": copy.intents.path, "POLICYDESK_TEMPLATES": copy.templates.path,
+                    "POLICYDESK_DB": copy.root.appendingPathComponent("policydesk-\(port).sqlite").path,
+                    "POLICYDESK_ADMIN_TOKEN": AdminTest.token,
+                ]
+                process.standardOutput = handle
+                process.standardError = handle
+                try process.run()
+                let server = ServeProcess(process: process, port: port, log: log)
+                let up = await eventually(timeout: .seconds(30)) {
+                    guard process.isRunning else { return true }
+                    return (try? await server.get("/healthz").status) == 200
+                }
+                if up && process.isRunning { return server }
+                server.stop()
+            }
+            Issue.record("policydesk serve did not start")
+            throw CancellationError()
+        }
+
+        func get(_ path: String) async throws -> OutboundResponse {
+            try await transport.send(OutboundRequest(method: .get, url: "http://127.0.0.1:\(port)\(path)", timeout: .seconds(5)))
+        }
+
+        /// `POST /v1/ask` as JSON.
+        func ask(_ text: String) async throws -> [String: Any] {
+            let body = try JSONSerialization.data(withJSONObject: ["text": text])
+            let response = try await transport.send(.postJSON(url: "http://127.0.0.1:\(port)/v1/ask", body: body))
+            #expect(response.status == 200)
+            return (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
+        }
+
+        /// Sends the process SIGHUP.
+        func hangUp() { kill(process.processIdentifier, SIGHUP) }
+
+        /// Stops the process (SIGTERM, then waits for it).
+        func stop() {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+
+        var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+    }
+
+    @Test(.enabled(if: binary != nil, "needs .build/debug/policydesk: swift build --product policydesk"), .timeLimit(.minutes(2)))
+    func hangupReloadsAndABrokenFileKeepsTheOldSnapshot() async throws {
+        let copy = try KnowledgeCopy()
+        defer { copy.remove() }
+        let server = try await ServeProcess.start(copy)
+        defer { server.stop() }
+
+        let question = "刚拿到高企证书能领多少"
+        #expect(try await server.ask(question)["confidence"] as? Double != 1)
+
+        // Edited by hand, saved atomically as an editor would; picked up on SIGHUP.
+        let original = try copy.text("clauses/12.yaml")
+        let edited = original.replacingOccurrences(
+            of: "      - 首次认定高企奖补找哪个局\n", with: "      - 首次认定高企奖补找哪个局\n      - \(question)\n")
+        try IntentsAdmin.writeAtomically(edited, to: copy.url("clauses/12.yaml"))
+        server.hangUp()
+        let reloaded = await eventually(timeout: .seconds(15)) {
+            let answer = try? await server.ask(question)
+            return answer?["item"] as? String == "12.2" && answer?["confidence"] as? Double == 1
+        }
+        #expect(reloaded, "SIGHUP did not reload: \(server.logText)")
+
+        // A broken file: SIGHUP is refused, logged with the problem, and the old snapshot serves.
+        try IntentsAdmin.writeAtomically(edited.replacingOccurrences(of: "  - id: \"12.2\"\n", with: "  - id: \"12.2\n"), to: copy.url("clauses/12.yaml"))
+        server.hangUp()
+        let logged = await eventually(timeout: .seconds(15)) { server.logText.contains("reload refused") }
+        #expect(logged, "\(server.logText)")
+        #expect(server.logText.contains("clauses/12.yaml:"))
+        #expect(server.process.isRunning)
+        let answer = try await server.ask(question)
+        #expect(answer["item"] as? String == "12.2")
+        #expect(answer["confidence"] as? Double == 1)
+    }
+}

@@ -1,0 +1,3 @@
+-- GET /healthz.
+wrk.method = "GET"
+wrk.path = "/healthz"
