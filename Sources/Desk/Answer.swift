@@ -85,13 +85,100 @@ public struct Answer: Sendable, Equatable, Encodable {
         try c.encode(kind, forKey: .kind)
     }
 
-    /// The answer as one line of JSON.
+    /// The answer as one line of JSON, keys sorted. Written by hand: this is the hot path of
+    /// `/v1/ask` and `ask --jsonl`, and Foundation's encoder costs more than the answer itself.
     public func jsonLine() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        guard let data = try? encoder.encode(self), let line = String(data: data, encoding: .utf8) else {
-            return #"{"matched":false,"error":"could not encode the answer"}"#
+        var out = "{"
+        out.reserveCapacity(reply.utf8.count * 2 + 512)
+        func key(_ k: String) { out += (out.count > 1 ? ",\"" : "\"") + k + "\":" }
+        func string(_ v: String?) { if let v { JSONText.append(v, to: &out) } else { out += "null" } }
+        func number(_ v: Double) { out += Self.number(v) }
+        key("alternatives")
+        out += "["
+        for (i, a) in alternatives.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"clause\":\(a.clause),\"confidence\":" + Self.number(a.confidence) + ",\"item\":"
+            JSONText.append(a.item, to: &out)
+            out += "}"
         }
-        return line
+        out += "]"
+        key("amount")
+        if let amount {
+            out += "{\"formula\":"
+            JSONText.append(amount.formula, to: &out)
+            out += ",\"maxYuan\":" + (amount.maxYuan.map { "\($0)" } ?? "null")
+            out += ",\"perYear\":" + (amount.perYear ? "true" : "false")
+            out += ",\"yuan\":" + (amount.yuan.map { "\($0)" } ?? "null") + "}"
+        } else {
+            out += "null"
+        }
+        key("checklist")
+        out += "["
+        for (i, c) in checklist.enumerated() {
+            if i > 0 { out += "," }
+            JSONText.append(c, to: &out)
+        }
+        out += "]"
+        key("clause")
+        out += clause.map { "\($0)" } ?? "null"
+        key("confidence")
+        number(confidence)
+        key("item")
+        string(item)
+        key("kind")
+        string(kind.rawValue)
+        key("leadUnit")
+        string(leadUnit)
+        key("leader")
+        string(leader)
+        key("matched")
+        out += matched ? "true" : "false"
+        key("needs")
+        out += "[" + needs.map { n -> String in var s = ""; JSONText.append(n, to: &s); return s }.joined(separator: ",") + "]"
+        key("reply")
+        string(reply)
+        key("title")
+        string(title)
+        key("units")
+        out += "[" + units.map { u -> String in var s = ""; JSONText.append(u, to: &s); return s }.joined(separator: ",") + "]"
+        out += "}"
+        return out
+    }
+
+    /// A confidence with at most three decimals, as JSON writes numbers.
+    static func number(_ v: Double) -> String {
+        let rounded = (v * 1000).rounded() / 1000
+        if rounded == rounded.rounded() { return String(Int(rounded)) }
+        return String(rounded)
+    }
+}
+
+/// Writing JSON strings.
+enum JSONText {
+    /// Appends `text` as a JSON string literal: quotes, backslashes and control characters
+    /// escaped, everything else (Chinese included) as UTF-8.
+    static func append(_ text: String, to out: inout String) {
+        out += "\""
+        var start = text.unicodeScalars.startIndex
+        let scalars = text.unicodeScalars
+        var i = start
+        while i < scalars.endIndex {
+            let v = scalars[i].value
+            if v == 0x22 || v == 0x5C || v < 0x20 {
+                out.unicodeScalars.append(contentsOf: scalars[start..<i])
+                switch v {
+                case 0x22: out += "\\\""
+                case 0x5C: out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x0D: out += "\\r"
+                case 0x09: out += "\\t"
+                default: out += String(format: "\\u%04x", v)
+                }
+                start = scalars.index(after: i)
+            }
+            i = scalars.index(after: i)
+        }
+        out.unicodeScalars.append(contentsOf: scalars[start..<scalars.endIndex])
+        out += "\""
     }
 }

@@ -38,12 +38,17 @@ public struct KnowledgeBaseLoader: Sendable {
         var seenClause: [Int: String] = [:]
         var seenItem: [String: String] = [:]
         var seenExample: [String: String] = [:]
+        // Files that could not be read or parsed are reported once, not again as a missing clause.
+        var unreadable: Set<String> = []
         for file in clauseFiles {
             let name = "clauses/\(file.lastPathComponent)"
             guard let text = overrides[name] ?? Self.read(file, name: name, problems: &problems),
-                let doc = YAMLDocument.parse(text, file: name, problems: &problems),
-                let clause = PolicyLoader.clause(doc, problems: &problems)
-            else { continue }
+                let doc = YAMLDocument.parse(text, file: name, problems: &problems)
+            else {
+                unreadable.insert(name)
+                continue
+            }
+            guard let clause = PolicyLoader.clause(doc, problems: &problems) else { continue }
             if let other = seenClause[clause.number] {
                 problems.append(Problem(file: name, line: 1, message: "clause \(clause.number) is also defined in \(other)"))
                 continue
@@ -65,6 +70,7 @@ public struct KnowledgeBaseLoader: Sendable {
         }
         if clauseFiles.isEmpty == false {
             for number in PolicyLoader.clauseNumbers where seenClause[number] == nil {
+                guard !unreadable.contains(String(format: "clauses/%02d.yaml", number)) else { continue }
                 problems.append(Problem(file: "clauses", line: 0, message: "clause \(number) has no file (expected clauses/\(String(format: "%02d", number)).yaml)"))
             }
         }

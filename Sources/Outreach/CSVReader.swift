@@ -13,11 +13,18 @@ struct CSVRecord: Sendable {
 ///
 /// Two conveniences for people who keep rosters by hand: a line starting with `#` outside quotes is
 /// a comment (the sample roster documents its columns that way), and a line that is empty or only
-/// commas (an empty Excel row) is skipped.
+/// commas (an empty Excel row) is skipped. The delimiters are ASCII, so lines are scanned as UTF-8
+/// bytes and fields cut at byte offsets, which is many times faster than walking characters.
 enum CSVReader {
+    private static let comma = UInt8(ascii: ",")
+    private static let quote = UInt8(ascii: "\"")
+    private static let space = UInt8(ascii: " ")
+    private static let hash = UInt8(ascii: "#")
+
     /// The records of the text, in order.
     static func records(_ text: RosterText) -> [CSVRecord] {
         var records: [CSVRecord] = []
+        records.reserveCapacity(text.lines.count)
         var fields: [String] = []
         var field = ""
         var inQuotes = false
@@ -26,8 +33,7 @@ enum CSVReader {
 
         func finishRecord() {
             fields.append(field)
-            let empty = fields.allSatisfy { $0.isEmpty }
-            if !empty || problem != nil {
+            if problem != nil || fields.contains(where: { !$0.isEmpty }) {
                 records.append(CSVRecord(line: start, fields: fields, problem: problem))
             }
             fields = []
@@ -45,41 +51,44 @@ enum CSVReader {
                 }
                 continue
             }
+            let bytes = content.utf8
             if !inQuotes {
                 start = line.number
-                if content.hasPrefix("#") { continue }
+                if bytes.first == hash { continue }
             } else {
                 field.append("\n")
             }
-            var iterator = content.makeIterator()
-            var pending: Character? = nil
-            while let character = pending ?? iterator.next() {
-                pending = nil
+            var index = bytes.startIndex
+            var segment = index
+            while index < bytes.endIndex {
+                let byte = bytes[index]
+                let next = bytes.index(after: index)
                 if inQuotes {
-                    if character == "\"" {
-                        if let next = iterator.next() {
-                            if next == "\"" {
-                                field.append("\"")
-                            } else {
-                                inQuotes = false
-                                pending = next
-                            }
+                    if byte == quote {
+                        field += String(decoding: bytes[segment..<index], as: UTF8.self)
+                        if next < bytes.endIndex && bytes[next] == quote {
+                            field.append("\"")
+                            index = bytes.index(after: next)
                         } else {
                             inQuotes = false
+                            index = next
                         }
-                    } else {
-                        field.append(character)
+                        segment = index
+                        continue
                     }
-                } else if character == "," {
+                } else if byte == comma {
+                    field += String(decoding: bytes[segment..<index], as: UTF8.self)
                     fields.append(field)
                     field = ""
-                } else if character == "\"" && field.allSatisfy({ $0 == " " }) {
-                    field = ""
+                    segment = next
+                } else if byte == quote && field.isEmpty && bytes[segment..<index].allSatisfy({ $0 == space }) {
+                    // A quote opens a quoted field only at the field's start (spaces before it allowed).
                     inQuotes = true
-                } else {
-                    field.append(character)
+                    segment = next
                 }
+                index = next
             }
+            field += String(decoding: bytes[segment..<bytes.endIndex], as: UTF8.self)
             if !inQuotes { finishRecord() }
         }
         if inQuotes {

@@ -80,9 +80,9 @@ public struct CampaignPlan: Sendable {
         Set(messages.map(\.enterprise.robot.key)).count
     }
 
-    /// The campaign to store.
+    /// The campaign to store; its items are those of ``totals``, in the order they were given.
     public func campaign(
-        rosterName: String, itemIDs: [String], template: String, format: MessageFormat, windowDays: Int,
+        rosterName: String, template: String, format: MessageFormat, windowDays: Int,
         notes: [String], now: Date
     ) -> NewCampaign {
         var robots: [String: CampaignRobot] = [:]
@@ -100,7 +100,8 @@ public struct CampaignPlan: Sendable {
                     robotKey: key, title: message.title, body: message.body, items: message.items))
         }
         return NewCampaign(
-            createdAt: now, rosterName: rosterName, itemIDs: itemIDs, template: template, format: format.rawValue,
+            createdAt: now, rosterName: rosterName, itemIDs: totals.map(\.itemID), itemTitles: totals.map(\.title),
+            template: template, format: format.rawValue,
             windowDays: windowDays, enterpriseCount: enterpriseCount, notes: notes,
             robots: robots.values.sorted { $0.key < $1.key }, deliveries: deliveries, skips: skips)
     }

@@ -75,6 +75,10 @@ public struct CampaignPlanner: Sendable {
             latest[key] = send
         }
         let renderer = MessageRenderer(policy: policy, contacts: contacts)
+        // Many enterprises qualify for the same items with the same amounts, and rendering a
+        // template is the costliest step of a plan: render each combination once with a stand-in
+        // for the name and put each enterprise's name in afterwards.
+        var rendered: [[DeliveryItem]: [Substring]] = [:]
         var messages: [PlannedMessage] = []
         var skips: [CampaignSkip] = []
         var totals = chosen.map {
@@ -114,11 +118,20 @@ public struct CampaignPlanner: Sendable {
             }
             if !qualifiedAny { ineligible += 1 }
             guard !lines.isEmpty else { continue }
-            let context = renderer.context(enterprise: enterprise, lines: lines)
-            guard let rendered = templates.render(context, withTemplate: templateName) else {
-                throw .templateMissing(templateName)
+            let key = lines.map(\.0)
+            let pieces: [Substring]
+            if let known = rendered[key] {
+                pieces = known
+            } else {
+                let context = renderer.context(enterprise: MessageRenderer.nameStandIn, lines: lines)
+                guard let text = templates.render(context, withTemplate: templateName) else {
+                    throw .templateMissing(templateName)
+                }
+                pieces = MessageRenderer.tidy(text).split(
+                    separator: MessageRenderer.nameStandIn, omittingEmptySubsequences: false)
+                rendered[key] = pieces
             }
-            let text = MessageRenderer.tidy(rendered)
+            let text = pieces.joined(separator: enterprise.name)
             try Self.checkSize(text, enterprise: enterprise, format: format)
             messages.append(
                 PlannedMessage(

@@ -72,7 +72,9 @@ public struct CampaignReport: Sendable {
     /// Figures per item, in the campaign's item order.
     public var items: [ItemFigures] {
         var figures: [String: ItemFigures] = [:]
-        for id in campaign.itemIDs { figures[id] = ItemFigures(itemID: id) }
+        for (index, id) in campaign.itemIDs.enumerated() {
+            figures[id] = ItemFigures(itemID: id, title: index < campaign.itemTitles.count ? campaign.itemTitles[index] : "")
+        }
         for delivery in deliveries {
             for item in delivery.items {
                 var f = figures[item.itemID] ?? ItemFigures(itemID: item.itemID)

@@ -167,8 +167,8 @@ public struct CampaignRunner: Sendable {
         onEvent(Event(kind: .started, detail: "\(pending.count) messages to send through \(lanes.count) robots"))
 
         let context = LaneContext(
-            store: store, transport: transport, clock: clock, configuration: configuration, onEvent: onEvent,
-            permits: SendPermits(configuration.maxInFlight),
+            journal: DeliveryJournal(store: store), transport: transport, clock: clock, configuration: configuration,
+            onEvent: onEvent, permits: SendPermits(configuration.maxInFlight),
             format: MessageFormat(rawValue: campaign.format) ?? .markdown,
             noRepeatWindow: Double(campaign.windowDays) * 86_400)
         var attempts = 0
@@ -195,7 +195,7 @@ public struct CampaignRunner: Sendable {
 
 /// What every lane of a run shares.
 struct LaneContext: Sendable {
-    let store: any CampaignStore
+    let journal: DeliveryJournal
     let transport: any HTTPTransport
     let clock: any CampaignClock
     let configuration: CampaignRunner.Configuration
@@ -241,7 +241,7 @@ struct RobotLane: Sendable {
             let stamp = context.clock.now()
             let claim: SendClaim
             do {
-                claim = try await context.store.claimSend(
+                claim = try await context.journal.claim(
                     deliveryID: record.id, at: stamp, noRepeatSince: stamp.addingTimeInterval(-context.noRepeatWindow))
             } catch {
                 await context.permits.release()
@@ -313,7 +313,7 @@ struct RobotLane: Sendable {
                 for: result, timedOut: watch.timedOut, attempt: attempt, rateLimitedBefore: record.rateLimited,
                 limits: limits, now: now, random: Double.random(in: 0..<1))
             do {
-                try await context.store.finishSend(deliveryID: record.id, attemptID: attemptID, outcome: outcome, at: now)
+                try await context.journal.finish(deliveryID: record.id, attemptID: attemptID, outcome: outcome, at: now)
             } catch {
                 // The row stays `sending`; the next run marks it uncertain, which is the safe reading.
                 return .failure(error)

@@ -19,8 +19,12 @@ struct MessageRenderer: Sendable {
     let policy: Policy
     let contacts: [String: Contact]
 
-    /// The template context for one enterprise.
-    func context(enterprise: Enterprise, lines: [(DeliveryItem, Item)]) -> [String: Any] {
+    /// What templates are rendered with in place of the enterprise's name; private-use characters
+    /// that no roster name contains. The name is put in as written, so templates use `{{{enterprise}}}`.
+    static let nameStandIn = "\u{E000}企业名称\u{E001}"
+
+    /// The template context for the enterprise called `enterprise`.
+    func context(enterprise: String, lines: [(DeliveryItem, Item)]) -> [String: Any] {
         var items: [[String: Any]] = []
         var units: [String] = []
         var total: Int64 = 0
@@ -57,7 +61,7 @@ struct MessageRenderer: Sendable {
             items.append(context)
         }
         var context: [String: Any] = [
-            "enterprise": enterprise.name,
+            "enterprise": enterprise,
             "policyTitle": policy.title,
             "items": items,
             "leadUnits": units.joined(separator: "、"),

@@ -8,23 +8,22 @@ import PolicyKit
 /// `description` and reflection show the platform and the key, never the address or the secret.
 public struct RobotAddress: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
     /// The platform.
-    public var platform: Platform
+    public let platform: Platform
     /// The webhook address (secret-bearing).
-    public var url: String
+    public let url: String
     /// The signing secret, if any (secret).
-    public var secret: String?
+    public let secret: String?
+    /// A stable id that reveals nothing: the first 12 hex digits of SHA-256 over platform and address.
+    public let key: String
 
     /// Creates an address.
     public init(platform: Platform, url: String, secret: String?) {
         self.platform = platform
         self.url = url
         self.secret = secret
-    }
-
-    /// A stable id that reveals nothing: the first 12 hex digits of SHA-256 over platform and address.
-    public var key: String {
         let digest = SHA256.hash(data: Data("\(platform.rawValue)\n\(url)".utf8))
-        return digest.prefix(6).map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef")
+        self.key = String(digest.prefix(6).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] })
     }
 
     /// What the sender posts to.
@@ -329,7 +328,14 @@ private struct RowReader {
 
     /// Trims the spaces Excel users leave around values (ASCII, ideographic, no-break).
     static func clean(_ text: String) -> String {
-        text.trimmingCharacters(in: CharacterSet(charactersIn: " \t\u{3000}\u{A0}\u{FEFF}"))
+        func isSpace(_ s: Unicode.Scalar) -> Bool {
+            s == " " || s == "\t" || s == "\u{3000}" || s == "\u{A0}" || s == "\u{FEFF}"
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return text }
+        return String(scalars[first...last])
     }
 }
 

@@ -4,6 +4,7 @@ import Logging
 import Matching
 import PolicyKit
 import Storage
+import Synchronization
 
 /// Answers one message from any channel: applies the rate limit, carries the conversation
 /// over from the store, asks the desk, keeps the new conversation state and logs questions
@@ -16,6 +17,8 @@ public struct AnswerService: Sendable {
     public let metrics: ServerMetrics
     /// Answers below this confidence are logged for review.
     public var reviewBelowConfidence: Double
+    /// Keys of the conversations that may be open, so that most messages need no read.
+    private let open: OpenConversations
 
     /// The reply when a user asks too fast.
     public static let slowDown = "您的提问有点频繁，请稍等一会儿再问，我会继续为您解答。"
@@ -30,6 +33,18 @@ public struct AnswerService: Sendable {
         self.limiter = limiter
         self.metrics = metrics
         self.reviewBelowConfidence = reviewBelowConfidence
+        self.open = OpenConversations()
+    }
+
+    /// Learns which conversations an earlier run left open; done once, on the first message.
+    func loadOpenConversationsOnce(now: Date, logger: Logger) async {
+        guard !open.isLoaded else { return }
+        do {
+            open.insert(contentsOf: try await conversations.liveKeys(now: now))
+            open.markLoaded()
+        } catch {
+            logger.error("could not list open conversations; will try again", metadata: ["error": "\(error)"])
+        }
     }
 
     /// What came of a message.
@@ -43,16 +58,17 @@ public struct AnswerService: Sendable {
         _ text: String, channel: String, chat: String, user: String, flavour: ReplyFlavour = .plain,
         now: Date = Date(), logger: Logger
     ) async -> Outcome {
-        guard await limiter.allow("\(channel)|\(user)", now: now) else {
+        guard limiter.allow("\(channel)|\(user)", now: now) else {
             metrics.outcome("rate_limited", channel: channel)
             logger.notice("rate limited", metadata: ["channel": "\(channel)"])
             return .rateLimited
         }
+        await loadOpenConversationsOnce(now: now, logger: logger)
         let desk = desks.desk
         let key = Conversation.key(channel: channel, chat: chat, user: user)
         var conversation: Conversation?
         do {
-            if let data = try await conversations.load(key: key, now: now) {
+            if open.contains(key), let data = try await conversations.load(key: key, now: now) {
                 conversation = try? JSONDecoder().decode(Conversation.self, from: data)
             }
         } catch {
@@ -62,8 +78,10 @@ public struct AnswerService: Sendable {
         let answer = exchange.answer
         do {
             if let next = exchange.conversation {
+                open.insert(contentsOf: [key])
                 try await conversations.save(key: key, value: try JSONEncoder().encode(next), expiresAt: next.expiresAt)
-            } else if conversation != nil {
+            } else if open.contains(key) {
+                open.remove(key)
                 try await conversations.delete(key: key)
             }
         } catch {
@@ -81,10 +99,24 @@ public struct AnswerService: Sendable {
                 logger.error("could not log the question for review", metadata: ["error": "\(error)"])
             }
         }
-        logger.info("answered", metadata: [
+        logger.debug("answered", metadata: [
             "channel": "\(channel)", "match.item": "\(answer.item ?? "-")", "match.kind": "\(answer.kind.rawValue)",
             "match.confidence": "\(String(format: "%.2f", answer.confidence))",
         ])
         return .answered(answer)
     }
+}
+
+/// The keys of conversations that may be open. A key is added before its conversation is
+/// stored and removed after it is deleted, so a key missing here has no stored conversation.
+final class OpenConversations: Sendable {
+    private let keys = Mutex<Set<String>>([])
+    private let loaded = Mutex(false)
+
+    var isLoaded: Bool { loaded.withLock { $0 } }
+    func markLoaded() { loaded.withLock { $0 = true } }
+
+    func contains(_ key: String) -> Bool { keys.withLock { $0.contains(key) } }
+    func insert(contentsOf new: [String]) { keys.withLock { $0.formUnion(new) } }
+    func remove(_ key: String) { _ = keys.withLock { $0.remove(key) } }
 }

@@ -1,17 +1,16 @@
-import Desk
 import Foundation
-import Logging
-import Matching
-import PolicyKit
+import Synchronization
 
 /// A token bucket per user: a burst of questions is fine, a flood is slowed down politely.
-public actor RateLimiter {
+/// A lock rather than an actor: the check is a few arithmetic operations, cheaper than the
+/// thread hop an actor call can cost on every request.
+public final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
         var updated: Date
     }
 
-    private var buckets: [String: Bucket] = [:]
+    private let buckets = Mutex<[String: Bucket]>([:])
     private let capacity: Double
     private let refillPerSecond: Double
 
@@ -23,18 +22,19 @@ public actor RateLimiter {
 
     /// Whether `key` may ask now; takes a token if so.
     public func allow(_ key: String, now: Date = Date()) -> Bool {
-        var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
-        bucket.tokens = min(capacity, bucket.tokens + now.timeIntervalSince(bucket.updated) * refillPerSecond)
-        bucket.updated = now
-        let allowed = bucket.tokens >= 1
-        if allowed { bucket.tokens -= 1 }
-        buckets[key] = bucket
-        if buckets.count > 100_000 { prune(now: now) }
-        return allowed
-    }
-
-    private func prune(now: Date) {
-        // A full bucket holds no memory worth keeping.
-        buckets = buckets.filter { $0.value.tokens + now.timeIntervalSince($0.value.updated) * refillPerSecond < capacity }
+        buckets.withLock { buckets in
+            var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
+            bucket.tokens = min(capacity, bucket.tokens + now.timeIntervalSince(bucket.updated) * refillPerSecond)
+            bucket.updated = now
+            let allowed = bucket.tokens >= 1
+            if allowed { bucket.tokens -= 1 }
+            buckets[key] = bucket
+            if buckets.count > 100_000 {
+                // A full bucket holds nothing worth remembering.
+                let capacity = capacity, rate = refillPerSecond
+                buckets = buckets.filter { $0.value.tokens + now.timeIntervalSince($0.value.updated) * rate < capacity }
+            }
+            return allowed
+        }
     }
 }

@@ -6,28 +6,37 @@ import Matching
 import Metrics
 import PolicyKit
 import Prometheus
+import Synchronization
 
 /// The server's metrics, through swift-metrics into a Prometheus registry that `/metrics`
 /// renders. One registry per application, so tests can run several side by side.
 public struct ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    private let hot: HotMetrics
 
     public init() {
         registry = PrometheusCollectorRegistry()
         factory = PrometheusMetricsFactory(registry: registry)
+        hot = HotMetrics()
     }
 
-    /// Counts a finished request and records its duration.
+    /// Counts a finished request and records its duration. The metric objects of each route
+    /// and status are made once; making them per request costs a registry lookup each time.
     public func request(route: String, status: Int, seconds: Double) {
-        Counter(label: "policydesk_requests_total", dimensions: [("route", route), ("status", "\(status)")], factory: factory).increment()
-        Metrics.Timer(label: "policydesk_request_duration_seconds", dimensions: [("route", route)], preferredDisplayUnit: .seconds, factory: factory)
-            .recordNanoseconds(Int64(seconds * 1e9))
+        let (counter, timer) = hot.request(route: route, status: status) {
+            (CoreMetrics.Counter(label: "policydesk_requests_total", dimensions: [("route", route), ("status", "\(status)")], factory: factory),
+             Metrics.Timer(label: "policydesk_request_duration_seconds", dimensions: [("route", route)], preferredDisplayUnit: .seconds, factory: factory))
+        }
+        counter.increment()
+        timer.recordNanoseconds(Int64(seconds * 1e9))
     }
 
     /// Counts what a question led to: answer, clarification, refusal, smalltalk, rate_limited.
     public func outcome(_ outcome: String, channel: String) {
-        Counter(label: "policydesk_match_outcomes_total", dimensions: [("outcome", outcome), ("channel", channel)], factory: factory).increment()
+        hot.outcome(outcome, channel: channel) {
+            CoreMetrics.Counter(label: "policydesk_match_outcomes_total", dimensions: [("outcome", outcome), ("channel", channel)], factory: factory)
+        }.increment()
     }
 
     /// Counts a call to a platform's API.
@@ -42,4 +51,32 @@ public struct ServerMetrics: Sendable {
 
     /// The Prometheus text format.
     public func render() -> String { registry.emitToString() }
+}
+
+/// Metric objects by their dimensions, made on first use.
+final class HotMetrics: Sendable {
+    private struct RequestKey: Hashable {
+        var route: String
+        var status: Int
+    }
+
+    // CoreMetrics.Counter and Timer are Sendable handles onto the registry's own storage.
+    private let requests = Mutex<[RequestKey: (CoreMetrics.Counter, Metrics.Timer)]>([:])
+    private let outcomes = Mutex<[String: CoreMetrics.Counter]>([:])
+
+    func request(route: String, status: Int, make: () -> (CoreMetrics.Counter, Metrics.Timer)) -> (CoreMetrics.Counter, Metrics.Timer) {
+        let key = RequestKey(route: route, status: status)
+        if let hit = requests.withLock({ $0[key] }) { return hit }
+        let made = make()
+        requests.withLock { $0[key] = made }
+        return made
+    }
+
+    func outcome(_ outcome: String, channel: String, make: () -> CoreMetrics.Counter) -> CoreMetrics.Counter {
+        let key = outcome + "|" + channel
+        if let hit = outcomes.withLock({ $0[key] }) { return hit }
+        let made = make()
+        outcomes.withLock { $0[key] = made }
+        return made
+    }
 }

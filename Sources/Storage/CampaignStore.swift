@@ -44,6 +44,10 @@ public protocol CampaignStore: Sendable {
     /// Records the outcome of the attempt opened by ``claimSend(deliveryID:at:noRepeatSince:)``.
     func finishSend(deliveryID: Int64, attemptID: Int64, outcome: SendOutcome, at: Date) async throws
 
+    /// Applies claims and outcomes in order, in one transaction: what a busy run uses so that many
+    /// sends share one commit. Each write means exactly what its single-write method means.
+    func writeJournal(_ writes: [JournalWrite]) async throws -> [JournalResult]
+
     /// Attempts made to these robots since `since`, by any campaign, oldest first: what the rate
     /// limiter of a restarted run must still count.
     func recentAttempts(robotKeys: Set<String>, since: Date) async throws -> [DeliveryAttempt]
@@ -202,6 +206,8 @@ public struct NewCampaign: Sendable {
     public var rosterName: String
     /// The items the campaign announces, in the order given.
     public var itemIDs: [String]
+    /// Their titles, in the same order.
+    public var itemTitles: [String]
     /// The template's name, such as `outreach`.
     public var template: String
     /// `markdown` or `text`.
@@ -221,12 +227,14 @@ public struct NewCampaign: Sendable {
 
     /// Creates a campaign to store.
     public init(
-        createdAt: Date, rosterName: String, itemIDs: [String], template: String, format: String, windowDays: Int,
-        enterpriseCount: Int, notes: [String], robots: [CampaignRobot], deliveries: [NewDelivery], skips: [CampaignSkip]
+        createdAt: Date, rosterName: String, itemIDs: [String], itemTitles: [String], template: String, format: String,
+        windowDays: Int, enterpriseCount: Int, notes: [String], robots: [CampaignRobot], deliveries: [NewDelivery],
+        skips: [CampaignSkip]
     ) {
         self.createdAt = createdAt
         self.rosterName = rosterName
         self.itemIDs = itemIDs
+        self.itemTitles = itemTitles
         self.template = template
         self.format = format
         self.windowDays = windowDays
@@ -248,6 +256,8 @@ public struct CampaignRecord: Sendable, Hashable {
     public var rosterName: String
     /// The items it announces.
     public var itemIDs: [String]
+    /// Their titles, in the same order.
+    public var itemTitles: [String]
     /// The template's name.
     public var template: String
     /// `markdown` or `text`.
@@ -342,6 +352,16 @@ public struct RecentSend: Sendable, Hashable {
     public var state: DeliveryState
     /// When the send started.
     public var at: Date
+
+    /// Creates a record of a send.
+    public init(creditCode: String, itemID: String, campaignID: Int64, deliveryID: Int64, state: DeliveryState, at: Date) {
+        self.creditCode = creditCode
+        self.itemID = itemID
+        self.campaignID = campaignID
+        self.deliveryID = deliveryID
+        self.state = state
+        self.at = at
+    }
 }
 
 /// The answer to ``CampaignStore/claimSend(deliveryID:at:noRepeatSince:)``.
@@ -364,6 +384,22 @@ public enum SendOutcome: Sendable, Hashable {
     case failed(code: Int?, detail: String)
     /// It may or may not have arrived; a person decides.
     case uncertain(detail: String)
+}
+
+/// One write to the delivery journal.
+public enum JournalWrite: Sendable, Hashable {
+    /// ``CampaignStore/claimSend(deliveryID:at:noRepeatSince:)``.
+    case claim(deliveryID: Int64, at: Date, noRepeatSince: Date)
+    /// ``CampaignStore/finishSend(deliveryID:attemptID:outcome:at:)``.
+    case finish(deliveryID: Int64, attemptID: Int64, outcome: SendOutcome, at: Date)
+}
+
+/// What one journal write came to.
+public enum JournalResult: Sendable, Hashable {
+    /// The answer to a claim.
+    case claimed(SendClaim)
+    /// An outcome was recorded.
+    case finished
 }
 
 /// A person's decision about an uncertain delivery.

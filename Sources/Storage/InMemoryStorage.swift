@@ -78,6 +78,11 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog 
         conversations[key] = nil
     }
 
+    /// The keys of open conversations.
+    public func liveKeys(now: Date) -> [String] {
+        conversations.filter { $0.value.expiresAt > now }.map(\.key)
+    }
+
     /// Deletes expired conversations and returns how many.
     @discardableResult
     public func purgeExpiredConversations(now: Date) -> Int {

@@ -17,6 +17,7 @@ extension SQLiteStorage {
                         created_at REAL NOT NULL,
                         roster_name TEXT NOT NULL,
                         item_ids TEXT NOT NULL,
+                        item_titles TEXT NOT NULL,
                         template TEXT NOT NULL,
                         format TEXT NOT NULL,
                         window_days INTEGER NOT NULL,
@@ -107,20 +108,21 @@ extension SQLiteStorage: CampaignStore {
         try await write("store the campaign") { db in
             try db.execute(
                 sql: """
-                    INSERT INTO campaign (created_at, roster_name, item_ids, template, format, window_days,
+                    INSERT INTO campaign (created_at, roster_name, item_ids, item_titles, template, format, window_days,
                         enterprise_count, notes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     campaign.createdAt.timeIntervalSince1970, campaign.rosterName,
-                    campaign.itemIDs.joined(separator: ","), campaign.template, campaign.format, campaign.windowDays,
+                    campaign.itemIDs.joined(separator: ","), Self.encodeLines(campaign.itemTitles), campaign.template, campaign.format, campaign.windowDays,
                     campaign.enterpriseCount, Self.encodeLines(campaign.notes),
                 ])
             let campaignID = db.lastInsertedRowID
             let robot = try db.cachedStatement(
                 sql: "INSERT INTO campaign_robot (campaign_id, robot_key, platform, url, secret) VALUES (?, ?, ?, ?, ?)")
             for r in campaign.robots {
-                try robot.execute(arguments: [campaignID, r.key, r.platform, r.url, r.secret])
+                robot.setUncheckedArguments([campaignID, r.key, r.platform, r.url, r.secret])
+                try robot.execute()
             }
             let delivery = try db.cachedStatement(
                 sql: """
@@ -134,15 +136,19 @@ extension SQLiteStorage: CampaignStore {
                         max_yuan, per_year, formula, reason)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            // Arguments are built to match each statement, so GRDB's per-row check is skipped.
             for d in campaign.deliveries {
-                try delivery.execute(arguments: [
+                delivery.setUncheckedArguments([
                     campaignID, d.seq, d.enterpriseName, d.creditCode, d.robotKey, d.title, d.body,
                 ])
+                try delivery.execute()
                 let deliveryID = db.lastInsertedRowID
                 for (position, i) in d.items.enumerated() {
-                    try item.execute(arguments: [
-                        deliveryID, position, i.itemID, d.creditCode, i.title, i.yuan, i.maxYuan, i.perYear, i.formula, i.reason,
+                    item.setUncheckedArguments([
+                        deliveryID, position, i.itemID, d.creditCode, i.title, i.yuan, i.maxYuan, i.perYear, i.formula,
+                        i.reason,
                     ])
+                    try item.execute()
                 }
             }
             let skip = try db.cachedStatement(
@@ -289,92 +295,113 @@ extension SQLiteStorage: CampaignStore {
     /// when this returns `.claimed` the mark is on disk before any byte is sent.
     public func claimSend(deliveryID: Int64, at: Date, noRepeatSince: Date) async throws -> SendClaim {
         try await write("claim delivery \(deliveryID)") { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT state, credit_code, robot_key, attempts FROM campaign_delivery WHERE id = ?",
-                    arguments: [deliveryID])
-            else {
-                return .notPending(.skipped)
-            }
-            let state = DeliveryState(rawValue: row["state"]) ?? .planned
-            guard state.isPending else { return .notPending(state) }
-            let creditCode: String = row["credit_code"]
-            if let conflict = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT o.credit_code, o.item_id, d.campaign_id, d.id AS delivery_id, d.state, d.sent_at
-                    FROM campaign_delivery_item mine
-                    JOIN campaign_delivery_item o ON o.credit_code = mine.credit_code AND o.item_id = mine.item_id
-                    JOIN campaign_delivery d ON d.id = o.delivery_id
-                    WHERE mine.delivery_id = ? AND o.credit_code = ? AND d.id != ?
-                        AND d.state IN ('delivered', 'sending', 'uncertain') AND d.sent_at >= ?
-                    ORDER BY d.sent_at LIMIT 1
-                    """, arguments: [deliveryID, creditCode, deliveryID, noRepeatSince.timeIntervalSince1970]
-            ).map(Self.recentSend) {
-                try db.execute(
-                    sql: "UPDATE campaign_delivery SET state = 'skipped', finished_at = ?, last_error = ? WHERE id = ?",
-                    arguments: [
-                        at.timeIntervalSince1970,
-                        "item \(conflict.itemID) reached this enterprise through campaign \(conflict.campaignID) "
-                            + "(delivery \(conflict.deliveryID)) within the no-repeat window",
-                        deliveryID,
-                    ])
-                return .skipped(because: conflict)
-            }
-            let attempt: Int = row["attempts"] + 1
-            try db.execute(
-                sql: """
-                    UPDATE campaign_delivery SET state = 'sending', attempts = ?, sent_at = ?, next_attempt_at = NULL
-                    WHERE id = ?
-                    """, arguments: [attempt, at.timeIntervalSince1970, deliveryID])
-            try db.execute(
-                sql: "INSERT INTO campaign_attempt (delivery_id, robot_key, started_at) VALUES (?, ?, ?)",
-                arguments: [deliveryID, row["robot_key"] as String, at.timeIntervalSince1970])
-            return .claimed(attemptID: db.lastInsertedRowID, attempt: attempt)
+            try Self.claim(db, deliveryID: deliveryID, at: at, noRepeatSince: noRepeatSince)
         }
     }
 
     /// Closes the attempt and moves the delivery to its next state in one transaction.
     public func finishSend(deliveryID: Int64, attemptID: Int64, outcome: SendOutcome, at: Date) async throws {
-        try await write("record the outcome of delivery \(deliveryID)") { db in
-            let time = at.timeIntervalSince1970
-            let (attemptOutcome, code, detail): (String, Int?, String?) =
-                switch outcome {
-                case .delivered: ("delivered", nil, nil)
-                case .retry(_, let rateLimited, let code, let detail): (rateLimited ? "rateLimited" : "retry", code, detail)
-                case .failed(let code, let detail): ("failed", code, detail)
-                case .uncertain(let detail): ("uncertain", nil, detail)
+        _ = try await write("record the outcome of delivery \(deliveryID)") { db in
+            try Self.finish(db, deliveryID: deliveryID, attemptID: attemptID, outcome: outcome, at: at)
+        }
+    }
+
+    /// Applies the writes in order in one transaction: one commit for many claims and outcomes.
+    public func writeJournal(_ writes: [JournalWrite]) async throws -> [JournalResult] {
+        try await write("write \(writes.count) delivery records") { db in
+            try writes.map { write in
+                switch write {
+                case .claim(let deliveryID, let at, let noRepeatSince):
+                    .claimed(try Self.claim(db, deliveryID: deliveryID, at: at, noRepeatSince: noRepeatSince))
+                case .finish(let deliveryID, let attemptID, let outcome, let at):
+                    try Self.finish(db, deliveryID: deliveryID, attemptID: attemptID, outcome: outcome, at: at)
                 }
-            try db.execute(
-                sql: "UPDATE campaign_attempt SET finished_at = ?, outcome = ?, code = ?, detail = ? WHERE id = ?",
-                arguments: [time, attemptOutcome, code, detail, attemptID])
-            switch outcome {
-            case .delivered:
-                try db.execute(
-                    sql: """
-                        UPDATE campaign_delivery SET state = 'delivered', finished_at = ?, error_code = NULL,
-                            last_error = NULL
-                        WHERE id = ?
-                        """, arguments: [time, deliveryID])
-            case .retry(let next, let rateLimited, let code, let detail):
-                try db.execute(
-                    sql: """
-                        UPDATE campaign_delivery SET state = 'retrying', next_attempt_at = ?,
-                            rate_limited = rate_limited + ?, error_code = ?, last_error = ?
-                        WHERE id = ?
-                        """, arguments: [next.timeIntervalSince1970, rateLimited ? 1 : 0, code, detail, deliveryID])
-            case .failed(let code, let detail):
-                try db.execute(
-                    sql: """
-                        UPDATE campaign_delivery SET state = 'failed', finished_at = ?, error_code = ?, last_error = ?
-                        WHERE id = ?
-                        """, arguments: [time, code, detail, deliveryID])
-            case .uncertain(let detail):
-                try db.execute(
-                    sql: "UPDATE campaign_delivery SET state = 'uncertain', finished_at = ?, last_error = ? WHERE id = ?",
-                    arguments: [time, detail, deliveryID])
             }
         }
+    }
+
+    private static func claim(_ db: Database, deliveryID: Int64, at: Date, noRepeatSince: Date) throws -> SendClaim {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT state, credit_code, robot_key, attempts FROM campaign_delivery WHERE id = ?"),
+                arguments: [deliveryID])
+        else {
+            return .notPending(.skipped)
+        }
+        let state = DeliveryState(rawValue: row["state"]) ?? .planned
+        guard state.isPending else { return .notPending(state) }
+        let creditCode: String = row["credit_code"]
+        if let conflict = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                SELECT o.credit_code, o.item_id, d.campaign_id, d.id AS delivery_id, d.state, d.sent_at
+                FROM campaign_delivery_item mine
+                JOIN campaign_delivery_item o ON o.credit_code = mine.credit_code AND o.item_id = mine.item_id
+                JOIN campaign_delivery d ON d.id = o.delivery_id
+                WHERE mine.delivery_id = ? AND o.credit_code = ? AND d.id != ?
+                    AND d.state IN ('delivered', 'sending', 'uncertain') AND d.sent_at >= ?
+                ORDER BY d.sent_at LIMIT 1
+                """), arguments: [deliveryID, creditCode, deliveryID, noRepeatSince.timeIntervalSince1970]
+        ).map(Self.recentSend) {
+            try db.cachedStatement(
+                sql: "UPDATE campaign_delivery SET state = 'skipped', finished_at = ?, last_error = ? WHERE id = ?").execute(arguments: [
+                    at.timeIntervalSince1970,
+                    "item \(conflict.itemID) reached this enterprise through campaign \(conflict.campaignID) "
+                        + "(delivery \(conflict.deliveryID)) within the no-repeat window",
+                    deliveryID,
+                ])
+            return .skipped(because: conflict)
+        }
+        let attempt: Int = row["attempts"] + 1
+        try db.cachedStatement(
+            sql: """
+                UPDATE campaign_delivery SET state = 'sending', attempts = ?, sent_at = ?, next_attempt_at = NULL
+                WHERE id = ?
+                """).execute(arguments: [attempt, at.timeIntervalSince1970, deliveryID])
+        try db.cachedStatement(
+            sql: "INSERT INTO campaign_attempt (delivery_id, robot_key, started_at) VALUES (?, ?, ?)").execute(arguments: [deliveryID, row["robot_key"] as String, at.timeIntervalSince1970])
+        return .claimed(attemptID: db.lastInsertedRowID, attempt: attempt)
+    }
+
+    private static func finish(
+        _ db: Database, deliveryID: Int64, attemptID: Int64, outcome: SendOutcome, at: Date
+    ) throws -> JournalResult {
+        let time = at.timeIntervalSince1970
+        let (attemptOutcome, code, detail): (String, Int?, String?) =
+            switch outcome {
+            case .delivered: ("delivered", nil, nil)
+            case .retry(_, let rateLimited, let code, let detail): (rateLimited ? "rateLimited" : "retry", code, detail)
+            case .failed(let code, let detail): ("failed", code, detail)
+            case .uncertain(let detail): ("uncertain", nil, detail)
+            }
+        try db.cachedStatement(
+            sql: "UPDATE campaign_attempt SET finished_at = ?, outcome = ?, code = ?, detail = ? WHERE id = ?").execute(arguments: [time, attemptOutcome, code, detail, attemptID])
+        switch outcome {
+        case .delivered:
+            try db.cachedStatement(
+                sql: """
+                    UPDATE campaign_delivery SET state = 'delivered', finished_at = ?, error_code = NULL,
+                        last_error = NULL
+                    WHERE id = ?
+                    """).execute(arguments: [time, deliveryID])
+        case .retry(let next, let rateLimited, let code, let detail):
+            try db.cachedStatement(
+                sql: """
+                    UPDATE campaign_delivery SET state = 'retrying', next_attempt_at = ?,
+                        rate_limited = rate_limited + ?, error_code = ?, last_error = ?
+                    WHERE id = ?
+                    """).execute(arguments: [next.timeIntervalSince1970, rateLimited ? 1 : 0, code, detail, deliveryID])
+        case .failed(let code, let detail):
+            try db.cachedStatement(
+                sql: """
+                    UPDATE campaign_delivery SET state = 'failed', finished_at = ?, error_code = ?, last_error = ?
+                    WHERE id = ?
+                    """).execute(arguments: [time, code, detail, deliveryID])
+        case .uncertain(let detail):
+            try db.cachedStatement(
+                sql: "UPDATE campaign_delivery SET state = 'uncertain', finished_at = ?, last_error = ? WHERE id = ?").execute(arguments: [time, detail, deliveryID])
+        }
+        return .finished
     }
 
     /// Reads the attempts on these robots since `since`.
@@ -417,7 +444,8 @@ extension SQLiteStorage: CampaignStore {
         let items: String = row["item_ids"]
         return CampaignRecord(
             id: row["id"], createdAt: Date(timeIntervalSince1970: row["created_at"]), rosterName: row["roster_name"],
-            itemIDs: items.split(separator: ",").map(String.init), template: row["template"], format: row["format"],
+            itemIDs: items.split(separator: ",").map(String.init), itemTitles: decodeLines(row["item_titles"]),
+            template: row["template"], format: row["format"],
             windowDays: row["window_days"], enterpriseCount: row["enterprise_count"],
             notes: decodeLines(row["notes"]))
     }

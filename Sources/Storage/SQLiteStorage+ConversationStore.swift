@@ -33,6 +33,13 @@ extension SQLiteStorage: ConversationStore {
         }
     }
 
+    /// The keys of open conversations, over the expiry index.
+    public func liveKeys(now: Date) async throws -> [String] {
+        try await read("list open conversations") { db in
+            try String.fetchAll(db, sql: "SELECT key FROM conversation WHERE expires_at > ?", arguments: [now.timeIntervalSince1970])
+        }
+    }
+
     /// Deletes expired conversations with one statement over the expiry index.
     @discardableResult
     public func purgeExpiredConversations(now: Date) async throws -> Int {

@@ -87,6 +87,12 @@ public final class SQLiteStorage: Sendable {
         configuration.label = "PolicyDesk.Storage"
         // Another process (a backup, the sqlite3 shell) may hold the lock for a moment; wait rather than fail.
         configuration.busyMode = .timeout(5)
+        // In WAL mode NORMAL still keeps every committed transaction through a crash of the
+        // process (kill -9); only a power cut may lose the last ones. FULL would add an fsync
+        // to every dedupe record, the largest cost of a webhook call.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         return configuration
     }
 

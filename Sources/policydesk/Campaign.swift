@@ -124,7 +124,7 @@ struct CampaignPlanCommand: AsyncParsableCommand {
         var campaignID: Int64?
         if !dryRun && !plan.messages.isEmpty {
             let campaign = plan.campaign(
-                rosterName: rosterName, itemIDs: itemIDs, template: template, format: text ? .text : .markdown,
+                rosterName: rosterName, template: template, format: text ? .text : .markdown,
                 windowDays: windowDays, notes: notes, now: now)
             campaignID = try await store.createCampaign(campaign)
         }

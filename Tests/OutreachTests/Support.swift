@@ -114,6 +114,8 @@ struct FakeRequest: Decodable, Sendable {
     /// Whether the request crossed the robot's documented limit.
     let violation: Bool
     let signed: Bool
+    /// Whether a Feishu request arrived in the first 30 s after :00 or :30.
+    let quiet: Bool
     let text: String?
 
     /// The enterprise named in the message's first line (`### 政策敲门：NAME` or `【政策敲门】NAME：…`).
@@ -253,6 +255,6 @@ func storeCampaign(
     let plan = try planner.plan(roster: parsed, itemIDs: items, recentSends: recent, windowDays: windowDays, now: now)
     return try await store.createCampaign(
         plan.campaign(
-            rosterName: "test.csv", itemIDs: items, template: "outreach", format: format, windowDays: windowDays,
+            rosterName: "test.csv", template: "outreach", format: format, windowDays: windowDays,
             notes: [], now: now))
 }

@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PolicyKit
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// `/admin/…` needs the bearer token, and does not exist at all when no token is configured.
 @Suite("Admin API: the bearer token")
@@ -53,7 +54,8 @@ struct AdminAuthTests {
                 headers[.authorization] = authorization
                 let response = try await client.execute(
                     uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
-                #expect(response.status == .unauthorized, "\(method) \(uri) with 「\(authorization)」: \(response.status)")
+                #expect(
+                    response.status == .unauthorized, "\(method) \(uri) with 「\(authorization)」: \(response.status)")
             }
             #expect(try copy.snapshot() == before)
             #expect(try await client.auditEntries().isEmpty)

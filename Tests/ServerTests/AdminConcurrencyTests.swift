@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PolicyKit
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// Edits at once: each lands or is refused whole, the file is never seen half-written, and the
 /// served snapshot ends with every edit that landed.
@@ -53,14 +54,18 @@ struct AdminConcurrencyTests {
             for response in responses { #expect(response.status == .ok, "\(response.text)") }
 
             let file = try copy.bytes("clauses/12.yaml")
-            let now = try #require(examples(of: "12.2", in: parsedYAML(file)), "the file does not parse after the edits")
+            let now = try #require(
+                examples(of: "12.2", in: parsedYAML(file)), "the file does not parse after the edits")
             #expect(Array(now.prefix(old.count)) == old)
             #expect(now.count == old.count + Self.questions.count)
             for question in Self.questions {
                 #expect(now.filter { $0 == question }.count == 1, "\(question) is not in the file exactly once")
             }
             // Only lines were added: every old line is still there, in order.
-            let change = LineChange(try Data(contentsOf: URL(fileURLWithPath: Repository.intents).appendingPathComponent("clauses/12.yaml")), file)
+            let change = LineChange(
+                try Data(
+                    contentsOf: URL(fileURLWithPath: Repository.intents).appendingPathComponent("clauses/12.yaml")),
+                file)
             #expect(change.removed.isEmpty && change.added.count == Self.questions.count, "\(change)")
             // The served snapshot has all of them, and answers each at once.
             #expect(Set(parts.desks.desk.knowledge.policy.item("12.2")?.examples ?? []) == Set(old + Self.questions))
@@ -109,7 +114,8 @@ struct AdminConcurrencyTests {
             let twelve = parsedYAML(try copy.bytes("clauses/12.yaml"))
             let holders = ["12.1", "12.2"].filter { examples(of: $0, in: twelve)?.contains(wording) == true }
             #expect(holders.count == 1)
-            #expect(parts.desks.desk.knowledge.policy.items.filter { $0.examples.contains(wording) }.map(\.id) == holders)
+            #expect(
+                parts.desks.desk.knowledge.policy.items.filter { $0.examples.contains(wording) }.map(\.id) == holders)
             #expect(try await client.auditEntries().count == 1)
         }
     }
@@ -146,7 +152,8 @@ struct AdminConcurrencyTests {
             // Two writers at a time, twenty edits in all.
             var responses: [TestResponse] = []
             for pair in stride(from: 0, to: edits.count, by: 2) {
-                responses += try await Self.atOnce(edits[pair..<min(pair + 2, edits.count)].map(Edit.example), client: client)
+                responses += try await Self.atOnce(
+                    edits[pair..<min(pair + 2, edits.count)].map(Edit.example), client: client)
             }
             stop.set()
             let reads = try await reader.value
@@ -177,7 +184,9 @@ struct AdminConcurrencyTests {
                 let response = try await client.admin(.post, "/admin/items/12.2/examples", json: ["text": question])
                 #expect(response.status == .ok, "\(response.text)")
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...40)))
-                if parts.desks.desk.knowledge.policy.item("12.2")?.examples.contains(question) != true { lost.append(question) }
+                if parts.desks.desk.knowledge.policy.item("12.2")?.examples.contains(question) != true {
+                    lost.append(question)
+                }
             }
             stop.set()
             let reloads = try await reloader.value

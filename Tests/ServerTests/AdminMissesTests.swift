@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PolicyKit
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// `GET /admin/misses` and turning a miss into an answer, or dismissing it.
 @Suite("Admin API: unanswered questions")
@@ -81,7 +82,8 @@ struct AdminMissesTests {
             let id = try #require(miss["id"] as? Int)
             let original = try copy.bytes("clauses/21.yaml")
 
-            let response = try await client.admin(.post, "/admin/misses/\(id)/answer", json: ["item": "21.3"], user: "王芳")
+            let response = try await client.admin(
+                .post, "/admin/misses/\(id)/answer", json: ["item": "21.3"], user: "王芳")
             #expect(response.status == .ok, "\(response.text)")
             #expect(response.json["action"] as? String == "add example")
             #expect(response.json["target"] as? String == "item:21.3/examples")
@@ -125,7 +127,10 @@ struct AdminMissesTests {
             let miss = try #require(try await client.misses().first)
             let id = miss["id"] as? Int ?? 0
             let files = try copy.snapshot()
-            for (body, status) in [(#"{"item":"99.9"}"#, HTTPResponse.Status.notFound), (#"{"item": 12}"#, .badRequest), ("{", .badRequest)] {
+            for (body, status) in [
+                (#"{"item":"99.9"}"#, HTTPResponse.Status.notFound), (#"{"item": 12}"#, .badRequest),
+                ("{", .badRequest),
+            ] {
                 let response = try await client.admin(.post, "/admin/misses/\(id)/answer", body: body)
                 #expect(response.status == status, "\(body): \(response.status) \(response.text)")
                 #expect(!response.error.isEmpty)
@@ -143,7 +148,8 @@ struct AdminMissesTests {
             let miss = try #require(try await client.misses().first)
             #expect(miss["bestGuess"] as? String == "12.2")
             let files = try copy.snapshot()
-            let response = try await client.admin(.post, "/admin/misses/\(miss["id"] as? Int ?? 0)/answer", json: ["item": "12.1"])
+            let response = try await client.admin(
+                .post, "/admin/misses/\(miss["id"] as? Int ?? 0)/answer", json: ["item": "12.1"])
             #expect(response.status == .unprocessableContent)
             #expect(response.error.contains("is given for both 12.1 and 12.2"), "\(response.error)")
             #expect(try copy.snapshot() == files)
@@ -176,16 +182,19 @@ struct AdminMissesTests {
         try await AdminTest.run { client, _, _ in
             let peer = DingTalkPeer()
             let first = try await client.postJSON(
-                "/webhooks/dingtalk", DingTalkPeer.body(text: Self.unanswered, msgID: "msgAdminMiss0001=="), headers: peer.headers())
+                "/webhooks/dingtalk", DingTalkPeer.body(text: Self.unanswered, msgID: "msgAdminMiss0001=="),
+                headers: peer.headers())
             #expect(first.status == .ok)
             let miss = try #require(try await client.misses().first { $0["text"] as? String == Self.unanswered })
             #expect(miss["count"] as? Int == 1)
 
-            let promoted = try await client.admin(.post, "/admin/misses/\(miss["id"] as? Int ?? 0)/answer", json: ["item": "21.3"])
+            let promoted = try await client.admin(
+                .post, "/admin/misses/\(miss["id"] as? Int ?? 0)/answer", json: ["item": "21.3"])
             #expect(promoted.status == .ok, "\(promoted.text)")
 
             let second = try await client.postJSON(
-                "/webhooks/dingtalk", DingTalkPeer.body(text: Self.unanswered, msgID: "msgAdminMiss0002=="), headers: peer.headers())
+                "/webhooks/dingtalk", DingTalkPeer.body(text: Self.unanswered, msgID: "msgAdminMiss0002=="),
+                headers: peer.headers())
             #expect(second.status == .ok)
             let markdown = (second.json["markdown"] as? [String: Any])?["text"] as? String ?? ""
             #expect(markdown.contains("知识产权法庭"), "\(markdown)")

@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PolicyKit
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// Listing and reading clauses, items, their example questions and the contacts.
 @Suite("Admin API: reading")
@@ -62,7 +63,10 @@ struct AdminReadTests {
             #expect(item["clause"] as? Int == 12)
             #expect(item["title"] as? String == "首次认定国家高新技术企业")
             #expect((item["text"] as? String)?.hasPrefix("对首次认定的国家高新技术企业") == true)
-            #expect(item["checklist"] as? [String] == ["奖补申请表", "营业执照（副本复印件）", "国家高新技术企业证书", "规模以上企业统计证明（规上企业提供）", "企业银行账户信息"])
+            #expect(
+                item["checklist"] as? [String] == [
+                    "奖补申请表", "营业执照（副本复印件）", "国家高新技术企业证书", "规模以上企业统计证明（规上企业提供）", "企业银行账户信息",
+                ])
             #expect(item["conditions"] as? [String] == ["首次认定", "在自治区科研经费奖励基础上", "一次性"])
             #expect(item["amount"] as? String == "规模以上企业 20万，规模以下企业 10万（一次性）")
             // The examples are the file's, in the file's order.

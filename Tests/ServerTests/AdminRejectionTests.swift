@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PolicyKit
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// A refused edit leaves the files on disk and the serving snapshot exactly as they were, is not
 /// audited, and says what to fix.
@@ -31,7 +32,10 @@ struct AdminRejectionTests {
         Case(
             name: "an example of another item in the same file", method: .post, uri: "/admin/items/12.1/examples",
             body: #"{"text":"首次认定国家高新技术企业区里奖多少"}"#, status: .unprocessableContent,
-            says: ["12.1", "12.2", "clauses/12.yaml:", "首次认定国家高新技术企业区里奖多少", "keep it under one item", "nothing was changed"]),
+            says: [
+                "12.1", "12.2", "clauses/12.yaml:", "首次认定国家高新技术企业区里奖多少", "keep it under one item",
+                "nothing was changed",
+            ]),
         Case(
             name: "an example of an item in another file", method: .post, uri: "/admin/items/12.2/examples",
             body: #"{"text":"创新联合体一次性奖补多少万"}"#, status: .unprocessableContent,
@@ -40,49 +44,108 @@ struct AdminRejectionTests {
             name: "an example the item already has", method: .post, uri: "/admin/items/12.2/examples",
             body: #"{"text":"首次认定高企奖补找哪个局"}"#, status: .conflict, says: ["already an example of 12.2"]),
         // Unknown things.
-        Case(name: "adding to an unknown item", method: .post, uri: "/admin/items/99.1/examples", body: #"{"text":"x"}"#, status: .notFound, says: ["no such item"]),
-        Case(name: "removing from an unknown item", method: .delete, uri: "/admin/items/12.9/examples", body: #"{"text":"x"}"#, status: .notFound, says: ["no such item"]),
-        Case(name: "text of an unknown item", method: .put, uri: "/admin/items/99.1/text", body: #"{"text":"x"}"#, status: .notFound, says: ["no such item"]),
-        Case(name: "checklist of an unknown item", method: .put, uri: "/admin/items/99.1/checklist", body: #"{"checklist":["x"]}"#, status: .notFound, says: ["no such item"]),
-        Case(name: "an unknown unit", method: .put, uri: "/admin/contacts/\(AdminTest.segment("区宇宙局"))", body: #"{"phone":"1"}"#, status: .notFound, says: ["区宇宙局"]),
+        Case(
+            name: "adding to an unknown item", method: .post, uri: "/admin/items/99.1/examples", body: #"{"text":"x"}"#,
+            status: .notFound, says: ["no such item"]),
+        Case(
+            name: "removing from an unknown item", method: .delete, uri: "/admin/items/12.9/examples",
+            body: #"{"text":"x"}"#, status: .notFound, says: ["no such item"]),
+        Case(
+            name: "text of an unknown item", method: .put, uri: "/admin/items/99.1/text", body: #"{"text":"x"}"#,
+            status: .notFound, says: ["no such item"]),
+        Case(
+            name: "checklist of an unknown item", method: .put, uri: "/admin/items/99.1/checklist",
+            body: #"{"checklist":["x"]}"#, status: .notFound, says: ["no such item"]),
+        Case(
+            name: "an unknown unit", method: .put, uri: "/admin/contacts/\(AdminTest.segment("区宇宙局"))",
+            body: #"{"phone":"1"}"#, status: .notFound, says: ["区宇宙局"]),
         Case(
             name: "removing an example the item does not have", method: .delete, uri: "/admin/items/12.2/examples",
             body: #"{"text":"从来没有这个问法"}"#, status: .notFound, says: ["从来没有这个问法", "12.2"]),
-        Case(name: "undo of an unknown audit id", method: .post, uri: "/admin/audit/999/undo", body: nil, status: .notFound, says: ["audit entry 999"]),
-        Case(name: "undo of an id that is not a number", method: .post, uri: "/admin/audit/abc/undo", body: nil, status: .badRequest, says: ["number"]),
+        Case(
+            name: "undo of an unknown audit id", method: .post, uri: "/admin/audit/999/undo", body: nil,
+            status: .notFound, says: ["audit entry 999"]),
+        Case(
+            name: "undo of an id that is not a number", method: .post, uri: "/admin/audit/abc/undo", body: nil,
+            status: .badRequest, says: ["number"]),
         // Empty or missing text.
-        Case(name: "an empty example", method: .post, uri: "/admin/items/12.2/examples", body: #"{"text":""}"#, status: .badRequest, says: ["text"]),
-        Case(name: "a blank example", method: .post, uri: "/admin/items/12.2/examples", body: #"{"text":"  \n "}"#, status: .badRequest, says: ["text"]),
-        Case(name: "an example without text", method: .post, uri: "/admin/items/12.2/examples", body: #"{}"#, status: .badRequest, says: ["missing `text`"]),
-        Case(name: "an example of two lines", method: .post, uri: "/admin/items/12.2/examples", body: #"{"text":"第一行\n第二行"}"#, status: .badRequest, says: ["one line"]),
-        Case(name: "removing an empty example", method: .delete, uri: "/admin/items/12.2/examples", body: #"{"text":""}"#, status: .badRequest, says: ["text"]),
-        Case(name: "an empty item text", method: .put, uri: "/admin/items/12.2/text", body: #"{"text":""}"#, status: .badRequest, says: ["cannot be empty"]),
-        Case(name: "a blank item text", method: .put, uri: "/admin/items/12.2/text", body: #"{"text":"   "}"#, status: .badRequest, says: ["cannot be empty"]),
-        Case(name: "a checklist with an empty entry", method: .put, uri: "/admin/items/12.2/checklist", body: #"{"checklist":["营业执照",""]}"#, status: .badRequest, says: ["non-empty"]),
-        Case(name: "a checklist entry of two lines", method: .put, uri: "/admin/items/12.2/checklist", body: #"{"checklist":["营业执照\n副本"]}"#, status: .badRequest, says: ["one non-empty line"]),
-        Case(name: "a body without checklist", method: .put, uri: "/admin/items/12.2/checklist", body: #"{"list":["营业执照"]}"#, status: .badRequest, says: ["missing `checklist`"]),
+        Case(
+            name: "an empty example", method: .post, uri: "/admin/items/12.2/examples", body: #"{"text":""}"#,
+            status: .badRequest, says: ["text"]),
+        Case(
+            name: "a blank example", method: .post, uri: "/admin/items/12.2/examples", body: #"{"text":"  \n "}"#,
+            status: .badRequest, says: ["text"]),
+        Case(
+            name: "an example without text", method: .post, uri: "/admin/items/12.2/examples", body: #"{}"#,
+            status: .badRequest, says: ["missing `text`"]),
+        Case(
+            name: "an example of two lines", method: .post, uri: "/admin/items/12.2/examples",
+            body: #"{"text":"第一行\n第二行"}"#, status: .badRequest, says: ["one line"]),
+        Case(
+            name: "removing an empty example", method: .delete, uri: "/admin/items/12.2/examples",
+            body: #"{"text":""}"#, status: .badRequest, says: ["text"]),
+        Case(
+            name: "an empty item text", method: .put, uri: "/admin/items/12.2/text", body: #"{"text":""}"#,
+            status: .badRequest, says: ["cannot be empty"]),
+        Case(
+            name: "a blank item text", method: .put, uri: "/admin/items/12.2/text", body: #"{"text":"   "}"#,
+            status: .badRequest, says: ["cannot be empty"]),
+        Case(
+            name: "a checklist with an empty entry", method: .put, uri: "/admin/items/12.2/checklist",
+            body: #"{"checklist":["营业执照",""]}"#, status: .badRequest, says: ["non-empty"]),
+        Case(
+            name: "a checklist entry of two lines", method: .put, uri: "/admin/items/12.2/checklist",
+            body: #"{"checklist":["营业执照\n副本"]}"#, status: .badRequest, says: ["one non-empty line"]),
+        Case(
+            name: "a body without checklist", method: .put, uri: "/admin/items/12.2/checklist",
+            body: #"{"list":["营业执照"]}"#, status: .badRequest, says: ["missing `checklist`"]),
         // Malformed JSON.
-        Case(name: "malformed JSON for an example", method: .post, uri: "/admin/items/12.2/examples", body: #"{"text": "#, status: .badRequest, says: ["JSON"]),
-        Case(name: "no body for an example", method: .post, uri: "/admin/items/12.2/examples", body: nil, status: .badRequest, says: ["JSON"]),
-        Case(name: "malformed JSON for removing", method: .delete, uri: "/admin/items/12.2/examples", body: "text=x", status: .badRequest, says: ["JSON"]),
-        Case(name: "a number for text", method: .put, uri: "/admin/items/12.2/text", body: #"{"text": 5}"#, status: .badRequest, says: ["JSON"]),
-        Case(name: "a string for a checklist", method: .put, uri: "/admin/items/12.2/checklist", body: #"{"checklist":"营业执照"}"#, status: .badRequest, says: ["JSON"]),
-        Case(name: "malformed JSON for a contact", method: .put, uri: "/admin/contacts/\(finance)", body: "[", status: .badRequest, says: ["JSON"]),
-        Case(name: "a number for a contact field", method: .put, uri: "/admin/contacts/\(finance)", body: #"{"phone": 4778581234}"#, status: .badRequest, says: ["JSON"]),
+        Case(
+            name: "malformed JSON for an example", method: .post, uri: "/admin/items/12.2/examples",
+            body: #"{"text": "#, status: .badRequest, says: ["JSON"]),
+        Case(
+            name: "no body for an example", method: .post, uri: "/admin/items/12.2/examples", body: nil,
+            status: .badRequest, says: ["JSON"]),
+        Case(
+            name: "malformed JSON for removing", method: .delete, uri: "/admin/items/12.2/examples", body: "text=x",
+            status: .badRequest, says: ["JSON"]),
+        Case(
+            name: "a number for text", method: .put, uri: "/admin/items/12.2/text", body: #"{"text": 5}"#,
+            status: .badRequest, says: ["JSON"]),
+        Case(
+            name: "a string for a checklist", method: .put, uri: "/admin/items/12.2/checklist",
+            body: #"{"checklist":"营业执照"}"#, status: .badRequest, says: ["JSON"]),
+        Case(
+            name: "malformed JSON for a contact", method: .put, uri: "/admin/contacts/\(finance)", body: "[",
+            status: .badRequest, says: ["JSON"]),
+        Case(
+            name: "a number for a contact field", method: .put, uri: "/admin/contacts/\(finance)",
+            body: #"{"phone": 4778581234}"#, status: .badRequest, says: ["JSON"]),
         // Contacts.
         Case(
-            name: "an unknown contact field", method: .put, uri: "/admin/contacts/\(finance)", body: #"{"phone":"1","fax":"2"}"#,
+            name: "an unknown contact field", method: .put, uri: "/admin/contacts/\(finance)",
+            body: #"{"phone":"1","fax":"2"}"#,
             status: .badRequest, says: ["unknown contact field fax", "phone, address, person, hours"]),
-        Case(name: "renaming a unit", method: .put, uri: "/admin/contacts/\(finance)", body: #"{"name":"区财政厅"}"#, status: .badRequest, says: ["unknown contact field name"]),
-        Case(name: "a contact field of two lines", method: .put, uri: "/admin/contacts/\(finance)", body: #"{"address":"东胜区\n某路"}"#, status: .badRequest, says: ["one line"]),
+        Case(
+            name: "renaming a unit", method: .put, uri: "/admin/contacts/\(finance)", body: #"{"name":"区财政厅"}"#,
+            status: .badRequest, says: ["unknown contact field name"]),
+        Case(
+            name: "a contact field of two lines", method: .put, uri: "/admin/contacts/\(finance)",
+            body: #"{"address":"东胜区\n某路"}"#, status: .badRequest, says: ["one line"]),
         // Nothing to change.
         Case(
             name: "the text an item already has", method: .put, uri: "/admin/items/12.1/text",
             body: #"{"text":"对首次认定自治区科技领军企业，一次性给予100万元奖补。"}"#, status: .conflict, says: ["changes nothing"]),
-        Case(name: "the contact a unit already has", method: .put, uri: "/admin/contacts/\(finance)", body: #"{"phone":""}"#, status: .conflict, says: ["changes nothing"]),
+        Case(
+            name: "the contact a unit already has", method: .put, uri: "/admin/contacts/\(finance)",
+            body: #"{"phone":""}"#, status: .conflict, says: ["changes nothing"]),
         // Misses that are not there.
-        Case(name: "answering an unknown miss", method: .post, uri: "/admin/misses/999/answer", body: #"{"item":"12.2"}"#, status: .notFound, says: ["no open miss"]),
-        Case(name: "dismissing an unknown miss", method: .post, uri: "/admin/misses/999/dismiss", body: nil, status: .notFound, says: ["no open miss"]),
+        Case(
+            name: "answering an unknown miss", method: .post, uri: "/admin/misses/999/answer",
+            body: #"{"item":"12.2"}"#, status: .notFound, says: ["no open miss"]),
+        Case(
+            name: "dismissing an unknown miss", method: .post, uri: "/admin/misses/999/dismiss", body: nil,
+            status: .notFound, says: ["no open miss"]),
     ]
 
     @Test(arguments: cases)

@@ -1,7 +1,8 @@
 import Channels
 import Foundation
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// SIGHUP makes a running `policydesk serve` reload its files: tried on a real process, since a
 /// signal sent to the test process would reach every application the other tests are running.
@@ -55,7 +56,8 @@ struct AdminSignalTests {
         }
 
         func get(_ path: String) async throws -> OutboundResponse {
-            try await transport.send(OutboundRequest(method: .get, url: "http://127.0.0.1:\(port)\(path)", timeout: .seconds(5)))
+            try await transport.send(
+                OutboundRequest(method: .get, url: "http://127.0.0.1:\(port)\(path)", timeout: .seconds(5)))
         }
 
         /// `POST /v1/ask` as JSON.
@@ -78,7 +80,9 @@ struct AdminSignalTests {
         var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
     }
 
-    @Test(.enabled(if: binary != nil, "needs .build/debug/policydesk: swift build --product policydesk"), .timeLimit(.minutes(2)))
+    @Test(
+        .enabled(if: binary != nil, "needs .build/debug/policydesk: swift build --product policydesk"),
+        .timeLimit(.minutes(2)))
     func hangupReloadsAndABrokenFileKeepsTheOldSnapshot() async throws {
         let copy = try KnowledgeCopy()
         defer { copy.remove() }
@@ -101,7 +105,9 @@ struct AdminSignalTests {
         #expect(reloaded, "SIGHUP did not reload: \(server.logText)")
 
         // A broken file: SIGHUP is refused, logged with the problem, and the old snapshot serves.
-        try IntentsAdmin.writeAtomically(edited.replacingOccurrences(of: "  - id: \"12.2\"\n", with: "  - id: \"12.2\n"), to: copy.url("clauses/12.yaml"))
+        try IntentsAdmin.writeAtomically(
+            edited.replacingOccurrences(of: "  - id: \"12.2\"\n", with: "  - id: \"12.2\n"),
+            to: copy.url("clauses/12.yaml"))
         server.hangUp()
         let logged = await eventually(timeout: .seconds(15)) { server.logText.contains("reload refused") }
         #expect(logged, "\(server.logText)")

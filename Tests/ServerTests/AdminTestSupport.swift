@@ -3,13 +3,14 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import PolicyKit
 import Logging
-@testable import Server
+import PolicyKit
 import Storage
 import Synchronization
 import Testing
 import Yams
+
+@testable import Server
 
 /// A private copy of the repository's `Intents/` and `Templates/` in its own temporary folder,
 /// so that admin tests edit real files on disk and never the shipped ones.
@@ -99,7 +100,8 @@ enum AdminTest {
 
     /// A path segment with everything but unreserved characters percent-encoded (unit names are Chinese).
     static func segment(_ text: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let unreserved = CharacterSet(
+            charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 
@@ -123,7 +125,9 @@ extension TestClientProtocol {
     }
 
     /// Calls an admin route with `object` as its JSON body.
-    func admin(_ method: HTTPRequest.Method, _ uri: String, json object: Any, user: String? = "测试员") async throws -> TestResponse {
+    func admin(_ method: HTTPRequest.Method, _ uri: String, json object: Any, user: String? = "测试员") async throws
+        -> TestResponse
+    {
         try await admin(method, uri, body: AdminTest.json(object), user: user)
     }
 
@@ -203,7 +207,9 @@ func parsedYAML(_ data: Data) -> Node? {
 
 /// The examples of item `id` in a parsed clause file.
 func examples(of id: String, in root: Node?) -> [String]? {
-    guard case .sequence(let items)? = root?["items"], let item = items.first(where: { $0["id"]?.string == id }) else { return nil }
+    guard case .sequence(let items)? = root?["items"], let item = items.first(where: { $0["id"]?.string == id }) else {
+        return nil
+    }
     return item["examples"]?.array().compactMap(\.string)
 }
 

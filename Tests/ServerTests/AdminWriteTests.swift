@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PolicyKit
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// Every write path: the response, the file on disk (changed only in the intended lines, every
 /// other line and comment the same bytes), the answer served at once, the audit entry, and an
@@ -40,7 +41,8 @@ struct AdminWriteTests {
     /// Undoes audit entry `id` and checks the file is back byte for byte, the undo is the newest
     /// audit entry with before and after swapped, and there are `count` entries in all.
     static func undo(
-        _ id: Int, of entry: [String: Any], file: String, original: Data, copy: KnowledgeCopy, client: any TestClientProtocol,
+        _ id: Int, of entry: [String: Any], file: String, original: Data, copy: KnowledgeCopy,
+        client: any TestClientProtocol,
         count: Int = 2
     ) async throws -> [String: Any] {
         let response = try await client.admin(.post, "/admin/audit/\(id)/undo", user: "李雷")
@@ -71,7 +73,8 @@ struct AdminWriteTests {
             let before = try await client.answer(question)
             #expect(!(before["item"] as? String == "12.2" && before["confidence"] as? Double == 1))
 
-            let response = try await client.admin(.post, "/admin/items/12.2/examples", json: ["text": question], user: Self.staff)
+            let response = try await client.admin(
+                .post, "/admin/items/12.2/examples", json: ["text": question], user: Self.staff)
             // (a) the response is the audit entry of the edit
             #expect(response.status == .ok, "\(response.text)")
             let entry = response.json
@@ -126,7 +129,8 @@ struct AdminWriteTests {
             #expect(answer["item"] as? String == "12.2")
             #expect(answer["confidence"] as? Double == 1)
             let id = try #require(response.json["id"] as? Int)
-            _ = try await Self.undo(id, of: response.json, file: "clauses/12.yaml", original: original, copy: copy, client: client)
+            _ = try await Self.undo(
+                id, of: response.json, file: "clauses/12.yaml", original: original, copy: copy, client: client)
         }
     }
 
@@ -138,7 +142,8 @@ struct AdminWriteTests {
             let oldExamples = try #require(examples(of: "12.2", in: parsedYAML(original)))
             #expect(oldExamples.contains(example) && oldExamples.last != example)
 
-            let response = try await client.admin(.delete, "/admin/items/12.2/examples", json: ["text": example], user: Self.staff)
+            let response = try await client.admin(
+                .delete, "/admin/items/12.2/examples", json: ["text": example], user: Self.staff)
             #expect(response.status == .ok, "\(response.text)")
             let entry = response.json
             let id = try Self.checkEntry(entry, action: "remove example", target: "item:12.2/examples")
@@ -181,7 +186,8 @@ struct AdminWriteTests {
             let original = try copy.bytes(file)
             let oldText = "鼓励东胜区产业链龙头企业组建创新联合体，以应用带创新，以创新促应用，着力攻克“卡脖子”技术和产品，对新批复备案的自治区创新联合体一次性给予30万元奖补。"
             let newText = "对新批复备案的自治区创新联合体，一次性给予30万元奖补（以区工信和科技局通知为准）。"
-            let response = try await client.admin(.put, "/admin/items/17.1/text", json: ["text": "  \(newText)\n"], user: Self.staff)
+            let response = try await client.admin(
+                .put, "/admin/items/17.1/text", json: ["text": "  \(newText)\n"], user: Self.staff)
             #expect(response.status == .ok, "\(response.text)")
             let entry = response.json
             let id = try Self.checkEntry(entry, action: "set text", target: "item:17.1/text")
@@ -189,7 +195,9 @@ struct AdminWriteTests {
             #expect(jsonValue(entry["after"]) as? String == newText)
 
             let change = LineChange(original, try copy.bytes(file))
-            #expect(change == LineChange(line: 14, removed: ["    text: \(oldText)"], added: ["    text: \(newText)"]), "\(change)")
+            #expect(
+                change == LineChange(line: 14, removed: ["    text: \(oldText)"], added: ["    text: \(newText)"]),
+                "\(change)")
             // The clause's own text (another `text:` in the file) is untouched: it is outside the change.
 
             let answer = try await client.answer("创新联合体一次性奖补多少万")
@@ -208,7 +216,8 @@ struct AdminWriteTests {
             let original = try copy.bytes(file)
             let oldList = ["营业执照（副本复印件）", "自治区创新联合体批复备案文件", "创新联合体组建协议及成员单位名单", "奖补申请表"]
             let newList = ["营业执照（副本复印件）", "自治区创新联合体批复备案文件", "创新联合体组建协议及成员单位名单", "奖补申请表（加盖公章）"]
-            let response = try await client.admin(.put, "/admin/items/17.1/checklist", json: ["checklist": newList], user: Self.staff)
+            let response = try await client.admin(
+                .put, "/admin/items/17.1/checklist", json: ["checklist": newList], user: Self.staff)
             #expect(response.status == .ok, "\(response.text)")
             let entry = response.json
             let id = try Self.checkEntry(entry, action: "set checklist", target: "item:17.1/checklist")
@@ -217,8 +226,11 @@ struct AdminWriteTests {
 
             // Only the one entry's line; 「checklist:                    # 草稿，以牵头单位通知为准」 stays as written.
             let change = LineChange(original, try copy.bytes(file))
-            #expect(change == LineChange(line: 21, removed: ["      - 奖补申请表"], added: ["      - 奖补申请表（加盖公章）"]), "\(change)")
-            #expect(String(decoding: try copy.bytes(file), as: UTF8.self).contains("    checklist:                    # 草稿，以牵头单位通知为准\n"))
+            #expect(
+                change == LineChange(line: 21, removed: ["      - 奖补申请表"], added: ["      - 奖补申请表（加盖公章）"]), "\(change)")
+            #expect(
+                String(decoding: try copy.bytes(file), as: UTF8.self).contains(
+                    "    checklist:                    # 草稿，以牵头单位通知为准\n"))
 
             let answer = try await client.answer("创新联合体一次性奖补多少万")
             #expect(answer["checklist"] as? [String] == newList)
@@ -253,19 +265,30 @@ struct AdminWriteTests {
             let original = try copy.bytes(file)
             let unit = "区工信和科技局"
             let response = try await client.admin(
-                .put, "/admin/contacts/\(AdminTest.segment(unit))", json: ["phone": "0477-8581234", "hours": "工作日 8:30-12:00"],
+                .put, "/admin/contacts/\(AdminTest.segment(unit))",
+                json: ["phone": "0477-8581234", "hours": "工作日 8:30-12:00"],
                 user: Self.staff)
             #expect(response.status == .ok, "\(response.text)")
             let entry = response.json
             let id = try Self.checkEntry(entry, action: "set contact", target: "contact:\(unit)")
-            #expect(jsonValue(entry["before"]) as? [String: String] == ["phone": "", "address": "", "person": "", "hours": ""])
-            #expect(jsonValue(entry["after"]) as? [String: String] == ["phone": "0477-8581234", "address": "", "person": "", "hours": "工作日 8:30-12:00"])
+            #expect(
+                jsonValue(entry["before"]) as? [String: String] == [
+                    "phone": "", "address": "", "person": "", "hours": "",
+                ])
+            #expect(
+                jsonValue(entry["after"]) as? [String: String] == [
+                    "phone": "0477-8581234", "address": "", "person": "", "hours": "工作日 8:30-12:00",
+                ])
 
             // The unit's line only; the comments at the top of the file are the same bytes.
             let change = LineChange(original, try copy.bytes(file))
-            #expect(change == LineChange(
-                line: 7, removed: [#"  - {name: 区工信和科技局, phone: "", address: "", person: "", hours: ""}"#],
-                added: [#"  - {name: 区工信和科技局, phone: "0477-8581234", address: "", person: "", hours: "工作日 8:30-12:00"}"#]), "\(change)")
+            #expect(
+                change
+                    == LineChange(
+                        line: 7, removed: [#"  - {name: 区工信和科技局, phone: "", address: "", person: "", hours: ""}"#],
+                        added: [
+                            #"  - {name: 区工信和科技局, phone: "0477-8581234", address: "", person: "", hours: "工作日 8:30-12:00"}"#
+                        ]), "\(change)")
 
             // 12.2 is led by this unit: its reply shows the phone and hours at once.
             let answer = try await client.answer("规上企业新认定高企能拿多少钱")
@@ -284,15 +307,19 @@ struct AdminWriteTests {
     @Test func aContactWrittenAsABlockOrWithACommentKeepsItsShape() async throws {
         let block = "  - name: 区财政局   # 财政\n    phone: \"\"\n    address: \"\"\n    person: \"\"\n    hours: \"\"\n"
         try await AdminTest.run(prepare: { copy in
-            try copy.replace("  - {name: 区财政局, phone: \"\", address: \"\", person: \"\", hours: \"\"}\n", with: block, in: "contacts.yaml")
+            try copy.replace(
+                "  - {name: 区财政局, phone: \"\", address: \"\", person: \"\", hours: \"\"}\n", with: block,
+                in: "contacts.yaml")
             try copy.replace(
                 "  - {name: 区科协, phone: \"\", address: \"\", person: \"\", hours: \"\"}\n",
-                with: "  - {name: 区科协, phone: \"\", address: \"\", person: \"\", hours: \"\"}   # 科协 {暂缺}\n", in: "contacts.yaml")
+                with: "  - {name: 区科协, phone: \"\", address: \"\", person: \"\", hours: \"\"}   # 科协 {暂缺}\n",
+                in: "contacts.yaml")
         }) { client, parts, copy in
             let file = "contacts.yaml"
             let original = try copy.bytes(file)
             let finance = "区财政局"
-            let first = try await client.admin(.put, "/admin/contacts/\(AdminTest.segment(finance))", json: ["phone": "0477-8390000", "person": "张三"])
+            let first = try await client.admin(
+                .put, "/admin/contacts/\(AdminTest.segment(finance))", json: ["phone": "0477-8390000", "person": "张三"])
             #expect(first.status == .ok, "\(first.text)")
             let change = LineChange(original, try copy.bytes(file))
             #expect(change.removed == ["    phone: \"\"", "    address: \"\"", "    person: \"\""], "\(change)")
@@ -301,10 +328,14 @@ struct AdminWriteTests {
             #expect(parts.desks.desk.knowledge.contacts[finance]?.person == "张三")
 
             let afterFirst = try copy.bytes(file)
-            let second = try await client.admin(.put, "/admin/contacts/\(AdminTest.segment("区科协"))", json: ["address": "东胜区 {科技大厦} 3楼"])
+            let second = try await client.admin(
+                .put, "/admin/contacts/\(AdminTest.segment("区科协"))", json: ["address": "东胜区 {科技大厦} 3楼"])
             #expect(second.status == .ok, "\(second.text)")
             let secondChange = LineChange(afterFirst, try copy.bytes(file))
-            #expect(secondChange.added == [#"  - {name: 区科协, phone: "", address: "东胜区 {科技大厦} 3楼", person: "", hours: ""}   # 科协 {暂缺}"#], "\(secondChange)")
+            #expect(
+                secondChange.added == [
+                    #"  - {name: 区科协, phone: "", address: "东胜区 {科技大厦} 3楼", person: "", hours: ""}   # 科协 {暂缺}"#
+                ], "\(secondChange)")
             #expect(parts.desks.desk.knowledge.contacts["区科协"]?.address == "东胜区 {科技大厦} 3楼")
 
             for id in [2, 1] {
@@ -316,7 +347,8 @@ struct AdminWriteTests {
 
     @Test func whoDefaultsToAdminWithoutTheHeader() async throws {
         try await AdminTest.run { client, _, _ in
-            let response = try await client.admin(.post, "/admin/items/12.2/examples", json: ["text": "刚拿到高企证书能领多少"], user: nil)
+            let response = try await client.admin(
+                .post, "/admin/items/12.2/examples", json: ["text": "刚拿到高企证书能领多少"], user: nil)
             #expect(response.status == .ok)
             #expect(response.json["who"] as? String == "admin")
         }

@@ -276,7 +276,8 @@ struct AdminController<Context: RequestContext>: Sendable {
         return Response.json(groups.map {
             MissView(id: $0.id, text: $0.latestText, normalized: $0.normalizedText, count: $0.count, firstSeen: f.string(from: $0.firstSeen),
                      lastSeen: f.string(from: $0.lastSeen), bestGuess: $0.bestGuessItem,
-                     bestGuessTitle: $0.bestGuessItem.flatMap { policy.item($0)?.title }, confidence: $0.maxConfidence)
+                     bestGuessTitle: $0.bestGuessItem.flatMap { policy.item($0)?.title },
+                     confidence: ($0.maxConfidence * 1000).rounded() / 1000)
         })
     }
 

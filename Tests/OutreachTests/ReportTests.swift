@@ -1,0 +1,86 @@
+import Foundation
+import Outreach
+import Storage
+import Testing
+
+private let t0 = Date(timeIntervalSince1970: 1_760_011_800)
+
+/// A campaign of three messages: one delivered, one uncertain, one failed; and one skip.
+private func campaignWithEveryOutcome() async throws -> (SQLiteStorage, Int64) {
+    let store = try SQLiteStorage.inMemory()
+    var b = RosterBuilder(["企业名称", "统一社会信用代码", "规模", "平台", "机器人地址", "首次认定高企", "小巨人"])
+    let names = ["甲, \"引号\" 公司", "<script>alert(1)</script>公司", "=HYPERLINK(\"x\")公司"]
+    for (i, name) in names.enumerated() {
+        b.add([
+            "企业名称": name, "统一社会信用代码": RosterBuilder.code(i + 1), "规模": "规上", "平台": "企业微信",
+            "机器人地址": "https://example.invalid/wecom?key=sekret\(i)", "首次认定高企": "是", "小巨人": i == 0 ? "是" : "",
+        ])
+    }
+    // An earlier campaign told the first enterprise about 9.3.
+    var earlier = RosterBuilder(b.columns)
+    earlier.add(b.rows[0])
+    let first = try await storeCampaign(earlier, items: ["9.3"], in: store, now: t0)
+    let told = try #require(try await store.deliveries(campaignID: first).first)
+    if case .claimed(let attempt, _) = try await store.claimSend(deliveryID: told.id, at: t0, noRepeatSince: .distantPast) {
+        try await store.finishSend(deliveryID: told.id, attemptID: attempt, outcome: .delivered, at: t0)
+    }
+    let id = try await storeCampaign(b, items: ["12.2", "9.3"], in: store, now: t0.addingTimeInterval(60))
+    let deliveries = try await store.deliveries(campaignID: id)
+    let outcomes: [SendOutcome?] = [.delivered, nil, .failed(code: 93_000, detail: "errcode 93000: invalid webhook url")]
+    for (delivery, outcome) in zip(deliveries, outcomes) {
+        guard case .claimed(let attempt, _) = try await store.claimSend(deliveryID: delivery.id, at: t0, noRepeatSince: .distantPast)
+        else { continue }
+        if let outcome { try await store.finishSend(deliveryID: delivery.id, attemptID: attempt, outcome: outcome, at: t0) }
+    }
+    _ = try await store.recoverInterruptedSends(at: t0)
+    return (store, id)
+}
+
+@Suite("status and reports")
+struct ReportTests {
+    @Test("status counts every state and lists the uncertain and failed messages with what to do")
+    func status() async throws {
+        let (store, id) = try await campaignWithEveryOutcome()
+        let text = try await CampaignReport.load(campaignID: id, from: store).statusText()
+        #expect(text.contains("Messages: 3 — 1 delivered, 0 planned, 0 waiting to retry, 0 sending, 1 uncertain, 1 failed, 0 skipped"))
+        #expect(text.contains("Finished: nothing left to send."))
+        #expect(text.contains("Estimated total: 60万元"))
+        #expect(text.contains("  12.2 首次认定国家高新技术企业: 3 messages, 1 delivered, 1 uncertain, 1 failed, 0 skipped as sent recently; estimated 60万元"))
+        #expect(text.contains("  9.3 新认定市级小巨人企业: 0 messages, 0 delivered, 0 uncertain, 0 failed, 1 skipped as sent recently; estimated 0元"))
+        #expect(text.contains("Uncertain (1)"))
+        #expect(text.contains("policydesk campaign resolve \(id) DELIVERY --delivered"))
+        #expect(text.contains("Failed (1):"))
+        #expect(text.contains("1 try: errcode 93000: invalid webhook url"))
+        #expect(!text.contains("sekret"))
+    }
+
+    @Test("the CSV has a BOM for Excel, one row per message and per skip, and quotes what needs quoting")
+    func csv() async throws {
+        let (store, id) = try await campaignWithEveryOutcome()
+        let csv = try await CampaignReport.load(campaignID: id, from: store).csv()
+        #expect(csv.hasPrefix("\u{FEFF}campaign,delivery,enterprise,credit_code,robot,items,estimated_yuan,state,attempts,"))
+        let lines = csv.split(separator: "\r\n")
+        #expect(lines.count == 5, "header, three messages, one skip")
+        #expect(lines[1].contains(#","甲, ""引号"" 公司","#))
+        #expect(lines[1].contains(",12.2,200000,delivered,1,"))
+        #expect(lines[3].contains(#"'=HYPERLINK(""x"")公司"#), "a formula-looking name is defused for Excel")
+        #expect(lines[4].contains(",9.3,,skipped at planning,"))
+        #expect(!csv.contains("sekret"))
+    }
+
+    @Test("the HTML page escapes names and shows totals, items, enterprises, failures and skips")
+    func html() async throws {
+        let (store, id) = try await campaignWithEveryOutcome()
+        let page = try await CampaignReport.load(campaignID: id, from: store).html(generatedAt: t0)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;公司"))
+        #expect(!page.contains("<script>"))
+        for heading in ["需要人工处理（2）", "按事项", "按企业（3）", "因近期已发送而跳过（1）"] {
+            #expect(page.contains(heading), "\(heading)")
+        }
+        #expect(page.contains("<b>60万元</b>预计奖补合计"))
+        #expect(page.contains("errcode 93000: invalid webhook url"))
+        #expect(page.contains("以牵头单位通知为准"))
+        #expect(!page.contains("sekret"))
+    }
+}
