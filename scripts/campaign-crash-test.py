@@ -3,7 +3,7 @@
 from what the fake platform received that no message arrived twice and none was lost.
 
 1. Start the fake platform (scripts/fake_robot_platform.py) on a clock sped up --scale times,
-   with 20–150 ms of platform latency (so sends are really in flight) and a few 502s.
+   with 50–400 ms of platform latency (so sends are really in flight) and a few 502s.
 2. Plan a campaign of --enterprises first-time 高企 over --robots robots (WeCom, DingTalk and
    Feishu in turn, DingTalk and Feishu signed), more messages per robot than one minute allows.
 3. Start `policydesk campaign run ID --time-scale S`; after a random moment SIGKILL it; count the
@@ -51,10 +51,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build/debug/policydesk"))
     parser.add_argument("--kills", type=int, default=5)
-    parser.add_argument("--enterprises", type=int, default=600)
+    parser.add_argument("--enterprises", type=int, default=1200)
     parser.add_argument("--robots", type=int, default=24)
     parser.add_argument("--scale", type=float, default=10)
     parser.add_argument("--max-in-flight", type=int, default=16)
+    parser.add_argument("--latency-ms", default="50-400")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
@@ -66,7 +67,7 @@ def main():
     db_path = os.path.join(work, "policydesk.sqlite")
     fake = subprocess.Popen(
         [sys.executable, "-u", os.path.join(ROOT, "scripts/fake_robot_platform.py"), log_path, "--scale", str(args.scale),
-         "--latency-ms", "20-150", "--chaos-5xx", "0.02", "--seed", str(seed)],
+         "--latency-ms", args.latency_ms, "--chaos-5xx", "0.02", "--seed", str(seed)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         port = int(fake.stdout.readline())
@@ -125,7 +126,8 @@ def run(args, rng, work, log_path, db_path, port):
         print(f"kill {len(in_flight_at_kills)} after {delay:.2f}s: {sending} sends in flight; states {states}")
 
     final = subprocess.run(run_command, env=env, capture_output=True, text=True)
-    print("final run:", final.stdout.strip().splitlines()[-1] if final.stdout.strip() else final.stderr.strip())
+    summary = [line for line in final.stdout.splitlines() if line.startswith("Campaign ")]
+    print("final run:", summary[-1] if summary else final.stderr.strip())
     if final.returncode != 0:
         print(f"FAIL: the final run exited with {final.returncode}: {final.stderr}")
         return 1

@@ -12,7 +12,7 @@ swift test
 .build/debug/policydesk lint
 .build/debug/policydesk eval Tests/DeskTests/Fixtures/dev.jsonl | head -8
 
-for extra in .ci/interop.sh scripts/crash-test.sh; do
+for extra in .ci/interop.sh scripts/crash-test.sh scripts/campaign-crash-test.sh; do
     if [ -x "$extra" ]; then
         echo "== $extra"
         "$extra"

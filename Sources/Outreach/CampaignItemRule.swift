@@ -32,7 +32,8 @@ public struct CampaignItemRule: Sendable, Hashable {
             case .itemFact(let item, let fact):
                 rules[item] = CampaignItemRule(itemID: item, column: column.header, gate: .atLeast(fact, minimum: 1))
             case .fact(.patents):
-                rules["7.3"] = CampaignItemRule(itemID: "7.3", column: column.header, gate: .atLeast(.patents, minimum: 1))
+                rules["7.3"] = CampaignItemRule(
+                    itemID: "7.3", column: column.header, gate: .atLeast(.patents, minimum: 1))
             case .fact(.investment):
                 rules["28.2"] = CampaignItemRule(
                     itemID: "28.2", column: column.header, gate: .atLeast(.investment, minimum: 1))

@@ -92,7 +92,8 @@ public struct CampaignPlan: Sendable {
             let robot = message.enterprise.robot
             let key = robot.key
             if robots[key] == nil {
-                robots[key] = CampaignRobot(key: key, platform: robot.platform.rawValue, url: robot.url, secret: robot.secret)
+                robots[key] = CampaignRobot(
+                    key: key, platform: robot.platform.rawValue, url: robot.url, secret: robot.secret)
             }
             deliveries.append(
                 NewDelivery(

@@ -157,7 +157,8 @@ public struct CampaignPlanner: Sendable {
             break
         }
         return DeliveryItem(
-            itemID: item.id, title: item.title, yuan: yuan, maxYuan: maxYuan, perYear: perYear, formula: finding.formula,
+            itemID: item.id, title: item.title, yuan: yuan, maxYuan: maxYuan, perYear: perYear,
+            formula: finding.formula,
             reason: finding.reason)
     }
 

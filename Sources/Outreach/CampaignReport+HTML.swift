@@ -63,8 +63,10 @@ extension CampaignReport {
                 """
             for d in attention {
                 page += "<tr><td>#\(d.id)</td><td>\(Self.escape(d.enterpriseName))</td><td>\(d.creditCode)</td>"
-                page += "<td>\(Self.escape(Self.robotWords(d)))</td>\(Self.stateCell(d.state))<td class=\"num\">\(d.attempts)</td>"
-                page += "<td>\(d.sentAt.map(MessageRenderer.time) ?? "")</td><td>\(Self.escape(d.lastError ?? ""))</td></tr>\n"
+                page +=
+                    "<td>\(Self.escape(Self.robotWords(d)))</td>\(Self.stateCell(d.state))<td class=\"num\">\(d.attempts)</td>"
+                page +=
+                    "<td>\(d.sentAt.map(MessageRenderer.time) ?? "")</td><td>\(Self.escape(d.lastError ?? ""))</td></tr>\n"
             }
             page += "</table>\n"
         }
@@ -77,8 +79,10 @@ extension CampaignReport {
             """
         for f in items {
             page += "<tr><td>\(f.itemID)</td><td>\(Self.escape(f.title))</td><td class=\"num\">\(f.planned)</td>"
-            page += "<td class=\"num\">\(f.delivered)</td><td class=\"num\">\(f.uncertain)</td><td class=\"num\">\(f.failed)</td>"
-            page += "<td class=\"num\">\(f.skipped)</td><td class=\"num\">\(Self.escape(MessageRenderer.amount(f.estimatedYuan)))"
+            page +=
+                "<td class=\"num\">\(f.delivered)</td><td class=\"num\">\(f.uncertain)</td><td class=\"num\">\(f.failed)</td>"
+            page +=
+                "<td class=\"num\">\(f.skipped)</td><td class=\"num\">\(Self.escape(MessageRenderer.amount(f.estimatedYuan)))"
             page += f.ceilingOnly > 0 ? "<br><small>另有 \(f.ceilingOnly) 家只有上限</small>" : ""
             page += "</td><td class=\"num\">\(Self.escape(MessageRenderer.amount(f.deliveredYuan)))</td></tr>\n"
         }
@@ -99,7 +103,8 @@ extension CampaignReport {
             }
             page += "<tr><td>\(d.seq)</td><td>\(Self.escape(d.enterpriseName))</td><td>\(d.creditCode)</td>"
             page += "<td>\(lines.joined(separator: "<br>"))</td>"
-            page += "<td class=\"num\">\(Self.escape(MessageRenderer.amount(d.items.reduce(0) { $0 + ($1.yuan ?? 0) })))</td>"
+            page +=
+                "<td class=\"num\">\(Self.escape(MessageRenderer.amount(d.items.reduce(0) { $0 + ($1.yuan ?? 0) })))</td>"
             page += "<td>\(Self.escape(Self.robotWords(d)))</td>\(Self.stateCell(d.state))"
             page += "<td>\((d.finishedAt ?? d.sentAt).map(MessageRenderer.time) ?? "")</td></tr>\n"
         }
@@ -109,7 +114,8 @@ extension CampaignReport {
             page += "<h2>因近期已发送而跳过（\(skips.count)）</h2>\n"
             page += "<table><tr><th>企业</th><th>统一社会信用代码</th><th>事项</th><th>原因</th></tr>\n"
             for s in skips {
-                page += "<tr><td>\(Self.escape(s.enterpriseName))</td><td>\(s.creditCode)</td><td>\(Self.escape(s.itemID))</td>"
+                page +=
+                    "<tr><td>\(Self.escape(s.enterpriseName))</td><td>\(s.creditCode)</td><td>\(Self.escape(s.itemID))</td>"
                 page += "<td>\(Self.escape(s.reason))</td></tr>\n"
             }
             page += "</table>\n"

@@ -46,7 +46,7 @@ public struct CampaignReport: Sendable {
     public var failed: [DeliveryRecord] { deliveries.filter { $0.state == .failed } }
 
     /// One item's figures across the campaign.
-    public struct ItemFigures: Sendable, Hashable {
+    public struct ItemFigures: Sendable, Hashable, Encodable {
         /// The item.
         public var itemID: String
         /// Its title.
@@ -73,7 +73,8 @@ public struct CampaignReport: Sendable {
     public var items: [ItemFigures] {
         var figures: [String: ItemFigures] = [:]
         for (index, id) in campaign.itemIDs.enumerated() {
-            figures[id] = ItemFigures(itemID: id, title: index < campaign.itemTitles.count ? campaign.itemTitles[index] : "")
+            figures[id] = ItemFigures(
+                itemID: id, title: index < campaign.itemTitles.count ? campaign.itemTitles[index] : "")
         }
         for delivery in deliveries {
             for item in delivery.items {
@@ -139,13 +140,15 @@ extension CampaignReport {
         let counts = counts
         lines.append(
             "Campaign \(campaign.id): items \(campaign.itemIDs.joined(separator: ", ")), roster \(campaign.rosterName), "
-                + "planned \(MessageRenderer.time(campaign.createdAt)) (UTC+8), no-repeat window \(campaign.windowDays) days")
+                + "planned \(MessageRenderer.time(campaign.createdAt)) (UTC+8), no-repeat window \(campaign.windowDays) days"
+        )
         lines.append(
             "Messages: \(deliveries.count) — "
                 + Self.stateOrder.map { "\(counts[$0] ?? 0) \(Self.stateWords($0))" }.joined(separator: ", "))
         let remaining = (counts[.planned] ?? 0) + (counts[.retrying] ?? 0)
         if remaining > 0 {
-            lines.append("Not finished: \(remaining) still to send; `policydesk campaign run \(campaign.id)` continues.")
+            lines.append(
+                "Not finished: \(remaining) still to send; `policydesk campaign run \(campaign.id)` continues.")
         } else if (counts[.sending] ?? 0) > 0 {
             lines.append(
                 "A run is sending now, or stopped mid-send; the next `campaign run \(campaign.id)` marks what it left "
@@ -202,10 +205,13 @@ extension CampaignReport {
     /// One row per delivery and one per skipped pair, with a BOM so that Excel reads the Chinese
     /// names as UTF-8.
     public func csv() -> String {
-        var rows: [[String]] = [[
-            "campaign", "delivery", "enterprise", "credit_code", "robot", "items", "estimated_yuan", "state", "attempts",
-            "sent_at", "finished_at", "error_code", "detail",
-        ]]
+        var rows: [[String]] = [
+            [
+                "campaign", "delivery", "enterprise", "credit_code", "robot", "items", "estimated_yuan", "state",
+                "attempts",
+                "sent_at", "finished_at", "error_code", "detail",
+            ]
+        ]
         for d in deliveries {
             rows.append([
                 "\(campaign.id)", "\(d.id)", d.enterpriseName, d.creditCode, Self.robotWords(d),

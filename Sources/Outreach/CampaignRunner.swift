@@ -68,7 +68,9 @@ public struct CampaignRunner: Sendable {
         public var detail: String
 
         /// Creates an event.
-        public init(kind: Kind, deliveryID: Int64? = nil, enterprise: String? = nil, robot: String? = nil, detail: String) {
+        public init(
+            kind: Kind, deliveryID: Int64? = nil, enterprise: String? = nil, robot: String? = nil, detail: String
+        ) {
             self.kind = kind
             self.deliveryID = deliveryID
             self.enterprise = enterprise
@@ -150,14 +152,16 @@ public struct CampaignRunner: Sendable {
                     robot: robot, label: address.description, webhook: address.webhook,
                     throttle: RobotThrottle(limits: configuration.limits(platform)), queue: queue))
         }
-        // A restarted run must count what the process before it sent in the same windows.
-        let memory = lanes.map(\.throttle.limits.memory).max() ?? 0
+        // A restarted run must count what the process before it sent in the same windows. Like a
+        // live send, an attempt counts from when its answer came (or, for one a dead process left
+        // in flight, from when it was found): the latest moment the platform can have received it.
+        let memory = (lanes.map(\.throttle.limits.memory).max() ?? 0) + 60
         let recent = try await store.recentAttempts(
             robotKeys: Set(lanes.map(\.robot.key)), since: start.addingTimeInterval(-memory))
         let byRobot = Dictionary(grouping: recent, by: \.robotKey)
         for index in lanes.indices {
             for attempt in byRobot[lanes[index].robot.key] ?? [] {
-                lanes[index].throttle.recordSend(at: attempt.startedAt)
+                lanes[index].throttle.recordSend(at: attempt.finishedAt ?? attempt.startedAt)
                 if attempt.outcome == "rateLimited", let finished = attempt.finishedAt {
                     lanes[index].throttle.pause(
                         until: finished.addingTimeInterval(lanes[index].throttle.limits.rateLimitPause))
@@ -195,23 +199,35 @@ public struct CampaignRunner: Sendable {
 
 /// What every lane of a run shares.
 struct LaneContext: Sendable {
+    /// Where claims and outcomes are committed, in shared transactions.
     let journal: DeliveryJournal
+    /// The HTTP transport every robot is posted through.
     let transport: any HTTPTransport
+    /// The run's clock.
     let clock: any CampaignClock
+    /// The run's tunables.
     let configuration: CampaignRunner.Configuration
+    /// Where progress goes.
     let onEvent: @Sendable (CampaignRunner.Event) -> Void
+    /// The cap on HTTP calls in flight.
     let permits: SendPermits
+    /// Markdown or text, as planned.
     let format: MessageFormat
+    /// The campaign's no-repeat window in seconds.
     let noRepeatWindow: TimeInterval
 }
 
 /// One robot's queue and throttle, run by one task.
 struct RobotLane: Sendable {
+    /// The robot, credentials included.
     let robot: CampaignRobot
     /// The robot in words without its address: `WeCom robot 1a2b3c4d5e6f`.
     let label: String
+    /// What the sender posts to.
     let webhook: RobotWebhook
+    /// The robot's schedule, seeded with what earlier runs sent.
     var throttle: RobotThrottle
+    /// The robot's pending deliveries.
     var queue: [DeliveryRecord]
 
     /// Sends the queue; returns the number of HTTP calls made.
@@ -254,16 +270,21 @@ struct RobotLane: Sendable {
                     context.onEvent(
                         .init(
                             kind: .skipped, deliveryID: record.id, enterprise: record.enterpriseName, robot: label,
-                            detail: "item \(conflict.itemID) was sent by campaign \(conflict.campaignID) within the window"))
+                            detail:
+                                "item \(conflict.itemID) was sent by campaign \(conflict.campaignID) within the window")
+                    )
                 }
                 continue
             }
-            throttle.recordSend(at: stamp)
             calls += 1
             let result = await Self.send(
                 record, attemptID: attemptID, attempt: attempt, webhook: webhook, limits: throttle.limits,
                 context: context)
             await context.permits.release()
+            // The platform counts a message when it arrives, which is some time after the claim and
+            // before the answer; counting it at the answer keeps every window honest whatever the
+            // delays in between (one send at a time per robot, so nothing else was sent meanwhile).
+            throttle.recordSend(at: context.clock.now())
             let (outcome, pause) = try result.get()
             if let pause { throttle.pause(until: pause) }
             let event: CampaignRunner.Event.Kind
@@ -288,7 +309,9 @@ struct RobotLane: Sendable {
                 detail = words
             }
             context.onEvent(
-                .init(kind: event, deliveryID: record.id, enterprise: record.enterpriseName, robot: label, detail: detail))
+                .init(
+                    kind: event, deliveryID: record.id, enterprise: record.enterpriseName, robot: label, detail: detail)
+            )
         }
         return calls
     }

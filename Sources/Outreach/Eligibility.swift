@@ -68,9 +68,11 @@ public enum Eligibility {
         }
         if let ceiling = calculation.maxYuan {
             return Finding(
-                itemID: item.id, qualifies: true, reason: because, estimate: .upTo(ceiling), formula: calculation.formula)
+                itemID: item.id, qualifies: true, reason: because, estimate: .upTo(ceiling),
+                formula: calculation.formula)
         }
-        return Finding(itemID: item.id, qualifies: true, reason: because, estimate: .unknown, formula: calculation.formula)
+        return Finding(
+            itemID: item.id, qualifies: true, reason: because, estimate: .unknown, formula: calculation.formula)
     }
 
     private static func stageWords(_ value: FactValue) -> String {

@@ -16,7 +16,9 @@ import Storage
 /// `exact` / `ceiling` / `unknown`, `formula`, `reason`, `conditions`, `leadUnit`, `leadContact`),
 /// `hasTotal` and `total`, `leadUnits`.
 struct MessageRenderer: Sendable {
+    /// The plan the items come from.
     let policy: Policy
+    /// Lead units' contact details.
     let contacts: [String: Contact]
 
     /// What templates are rendered with in place of the enterprise's name; private-use characters

@@ -311,7 +311,8 @@ private struct RowReader {
         let robot = RobotAddress(platform: platform, url: url, secret: secret)
         if let earlier = robots[url] {
             if earlier.robot.platform != platform {
-                return fail("这个机器人地址在第\(earlier.line)行属于\(earlier.robot.platform.displayName)，这里却写\(platform.displayName)")
+                return fail(
+                    "这个机器人地址在第\(earlier.line)行属于\(earlier.robot.platform.displayName)，这里却写\(platform.displayName)")
             }
             if earlier.robot.secret != secret {
                 return fail("这个机器人地址在第\(earlier.line)行的密钥与这里不同；同一个机器人只有一个密钥")
@@ -341,8 +342,10 @@ private struct RowReader {
 
 /// Why a cell's value cannot be read, worded to follow the column's name.
 struct CellProblem: Error {
+    /// The words after the column's name, such as 「的值「中型」不认识…」.
     let reason: String
 
+    /// A problem in words.
     init(_ reason: String) {
         self.reason = reason
     }
@@ -350,6 +353,7 @@ struct CellProblem: Error {
 
 /// How roster cells are read.
 enum RosterValue {
+    /// `above` or `below` from 规上 / 规下 and the ways staff write them.
     static func scale(_ text: String) -> String? {
         switch text.lowercased() {
         case "规上", "规模以上", "规上企业", "规模以上企业", "above": "above"
@@ -358,6 +362,7 @@ enum RosterValue {
         }
     }
 
+    /// The platform from its Chinese or English name.
     static func platform(_ text: String) -> Platform? {
         switch text.lowercased() {
         case "企业微信", "企微", "wecom", "wework": .wecom
@@ -367,6 +372,7 @@ enum RosterValue {
         }
     }
 
+    /// 是 / 否 and their usual spellings; an empty cell is 否.
     static func flag(_ text: String) -> Bool? {
         switch text.lowercased() {
         case "是", "y", "yes", "1", "√", "✓", "✔", "true", "有": true
@@ -375,6 +381,7 @@ enum RosterValue {
         }
     }
 
+    /// A fact's value read the way its kind is written (amounts, counts, 是/否, 科创板 stages).
     static func fact(_ fact: FactName, _ text: String) -> Result<FactValue, CellProblem> {
         switch fact.kind {
         case .yuan:

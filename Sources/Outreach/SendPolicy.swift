@@ -51,7 +51,8 @@ public struct SendPolicy: Sendable {
             if rateLimitedBefore + 1 >= maxRateLimitedTries {
                 return (
                     .failed(
-                        code: code, detail: "still refused as too frequent after \(rateLimitedBefore + 1) tries: \(detail)"),
+                        code: code,
+                        detail: "still refused as too frequent after \(rateLimitedBefore + 1) tries: \(detail)"),
                     until
                 )
             }
@@ -59,7 +60,8 @@ public struct SendPolicy: Sendable {
         case .transientFailure(let message):
             if timedOut {
                 return (
-                    .uncertain(detail: "no answer within the timeout; the platform may have posted it: check the group chat"),
+                    .uncertain(
+                        detail: "no answer within the timeout; the platform may have posted it: check the group chat"),
                     nil
                 )
             }
@@ -69,7 +71,8 @@ public struct SendPolicy: Sendable {
             }
             let delay = backoff.backoff(beforeRetry: transientTries, random: random)
             return (
-                .retry(at: now.addingTimeInterval(Self.seconds(delay)), rateLimited: false, code: nil, detail: message), nil
+                .retry(at: now.addingTimeInterval(Self.seconds(delay)), rateLimited: false, code: nil, detail: message),
+                nil
             )
         case .permanentFailure(let code, let message):
             return (.failed(code: code, detail: Self.words(code: code, message: message)), nil)

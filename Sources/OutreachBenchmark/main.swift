@@ -65,7 +65,8 @@ func rosterCSV(count: Int, robots: Int, baseURL: String) -> Data {
 /// An answer at once, without a network: isolates the runner's and the database's own cost.
 struct InstantTransport: HTTPTransport {
     func send(_ request: OutboundRequest) async throws(TransportError) -> OutboundResponse {
-        let body = request.url.contains("/open-apis/") ? #"{"code":0,"msg":"success"}"# : #"{"errcode":0,"errmsg":"ok"}"#
+        let body =
+            request.url.contains("/open-apis/") ? #"{"code":0,"msg":"success"}"# : #"{"errcode":0,"errmsg":"ok"}"#
         return OutboundResponse(status: 200, body: Data(body.utf8))
     }
 }
@@ -82,7 +83,9 @@ final class FakePlatform {
         FileManager.default.createFile(atPath: log.path, contents: Data())
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", root.appendingPathComponent("scripts/fake_robot_platform.py").path, log.path]
+        process.arguments = [
+            "python3", "-u", root.appendingPathComponent("scripts/fake_robot_platform.py").path, log.path,
+        ]
         process.standardInput = lifeline
         process.standardOutput = output
         do { try process.run() } catch { fail("cannot start the fake platform: \(error)") }
@@ -92,7 +95,8 @@ final class FakePlatform {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             fail("the fake platform did not start (is python3 installed?)")
         }
         self.port = port
@@ -159,12 +163,15 @@ for round in 0..<5 {
     let t1 = clock.now
     let plan: CampaignPlan
     do {
-        plan = try planner.plan(roster: roster, itemIDs: ["12.2", "9.3", "7.3"], recentSends: [], windowDays: 30, now: Date())
+        plan = try planner.plan(
+            roster: roster, itemIDs: ["12.2", "9.3", "7.3"], recentSends: [], windowDays: 30, now: Date())
     } catch { fail(error.description) }
     let t2 = clock.now
     do {
         campaignID = try await store.createCampaign(
-            plan.campaign(rosterName: "benchmark.csv", template: "outreach", format: .markdown, windowDays: 30, notes: [], now: Date()))
+            plan.campaign(
+                rosterName: "benchmark.csv", template: "outreach", format: .markdown, windowDays: 30, notes: [],
+                now: Date()))
     } catch { fail("\(error)") }
     let t3 = clock.now
     rounds.append((seconds(t1 - t0), seconds(t2 - t1), seconds(t3 - t2)))
@@ -174,24 +181,34 @@ for round in 0..<5 {
 let plan = lastPlan!
 let sorted = rounds.sorted { $0.parse + $0.plan + $0.store < $1.parse + $1.plan + $1.store }
 let median = sorted[sorted.count / 2]
-print(String(format: "  read roster %.0f ms, eligibility + render %.0f ms, store %.0f ms: %.0f ms in all (median of 5; best %.0f ms)",
-    median.parse * 1000, median.plan * 1000, median.store * 1000, (median.parse + median.plan + median.store) * 1000,
-    (sorted[0].parse + sorted[0].plan + sorted[0].store) * 1000))
+print(
+    String(
+        format:
+            "  read roster %.0f ms, eligibility + render %.0f ms, store %.0f ms: %.0f ms in all (median of 5; best %.0f ms)",
+        median.parse * 1000, median.plan * 1000, median.store * 1000,
+        (median.parse + median.plan + median.store) * 1000,
+        (sorted[0].parse + sorted[0].plan + sorted[0].store) * 1000))
 print("  \(plan.messages.count) messages, \(plan.robotCount) robots, estimated \(plan.estimatedYuan) yuan")
 
 // 2a. Sending with no network: the runner's and the database's own cost.
 do {
     let store = try SQLiteStorage(path: directory.appendingPathComponent("instant.sqlite").path)
     let id = try await store.createCampaign(
-        plan.campaign(rosterName: "benchmark.csv", template: "outreach", format: .markdown, windowDays: 30, notes: [], now: Date()))
+        plan.campaign(
+            rosterName: "benchmark.csv", template: "outreach", format: .markdown, windowDays: 30, notes: [], now: Date()
+        ))
     let start = clock.now
-    let summary = try await CampaignRunner(store: store, transport: InstantTransport(), configuration: .init(maxInFlight: 32))
-        .run(campaignID: id)
+    let summary = try await CampaignRunner(
+        store: store, transport: InstantTransport(), configuration: .init(maxInFlight: 32)
+    )
+    .run(campaignID: id)
     let elapsed = seconds(clock.now - start)
     let minimum = minimumAllowed(plan, start: Date())
     print("Sending \(plan.messages.count) messages over \(plan.robotCount) robots without a network (answers at once):")
-    print(String(format: "  %.2f s; the limits allow %.2f s at best; overhead %.2f s = %.0f µs per message",
-        elapsed, minimum, max(0, elapsed - minimum), max(0, elapsed - minimum) / Double(summary.attempts) * 1e6))
+    print(
+        String(
+            format: "  %.2f s; the limits allow %.2f s at best; overhead %.2f s = %.0f µs per message",
+            elapsed, minimum, max(0, elapsed - minimum), max(0, elapsed - minimum) / Double(summary.attempts) * 1e6))
 } catch {
     fail("\(error)")
 }
@@ -209,11 +226,16 @@ do {
     let minimum = minimumAllowed(plan, start: startDate)
     let requests = (try? String(contentsOf: fake.log, encoding: .utf8))?.split(separator: "\n") ?? []
     let crossings = requests.filter { $0.contains(#""violation": true"#) }.count
-    print("Sending \(plan.messages.count) messages over \(plan.robotCount) robots to the local fake platform (HTTP, real time):")
-    print(String(format: "  %.2f s; the limits allow %.2f s at best (Feishu: 5 per 1.2 s); overhead %.2f s",
-        elapsed, minimum, max(0, elapsed - minimum)))
-    print("  delivered \(summary.counts[.delivered] ?? 0), other states \(summary.counts.filter { $0.key != .delivered }), "
-        + "requests \(requests.count), limit crossings \(crossings)")
+    print(
+        "Sending \(plan.messages.count) messages over \(plan.robotCount) robots to the local fake platform (HTTP, real time):"
+    )
+    print(
+        String(
+            format: "  %.2f s; the limits allow %.2f s at best (Feishu: 5 per 1.2 s); overhead %.2f s",
+            elapsed, minimum, max(0, elapsed - minimum)))
+    print(
+        "  delivered \(summary.counts[.delivered] ?? 0), other states \(summary.counts.filter { $0.key != .delivered }), "
+            + "requests \(requests.count), limit crossings \(crossings)")
 } catch {
     fail("\(error)")
 }

@@ -126,7 +126,9 @@ public struct DeliveryItem: Sendable, Hashable, Codable {
     public var reason: String
 
     /// Creates an item line.
-    public init(itemID: String, title: String, yuan: Int64?, maxYuan: Int64?, perYear: Bool, formula: String, reason: String) {
+    public init(
+        itemID: String, title: String, yuan: Int64?, maxYuan: Int64?, perYear: Bool, formula: String, reason: String
+    ) {
         self.itemID = itemID
         self.title = title
         self.yuan = yuan
@@ -354,7 +356,9 @@ public struct RecentSend: Sendable, Hashable {
     public var at: Date
 
     /// Creates a record of a send.
-    public init(creditCode: String, itemID: String, campaignID: Int64, deliveryID: Int64, state: DeliveryState, at: Date) {
+    public init(
+        creditCode: String, itemID: String, campaignID: Int64, deliveryID: Int64, state: DeliveryState, at: Date
+    ) {
         self.creditCode = creditCode
         self.itemID = itemID
         self.campaignID = campaignID

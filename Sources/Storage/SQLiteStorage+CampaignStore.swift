@@ -114,12 +114,14 @@ extension SQLiteStorage: CampaignStore {
                     """,
                 arguments: [
                     campaign.createdAt.timeIntervalSince1970, campaign.rosterName,
-                    campaign.itemIDs.joined(separator: ","), Self.encodeLines(campaign.itemTitles), campaign.template, campaign.format, campaign.windowDays,
+                    campaign.itemIDs.joined(separator: ","), Self.encodeLines(campaign.itemTitles), campaign.template,
+                    campaign.format, campaign.windowDays,
                     campaign.enterpriseCount, Self.encodeLines(campaign.notes),
                 ])
             let campaignID = db.lastInsertedRowID
             let robot = try db.cachedStatement(
-                sql: "INSERT INTO campaign_robot (campaign_id, robot_key, platform, url, secret) VALUES (?, ?, ?, ?, ?)")
+                sql: "INSERT INTO campaign_robot (campaign_id, robot_key, platform, url, secret) VALUES (?, ?, ?, ?, ?)"
+            )
             for r in campaign.robots {
                 robot.setUncheckedArguments([campaignID, r.key, r.platform, r.url, r.secret])
                 try robot.execute()
@@ -177,7 +179,8 @@ extension SQLiteStorage: CampaignStore {
     /// Lists campaigns newest first, counting deliveries by state in SQL.
     public func campaigns() async throws -> [CampaignListing] {
         try await read("list campaigns") { db in
-            let campaigns = try Row.fetchAll(db, sql: "SELECT * FROM campaign ORDER BY id DESC").map(Self.campaignRecord)
+            let campaigns = try Row.fetchAll(db, sql: "SELECT * FROM campaign ORDER BY id DESC").map(
+                Self.campaignRecord)
             var counts: [Int64: [DeliveryState: Int]] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT campaign_id, state, COUNT(*) AS n FROM campaign_delivery GROUP BY campaign_id, state")
@@ -193,7 +196,8 @@ extension SQLiteStorage: CampaignStore {
     public func robots(campaignID: Int64) async throws -> [CampaignRobot] {
         try await read("read the robots of campaign \(campaignID)") { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM campaign_robot WHERE campaign_id = ? ORDER BY robot_key", arguments: [campaignID]
+                db, sql: "SELECT * FROM campaign_robot WHERE campaign_id = ? ORDER BY robot_key",
+                arguments: [campaignID]
             ).map { row in
                 CampaignRobot(key: row["robot_key"], platform: row["platform"], url: row["url"], secret: row["secret"])
             }
@@ -227,13 +231,15 @@ extension SQLiteStorage: CampaignStore {
     /// Reads a campaign's skips in plan order.
     public func skips(campaignID: Int64) async throws -> [CampaignSkip] {
         try await read("read the skips of campaign \(campaignID)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM campaign_skip WHERE campaign_id = ? ORDER BY id", arguments: [campaignID])
-                .map { row in
-                    CampaignSkip(
-                        enterpriseName: row["enterprise_name"], creditCode: row["credit_code"], itemID: row["item_id"],
-                        reason: row["reason"], previousCampaignID: row["previous_campaign_id"],
-                        previousAt: Self.date(row["previous_at"]))
-                }
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM campaign_skip WHERE campaign_id = ? ORDER BY id", arguments: [campaignID]
+            )
+            .map { row in
+                CampaignSkip(
+                    enterpriseName: row["enterprise_name"], creditCode: row["credit_code"], itemID: row["item_id"],
+                    reason: row["reason"], previousCampaignID: row["previous_campaign_id"],
+                    previousAt: Self.date(row["previous_at"]))
+            }
         }
     }
 
@@ -273,7 +279,8 @@ extension SQLiteStorage: CampaignStore {
     /// One UPDATE for the rows, plus closing their open attempts.
     public func recoverInterruptedSends(at: Date) async throws -> [Int64] {
         try await write("mark interrupted sends uncertain") { db in
-            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM campaign_delivery WHERE state = 'sending' ORDER BY id")
+            let ids = try Int64.fetchAll(
+                db, sql: "SELECT id FROM campaign_delivery WHERE state = 'sending' ORDER BY id")
             guard !ids.isEmpty else { return [] }
             let detail =
                 "the sending process stopped while this message was in flight; it may or may not have arrived"
@@ -323,7 +330,8 @@ extension SQLiteStorage: CampaignStore {
     private static func claim(_ db: Database, deliveryID: Int64, at: Date, noRepeatSince: Date) throws -> SendClaim {
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT state, credit_code, robot_key, attempts FROM campaign_delivery WHERE id = ?"),
+                db.cachedStatement(
+                    sql: "SELECT state, credit_code, robot_key, attempts FROM campaign_delivery WHERE id = ?"),
                 arguments: [deliveryID])
         else {
             return .notPending(.skipped)
@@ -334,22 +342,23 @@ extension SQLiteStorage: CampaignStore {
         if let conflict = try Row.fetchOne(
             db.cachedStatement(
                 sql: """
-                SELECT o.credit_code, o.item_id, d.campaign_id, d.id AS delivery_id, d.state, d.sent_at
-                FROM campaign_delivery_item mine
-                JOIN campaign_delivery_item o ON o.credit_code = mine.credit_code AND o.item_id = mine.item_id
-                JOIN campaign_delivery d ON d.id = o.delivery_id
-                WHERE mine.delivery_id = ? AND o.credit_code = ? AND d.id != ?
-                    AND d.state IN ('delivered', 'sending', 'uncertain') AND d.sent_at >= ?
-                ORDER BY d.sent_at LIMIT 1
-                """), arguments: [deliveryID, creditCode, deliveryID, noRepeatSince.timeIntervalSince1970]
+                    SELECT o.credit_code, o.item_id, d.campaign_id, d.id AS delivery_id, d.state, d.sent_at
+                    FROM campaign_delivery_item mine
+                    JOIN campaign_delivery_item o ON o.credit_code = mine.credit_code AND o.item_id = mine.item_id
+                    JOIN campaign_delivery d ON d.id = o.delivery_id
+                    WHERE mine.delivery_id = ? AND o.credit_code = ? AND d.id != ?
+                        AND d.state IN ('delivered', 'sending', 'uncertain') AND d.sent_at >= ?
+                    ORDER BY d.sent_at LIMIT 1
+                    """), arguments: [deliveryID, creditCode, deliveryID, noRepeatSince.timeIntervalSince1970]
         ).map(Self.recentSend) {
             try db.cachedStatement(
-                sql: "UPDATE campaign_delivery SET state = 'skipped', finished_at = ?, last_error = ? WHERE id = ?").execute(arguments: [
-                    at.timeIntervalSince1970,
-                    "item \(conflict.itemID) reached this enterprise through campaign \(conflict.campaignID) "
-                        + "(delivery \(conflict.deliveryID)) within the no-repeat window",
-                    deliveryID,
-                ])
+                sql: "UPDATE campaign_delivery SET state = 'skipped', finished_at = ?, last_error = ? WHERE id = ?"
+            ).execute(arguments: [
+                at.timeIntervalSince1970,
+                "item \(conflict.itemID) reached this enterprise through campaign \(conflict.campaignID) "
+                    + "(delivery \(conflict.deliveryID)) within the no-repeat window",
+                deliveryID,
+            ])
             return .skipped(because: conflict)
         }
         let attempt: Int = row["attempts"] + 1
@@ -357,9 +366,11 @@ extension SQLiteStorage: CampaignStore {
             sql: """
                 UPDATE campaign_delivery SET state = 'sending', attempts = ?, sent_at = ?, next_attempt_at = NULL
                 WHERE id = ?
-                """).execute(arguments: [attempt, at.timeIntervalSince1970, deliveryID])
+                """
+        ).execute(arguments: [attempt, at.timeIntervalSince1970, deliveryID])
         try db.cachedStatement(
-            sql: "INSERT INTO campaign_attempt (delivery_id, robot_key, started_at) VALUES (?, ?, ?)").execute(arguments: [deliveryID, row["robot_key"] as String, at.timeIntervalSince1970])
+            sql: "INSERT INTO campaign_attempt (delivery_id, robot_key, started_at) VALUES (?, ?, ?)"
+        ).execute(arguments: [deliveryID, row["robot_key"] as String, at.timeIntervalSince1970])
         return .claimed(attemptID: db.lastInsertedRowID, attempt: attempt)
     }
 
@@ -375,7 +386,8 @@ extension SQLiteStorage: CampaignStore {
             case .uncertain(let detail): ("uncertain", nil, detail)
             }
         try db.cachedStatement(
-            sql: "UPDATE campaign_attempt SET finished_at = ?, outcome = ?, code = ?, detail = ? WHERE id = ?").execute(arguments: [time, attemptOutcome, code, detail, attemptID])
+            sql: "UPDATE campaign_attempt SET finished_at = ?, outcome = ?, code = ?, detail = ? WHERE id = ?"
+        ).execute(arguments: [time, attemptOutcome, code, detail, attemptID])
         switch outcome {
         case .delivered:
             try db.cachedStatement(
@@ -383,23 +395,27 @@ extension SQLiteStorage: CampaignStore {
                     UPDATE campaign_delivery SET state = 'delivered', finished_at = ?, error_code = NULL,
                         last_error = NULL
                     WHERE id = ?
-                    """).execute(arguments: [time, deliveryID])
+                    """
+            ).execute(arguments: [time, deliveryID])
         case .retry(let next, let rateLimited, let code, let detail):
             try db.cachedStatement(
                 sql: """
                     UPDATE campaign_delivery SET state = 'retrying', next_attempt_at = ?,
                         rate_limited = rate_limited + ?, error_code = ?, last_error = ?
                     WHERE id = ?
-                    """).execute(arguments: [next.timeIntervalSince1970, rateLimited ? 1 : 0, code, detail, deliveryID])
+                    """
+            ).execute(arguments: [next.timeIntervalSince1970, rateLimited ? 1 : 0, code, detail, deliveryID])
         case .failed(let code, let detail):
             try db.cachedStatement(
                 sql: """
                     UPDATE campaign_delivery SET state = 'failed', finished_at = ?, error_code = ?, last_error = ?
                     WHERE id = ?
-                    """).execute(arguments: [time, code, detail, deliveryID])
+                    """
+            ).execute(arguments: [time, code, detail, deliveryID])
         case .uncertain(let detail):
             try db.cachedStatement(
-                sql: "UPDATE campaign_delivery SET state = 'uncertain', finished_at = ?, last_error = ? WHERE id = ?").execute(arguments: [time, detail, deliveryID])
+                sql: "UPDATE campaign_delivery SET state = 'uncertain', finished_at = ?, last_error = ? WHERE id = ?"
+            ).execute(arguments: [time, detail, deliveryID])
         }
         return .finished
     }
@@ -424,7 +440,8 @@ extension SQLiteStorage: CampaignStore {
             switch decision {
             case .delivered:
                 try db.execute(
-                    sql: "UPDATE campaign_delivery SET state = 'delivered', last_error = ? WHERE id = ? AND state = 'uncertain'",
+                    sql:
+                        "UPDATE campaign_delivery SET state = 'delivered', last_error = ? WHERE id = ? AND state = 'uncertain'",
                     arguments: [note + "confirmed it arrived", deliveryID])
             case .resend:
                 try db.execute(

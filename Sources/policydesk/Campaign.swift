@@ -24,7 +24,7 @@ struct Campaign: AsyncParsableCommand {
             """,
         subcommands: [
             CampaignPlanCommand.self, CampaignRunCommand.self, CampaignStatusCommand.self, CampaignReportCommand.self,
-            CampaignResolveCommand.self, CampaignListCommand.self,
+            CampaignResolveCommand.self, CampaignListCommand.self, CampaignColumnsCommand.self,
         ]
     )
 }
@@ -87,7 +87,8 @@ struct CampaignPlanCommand: AsyncParsableCommand {
         let kb = try knowledge.load()
         let started = ContinuousClock.now
         guard let data = FileManager.default.contents(atPath: roster) else {
-            throw CommandFailure(description: "Cannot read the roster \(roster): the file does not exist or is not readable.")
+            throw CommandFailure(
+                description: "Cannot read the roster \(roster): the file does not exist or is not readable.")
         }
         let rosterName = URL(fileURLWithPath: roster).lastPathComponent
         let parsed: Roster
@@ -107,7 +108,9 @@ struct CampaignPlanCommand: AsyncParsableCommand {
             notes.append("skipped \(rosterName):\(problem.line): \(problem.reason)")
         }
         if !parsed.ignoredHeaders.isEmpty {
-            notes.append("ignored columns (not a roster column; check the spelling): " + parsed.ignoredHeaders.joined(separator: ", "))
+            notes.append(
+                "ignored columns (not a roster column; check the spelling): "
+                    + parsed.ignoredHeaders.joined(separator: ", "))
         }
         let store = try CampaignDatabase.open()
         let itemIDs = items.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -117,7 +120,8 @@ struct CampaignPlanCommand: AsyncParsableCommand {
         do {
             let recent = try await store.recentSends(
                 itemIDs: Set(itemIDs), since: now.addingTimeInterval(-Double(windowDays) * 86_400))
-            plan = try planner.plan(roster: parsed, itemIDs: itemIDs, recentSends: recent, windowDays: windowDays, now: now)
+            plan = try planner.plan(
+                roster: parsed, itemIDs: itemIDs, recentSends: recent, windowDays: windowDays, now: now)
         } catch let error as OutreachError {
             throw CommandFailure(description: error.description)
         }
@@ -139,12 +143,13 @@ struct CampaignPlanCommand: AsyncParsableCommand {
                 "Nothing to send (no campaign stored)"
             }
         emit(
-            "\(header): \(plan.messages.count) messages to \(plan.messages.count) enterprises through "
-                + "\(plan.robotCount) robots; \(plan.ineligibleCount) enterprises qualify for none of the items; "
-                + "planned in \(Self.milliseconds(elapsed)) ms")
+            "\(header): \(Self.count(plan.messages.count, "message")) to \(Self.count(plan.messages.count, "enterprise")) "
+                + "through \(Self.count(plan.robotCount, "robot")); \(Self.count(plan.ineligibleCount, "enterprise")) "
+                + (plan.ineligibleCount == 1 ? "qualifies" : "qualify")
+                + " for none of the items; planned in \(Self.milliseconds(elapsed)) ms")
         for total in plan.totals {
             var line =
-                "  \(total.itemID) \(total.title): \(total.enterprises) enterprise\(total.enterprises == 1 ? "" : "s"), "
+                "  \(total.itemID) \(total.title): \(Self.count(total.enterprises, "enterprise")), "
                 + "estimated \(Self.yuan(total.exactYuan))"
             if total.ceilingCount > 0 { line += " + up to \(Self.yuan(total.ceilingYuan)) for \(total.ceilingCount)" }
             if total.unknownCount > 0 { line += " + \(total.unknownCount) with no figure" }
@@ -162,7 +167,9 @@ struct CampaignPlanCommand: AsyncParsableCommand {
             let shown = plan.messages.prefix(show)
             emit("Preview (\(shown.count) of \(plan.messages.count) messages):")
             for (index, message) in shown.enumerated() {
-                emit("--- \(index + 1)/\(plan.messages.count) to \(message.enterprise.name) via \(message.enterprise.robot) ---")
+                emit(
+                    "--- \(index + 1)/\(plan.messages.count) to \(message.enterprise.name) via \(message.enterprise.robot) ---"
+                )
                 emit(message.body)
             }
             emit("---")
@@ -172,11 +179,18 @@ struct CampaignPlanCommand: AsyncParsableCommand {
         }
     }
 
+    /// `1 message`, `2 messages`.
+    static func count(_ n: Int, _ noun: String) -> String {
+        "\(n) \(noun)\(n == 1 ? "" : "s")"
+    }
+
+    /// An amount as the plan writes it, always ending in 元.
     static func yuan(_ yuan: Int64) -> String {
         let words = Money.words(yuan)
         return words.hasSuffix("元") ? words : words + "元"
     }
 
+    /// Whole milliseconds of a duration.
     static func milliseconds(_ duration: Duration) -> Int {
         let (seconds, attoseconds) = duration.components
         return Int(seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
@@ -265,7 +279,8 @@ struct CampaignRunCommand: AsyncParsableCommand {
             "Campaign \(id): \(counts[.delivered] ?? 0) delivered, \(pending) still to send, "
                 + "\(counts[.uncertain] ?? 0) uncertain, \(counts[.failed] ?? 0) failed, \(counts[.skipped] ?? 0) skipped; "
                 + "\(summary.attempts) calls this run"
-                + (summary.recovered.isEmpty ? "" : "; \(summary.recovered.count) left in flight by the previous run are now uncertain"))
+                + (summary.recovered.isEmpty
+                    ? "" : "; \(summary.recovered.count) left in flight by the previous run are now uncertain"))
         if (counts[.uncertain] ?? 0) > 0 || (counts[.failed] ?? 0) > 0 {
             emit("See `policydesk campaign status \(id)` for the uncertain and failed messages.")
         }
@@ -289,6 +304,7 @@ struct CampaignRunCommand: AsyncParsableCommand {
         }
     }
 
+    /// The wall-clock time in China as HH:mm:ss, for progress lines.
     static func stamp() -> String {
         let seconds = Date().timeIntervalSince1970
         let day = Int(seconds + 8 * 3_600) % 86_400
@@ -318,7 +334,9 @@ struct CampaignStatusCommand: AsyncParsableCommand {
 struct CampaignReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write a campaign's report: CSV (one row per message) or an HTML page with totals, items, enterprises and failures.")
+        abstract:
+            "Write a campaign's report: CSV (one row per message) or an HTML page with totals, items, enterprises and failures."
+    )
 
     /// The report formats.
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -384,7 +402,9 @@ struct CampaignResolveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try CampaignDatabase.open()
-        let belongs = try await store.deliveries(campaignID: id).contains { $0.id == delivery && $0.state == .uncertain }
+        let belongs = try await store.deliveries(campaignID: id).contains {
+            $0.id == delivery && $0.state == .uncertain
+        }
         guard belongs,
             try await store.resolveUncertain(deliveryID: delivery, as: delivered ? .delivered : .resend, at: Date())
         else {
@@ -412,8 +432,37 @@ struct CampaignListCommand: AsyncParsableCommand {
                 listing.counts[state].map { "\($0) \(state.rawValue)" }
             }
             emit(
-                "\(c.id)  \(c.rosterName)  items \(c.itemIDs.joined(separator: ","))  \(total) messages: "
+                "\(c.id)  \(c.rosterName)  items \(c.itemIDs.joined(separator: ","))  "
+                    + "\(CampaignPlanCommand.count(total, "message")): "
                     + states.joined(separator: ", "))
+        }
+    }
+}
+
+/// `policydesk campaign columns`.
+struct CampaignColumnsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "columns", abstract: "List the roster columns a campaign reads, as a Markdown table.")
+
+    func run() {
+        emit("| 列 | 也认 | 必填 | 值和含义 |")
+        emit("| --- | --- | --- | --- |")
+        for column in RosterColumn.all {
+            emit(
+                "| \(column.header) | \(column.aliases.joined(separator: "、")) | \(column.isRequired ? "是" : "") | "
+                    + "\(column.values) |")
+        }
+        emit("")
+        emit("Items a campaign can announce, and the column that decides who qualifies:")
+        for id in CampaignItemRule.itemIDs {
+            guard let rule = CampaignItemRule.all[id] else { continue }
+            let how =
+                switch rule.gate {
+                case .status: "「\(rule.column)」为是"
+                case .atLeast(_, let minimum): "「\(rule.column)」≥ \(minimum)"
+                case .filled: "「\(rule.column)」已填"
+                }
+            emit("  \(id): \(how)")
         }
     }
 }

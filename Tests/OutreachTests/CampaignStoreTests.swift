@@ -31,20 +31,24 @@ struct CampaignStoreTests {
         let id = try await storeCampaign(twoEnterprises(), items: ["12.2"], in: store, now: t0)
         let first = try #require(try await store.deliveries(campaignID: id).first)
         #expect(first.state == .planned)
-        guard case .claimed(let attemptID, 1) = try await store.claimSend(deliveryID: first.id, at: t0, noRepeatSince: .distantPast)
+        guard
+            case .claimed(let attemptID, 1) = try await store.claimSend(
+                deliveryID: first.id, at: t0, noRepeatSince: .distantPast)
         else {
             Issue.record("expected a claim")
             return
         }
         #expect(try await store.deliveries(campaignID: id).first?.state == .sending)
-        try await store.finishSend(deliveryID: first.id, attemptID: attemptID, outcome: .delivered, at: t0.addingTimeInterval(1))
+        try await store.finishSend(
+            deliveryID: first.id, attemptID: attemptID, outcome: .delivered, at: t0.addingTimeInterval(1))
         let after = try #require(try await store.deliveries(campaignID: id).first)
         #expect(after.state == .delivered)
         #expect(after.attempts == 1)
         #expect(after.sentAt == t0)
         #expect(try await store.attempts(campaignID: id).map(\.outcome) == ["delivered"])
         #expect(
-            try await store.claimSend(deliveryID: first.id, at: t0, noRepeatSince: .distantPast) == .notPending(.delivered),
+            try await store.claimSend(deliveryID: first.id, at: t0, noRepeatSince: .distantPast)
+                == .notPending(.delivered),
             "a delivered message cannot be claimed again")
     }
 
@@ -73,7 +77,9 @@ struct CampaignStoreTests {
         _ = try await store.recoverInterruptedSends(at: t0)
         #expect(try await store.resolveUncertain(deliveryID: deliveries[0].id, as: .delivered, at: t0))
         #expect(try await store.resolveUncertain(deliveryID: deliveries[1].id, as: .resend, at: t0))
-        #expect(!(try await store.resolveUncertain(deliveryID: deliveries[1].id, as: .resend, at: t0)), "only uncertain ones")
+        #expect(
+            !(try await store.resolveUncertain(deliveryID: deliveries[1].id, as: .resend, at: t0)),
+            "only uncertain ones")
         #expect(try await store.deliveries(campaignID: id).map(\.state) == [.delivered, .planned])
     }
 
@@ -82,11 +88,14 @@ struct CampaignStoreTests {
         let store = try SQLiteStorage.inMemory()
         let id = try await storeCampaign(twoEnterprises(), items: ["12.2"], in: store, now: t0)
         let first = try #require(try await store.deliveries(campaignID: id).first)
-        guard case .claimed(let attemptID, _) = try await store.claimSend(deliveryID: first.id, at: t0, noRepeatSince: .distantPast)
+        guard
+            case .claimed(let attemptID, _) = try await store.claimSend(
+                deliveryID: first.id, at: t0, noRepeatSince: .distantPast)
         else { return }
         try await store.finishSend(
             deliveryID: first.id, attemptID: attemptID,
-            outcome: .retry(at: t0.addingTimeInterval(65), rateLimited: true, code: 45_009, detail: "rate limited"), at: t0)
+            outcome: .retry(at: t0.addingTimeInterval(65), rateLimited: true, code: 45_009, detail: "rate limited"),
+            at: t0)
         let after = try #require(try await store.deliveries(campaignID: id).first)
         #expect(after.state == .retrying)
         #expect(after.nextAttemptAt == t0.addingTimeInterval(65))
@@ -103,7 +112,9 @@ struct CampaignStoreTests {
         let first = try await storeCampaign(twoEnterprises(), items: ["12.2"], in: store, now: t0)
         let second = try await storeCampaign(twoEnterprises(), items: ["12.2"], in: store, now: t0)
         let a = try #require(try await store.deliveries(campaignID: first).first)
-        guard case .claimed(let attemptID, _) = try await store.claimSend(deliveryID: a.id, at: t0, noRepeatSince: .distantPast)
+        guard
+            case .claimed(let attemptID, _) = try await store.claimSend(
+                deliveryID: a.id, at: t0, noRepeatSince: .distantPast)
         else { return }
         try await store.finishSend(deliveryID: a.id, attemptID: attemptID, outcome: .delivered, at: t0)
         let b = try #require(try await store.deliveries(campaignID: second).first)
@@ -147,9 +158,24 @@ struct CampaignStoreTests {
         let id = try await storeCampaign(b, items: ["12.2"], in: store, now: t0)
         let robot = try #require(try await store.robots(campaignID: id).first)
         #expect(robot.secret == "SECsigningsecret456")
-        for text in [robot.description, String(reflecting: robot), "\(Mirror(reflecting: robot).children.map(\.value))"] {
+        for text in [
+            robot.description, String(reflecting: robot), "\(Mirror(reflecting: robot).children.map(\.value))",
+        ] {
             #expect(!text.contains("tokensecret123"))
             #expect(!text.contains("SECsigningsecret456"))
         }
+    }
+
+    @Test("one run at a time per database: a second run lock is refused until the first is released")
+    func runLock() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path + ".campaign-run.lock") }
+        var first: CampaignRunLock? = try CampaignRunLock(databasePath: path)
+        #expect(throws: OutreachError.alreadyRunning(lockFile: path + ".campaign-run.lock")) {
+            _ = try CampaignRunLock(databasePath: path)
+        }
+        withExtendedLifetime(first) {}
+        first = nil
+        #expect(throws: Never.self) { _ = try CampaignRunLock(databasePath: path) }
     }
 }

@@ -18,11 +18,12 @@ struct CreditCodeTests {
     @Test("the check character is 31 − (Σ value × 3^(i−1) mod 31) mod 31, with 31 counting as 0")
     func checkCharacterArithmetic() {
         #expect(CreditCode.weights == [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
-        #expect(CreditCode.weights.enumerated().allSatisfy { index, weight in
-            var power = 1
-            for _ in 0..<index { power = power * 3 % 31 }
-            return power == weight
-        })
+        #expect(
+            CreditCode.weights.enumerated().allSatisfy { index, weight in
+                var power = 1
+                for _ in 0..<index { power = power * 3 % 31 }
+                return power == weight
+            })
         #expect(CreditCode.checkCharacter(for: Array("91110000600037341")) == "L")
         #expect(CreditCode.checkCharacter(for: Array("12120000401359081")) == "6")
         #expect(CreditCode.alphabet.count == 31)
@@ -62,7 +63,10 @@ struct CreditCodeTests {
 
     @Test("the sample roster's fake codes are valid")
     func fakeCodes() {
-        for code in ["91150602MAEXAMP01A", "91150602MAEXAMP02D", "91150602MAEXAMP03G", "91150602MAEXAMP04K", "91150602MAEXAMP05N"] {
+        for code in [
+            "91150602MAEXAMP01A", "91150602MAEXAMP02D", "91150602MAEXAMP03G", "91150602MAEXAMP04K",
+            "91150602MAEXAMP05N",
+        ] {
             #expect(CreditCode.validate(code) == .success(code))
         }
     }

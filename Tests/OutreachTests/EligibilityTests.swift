@@ -18,28 +18,60 @@ struct EligibilityCase: Sendable, CustomTestStringConvertible {
 }
 
 private let cases: [EligibilityCase] = [
-    .init(label: "规上 first-time 高企", item: "12.2", cells: ["规模": "规上", "首次认定高企": "是"], yuan: 200_000, reason: "「首次认定高企」为是"),
+    .init(
+        label: "规上 first-time 高企", item: "12.2", cells: ["规模": "规上", "首次认定高企": "是"], yuan: 200_000, reason: "「首次认定高企」为是"
+    ),
     .init(label: "规下 first-time 高企", item: "12.2", cells: ["规模": "规下", "首次认定高企": "是"], yuan: 100_000, reason: "为是"),
-    .init(label: "not a first-time 高企", item: "12.2", cells: ["规模": "规上", "首次认定高企": "否"], yuan: nil, reason: "「首次认定高企」不是「是」"),
-    .init(label: "3 patents, 1 industrialised", item: "7.3", cells: ["规模": "规上", "发明专利件数": "3", "产业化专利件数": "1"], yuan: 200_000, reason: "「发明专利件数」为3"),
-    .init(label: "12 patents hit the 50万 ceiling", item: "7.3", cells: ["规模": "规上", "发明专利件数": "12", "产业化专利件数": "4"], yuan: 500_000, reason: ""),
-    .init(label: "patents of a 规下 enterprise", item: "7.3", cells: ["规模": "规下", "发明专利件数": "3"], yuan: nil, reason: "本项只面向规模以上企业"),
-    .init(label: "patents already used for 高企", item: "7.3", cells: ["规模": "规上", "发明专利件数": "2", "专利已用于高企申报": "是"], yuan: nil, reason: "已用于高新技术企业申报的发明专利不予奖补"),
+    .init(
+        label: "not a first-time 高企", item: "12.2", cells: ["规模": "规上", "首次认定高企": "否"], yuan: nil,
+        reason: "「首次认定高企」不是「是」"),
+    .init(
+        label: "3 patents, 1 industrialised", item: "7.3", cells: ["规模": "规上", "发明专利件数": "3", "产业化专利件数": "1"],
+        yuan: 200_000, reason: "「发明专利件数」为3"),
+    .init(
+        label: "12 patents hit the 50万 ceiling", item: "7.3", cells: ["规模": "规上", "发明专利件数": "12", "产业化专利件数": "4"],
+        yuan: 500_000, reason: ""),
+    .init(
+        label: "patents of a 规下 enterprise", item: "7.3", cells: ["规模": "规下", "发明专利件数": "3"], yuan: nil,
+        reason: "本项只面向规模以上企业"),
+    .init(
+        label: "patents already used for 高企", item: "7.3", cells: ["规模": "规上", "发明专利件数": "2", "专利已用于高企申报": "是"],
+        yuan: nil, reason: "已用于高新技术企业申报的发明专利不予奖补"),
     .init(label: "no patents", item: "7.3", cells: ["规模": "规上", "发明专利件数": "0"], yuan: nil, reason: "未填或为0"),
-    .init(label: "研发中心 of a 规上 enterprise", item: "7.2", cells: ["规模": "规上", "研发中心复核": "是"], yuan: 200_000, reason: ""),
-    .init(label: "研发中心 of a 规下 enterprise", item: "7.2", cells: ["规模": "规下", "研发中心复核": "是"], yuan: nil, reason: "本项只面向规模以上企业"),
-    .init(label: "首台套 20% capped at 100万", item: "9.1", cells: ["规模": "规上", "首台套自治区奖励": "800万"], yuan: 1_000_000, reason: ""),
-    .init(label: "首台套 20% of 300万", item: "9.1", cells: ["规模": "规下", "首台套自治区奖励": "3000000"], yuan: 600_000, reason: ""),
-    .init(label: "科学技术奖 matched 1:1", item: "7.4", cells: ["规模": "规下", "自治区科学技术奖奖金": "50万"], yuan: 500_000, reason: ""),
-    .init(label: "研发经费 matched 1:1 for 规上", item: "7.1", cells: ["规模": "规上", "市级研发经费补助": "12.3万"], yuan: 123_000, reason: ""),
-    .init(label: "研发经费 of a 规下 enterprise", item: "7.1", cells: ["规模": "规下", "市级研发经费补助": "12.3万"], yuan: nil, reason: "本项只面向东胜区规模以上工业企业"),
-    .init(label: "迁入高企 below 200万 revenue", item: "12.4", cells: ["规模": "规上", "整体迁入高企": "是", "迁入当年销售收入": "150万"], yuan: nil, reason: "200万元以上"),
-    .init(label: "迁入高企 at 200万 revenue", item: "12.4", cells: ["规模": "规上", "整体迁入高企": "是", "迁入当年销售收入": "200万"], yuan: 200_000, reason: ""),
-    .init(label: "迁入高企, revenue unknown", item: "12.4", cells: ["规模": "规上", "整体迁入高企": "是"], yuan: 200_000, reason: "另需满足：迁入当年销售收入规模须在200万元以上（含）"),
+    .init(
+        label: "研发中心 of a 规上 enterprise", item: "7.2", cells: ["规模": "规上", "研发中心复核": "是"], yuan: 200_000, reason: ""),
+    .init(
+        label: "研发中心 of a 规下 enterprise", item: "7.2", cells: ["规模": "规下", "研发中心复核": "是"], yuan: nil,
+        reason: "本项只面向规模以上企业"),
+    .init(
+        label: "首台套 20% capped at 100万", item: "9.1", cells: ["规模": "规上", "首台套自治区奖励": "800万"], yuan: 1_000_000,
+        reason: ""),
+    .init(
+        label: "首台套 20% of 300万", item: "9.1", cells: ["规模": "规下", "首台套自治区奖励": "3000000"], yuan: 600_000, reason: ""),
+    .init(
+        label: "科学技术奖 matched 1:1", item: "7.4", cells: ["规模": "规下", "自治区科学技术奖奖金": "50万"], yuan: 500_000, reason: ""),
+    .init(
+        label: "研发经费 matched 1:1 for 规上", item: "7.1", cells: ["规模": "规上", "市级研发经费补助": "12.3万"], yuan: 123_000,
+        reason: ""),
+    .init(
+        label: "研发经费 of a 规下 enterprise", item: "7.1", cells: ["规模": "规下", "市级研发经费补助": "12.3万"], yuan: nil,
+        reason: "本项只面向东胜区规模以上工业企业"),
+    .init(
+        label: "迁入高企 below 200万 revenue", item: "12.4", cells: ["规模": "规上", "整体迁入高企": "是", "迁入当年销售收入": "150万"],
+        yuan: nil, reason: "200万元以上"),
+    .init(
+        label: "迁入高企 at 200万 revenue", item: "12.4", cells: ["规模": "规上", "整体迁入高企": "是", "迁入当年销售收入": "200万"],
+        yuan: 200_000, reason: ""),
+    .init(
+        label: "迁入高企, revenue unknown", item: "12.4", cells: ["规模": "规上", "整体迁入高企": "是"], yuan: 200_000,
+        reason: "另需满足：迁入当年销售收入规模须在200万元以上（含）"),
     .init(label: "风险投资 10% of 300万", item: "28.2", cells: ["规模": "规下", "风险投资额": "300万"], yuan: 300_000, reason: ""),
     .init(label: "风险投资 capped at 50万", item: "28.2", cells: ["规模": "规下", "风险投资额": "800万"], yuan: 500_000, reason: ""),
-    .init(label: "科创板 accepted", item: "30.1", cells: ["规模": "规上", "科创板阶段": "受理"], yuan: 200_000, reason: "「科创板阶段」为受理"),
-    .init(label: "科创板 listed on the regional board", item: "30.1", cells: ["规模": "规上", "科创板阶段": "挂牌"], yuan: 100_000, reason: ""),
+    .init(
+        label: "科创板 accepted", item: "30.1", cells: ["规模": "规上", "科创板阶段": "受理"], yuan: 200_000, reason: "「科创板阶段」为受理"),
+    .init(
+        label: "科创板 listed on the regional board", item: "30.1", cells: ["规模": "规上", "科创板阶段": "挂牌"], yuan: 100_000,
+        reason: ""),
     .init(label: "科技型中小企业", item: "11.2", cells: ["规模": "规下", "科技型中小企业入库": "是"], yuan: 10_000, reason: ""),
     .init(label: "专精特新", item: "9.2", cells: ["规模": "规下", "市级专精特新": "是"], yuan: 50_000, reason: ""),
     .init(label: "小巨人", item: "9.3", cells: ["规模": "规上", "小巨人": "是"], yuan: 100_000, reason: ""),

@@ -42,7 +42,9 @@ struct PlannerTests {
         #expect(plan.robotCount == 1)
     }
 
-    @Test("a message names the enterprise, each item with its amount and formula, the lead unit, and that it is an estimate")
+    @Test(
+        "a message names the enterprise, each item with its amount and formula, the lead unit, and that it is an estimate"
+    )
     func messageText() throws {
         let planner = CampaignPlanner(knowledge: try Repository.knowledge())
         let plan = try planner.plan(
@@ -84,7 +86,8 @@ struct PlannerTests {
                 at: now.addingTimeInterval(-31 * 86_400)),
         ]
         let plan = try planner.plan(
-            roster: try roster(threeEnterprises()), itemIDs: ["12.2", "9.3"], recentSends: recent, windowDays: 30, now: now)
+            roster: try roster(threeEnterprises()), itemIDs: ["12.2", "9.3"], recentSends: recent, windowDays: 30,
+            now: now)
         #expect(plan.skips.count == 1)
         let skip = try #require(plan.skips.first)
         #expect(skip.enterpriseName == "甲科技有限公司")
@@ -120,7 +123,9 @@ struct PlannerTests {
         #expect(throws: OutreachError.unknownItem("99.9", campaignable: CampaignItemRule.itemIDs)) {
             try planner.plan(roster: r, itemIDs: ["99.9"], recentSends: [], windowDays: 30, now: now)
         }
-        #expect(throws: OutreachError.itemNotCampaignable("4.1", title: "自治区级重点实验室", campaignable: CampaignItemRule.itemIDs)) {
+        #expect(
+            throws: OutreachError.itemNotCampaignable("4.1", title: "自治区级重点实验室", campaignable: CampaignItemRule.itemIDs)
+        ) {
             try planner.plan(roster: r, itemIDs: ["4.1"], recentSends: [], windowDays: 30, now: now)
         }
         #expect(throws: OutreachError.rosterLacksColumn(item: "12.3", column: "高企复审")) {

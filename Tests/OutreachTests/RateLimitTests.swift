@@ -103,12 +103,17 @@ struct RateLimitTests {
     @Test("each platform's rate-limit code rests the robot, then the message is tried again")
     func rateLimitAnswers() {
         let policy = SendPolicy()
-        for (code, limits, rest) in [(45_009, RobotLimits.weCom, 65.0), (130_101, .dingTalk, 605), (11_232, .feishu, 65)] {
+        for (code, limits, rest) in [
+            (45_009, RobotLimits.weCom, 65.0), (130_101, .dingTalk, 605), (11_232, .feishu, 65),
+        ] {
             let (outcome, pause) = policy.outcome(
                 for: .rateLimited(code: code, message: "too fast", retryAfter: nil), timedOut: false, attempt: 1,
                 rateLimitedBefore: 0, limits: limits, now: t0, random: 0)
             #expect(pause == at(rest))
-            #expect(outcome == .retry(at: at(rest), rateLimited: true, code: code, detail: "rate limited: errcode \(code): too fast"))
+            #expect(
+                outcome
+                    == .retry(
+                        at: at(rest), rateLimited: true, code: code, detail: "rate limited: errcode \(code): too fast"))
         }
     }
 
@@ -133,7 +138,8 @@ struct RateLimitTests {
         }
         #expect(delays == [2, 4, 8])
         let last = policy.outcome(
-            for: .transientFailure("HTTP 502"), timedOut: false, attempt: 4, rateLimitedBefore: 0, limits: .weCom, now: t0,
+            for: .transientFailure("HTTP 502"), timedOut: false, attempt: 4, rateLimitedBefore: 0, limits: .weCom,
+            now: t0,
             random: 0)
         #expect(last.outcome == .failed(code: nil, detail: "gave up after 4 tries: HTTP 502"))
     }
@@ -141,7 +147,8 @@ struct RateLimitTests {
     @Test("rate-limit answers do not use up the tries for transient failures")
     func separateBudgets() {
         let outcome = SendPolicy(maxTransientTries: 2).outcome(
-            for: .transientFailure("HTTP 503"), timedOut: false, attempt: 3, rateLimitedBefore: 2, limits: .weCom, now: t0,
+            for: .transientFailure("HTTP 503"), timedOut: false, attempt: 3, rateLimitedBefore: 2, limits: .weCom,
+            now: t0,
             random: 0
         ).outcome
         guard case .retry = outcome else {
@@ -153,7 +160,8 @@ struct RateLimitTests {
     @Test("no answer within the timeout is uncertain, never retried")
     func timeoutIsUncertain() {
         let outcome = SendPolicy().outcome(
-            for: .transientFailure("timed out"), timedOut: true, attempt: 1, rateLimitedBefore: 0, limits: .weCom, now: t0,
+            for: .transientFailure("timed out"), timedOut: true, attempt: 1, rateLimitedBefore: 0, limits: .weCom,
+            now: t0,
             random: 0
         ).outcome
         guard case .uncertain = outcome else {

@@ -21,16 +21,24 @@ private func campaignWithEveryOutcome() async throws -> (SQLiteStorage, Int64) {
     earlier.add(b.rows[0])
     let first = try await storeCampaign(earlier, items: ["9.3"], in: store, now: t0)
     let told = try #require(try await store.deliveries(campaignID: first).first)
-    if case .claimed(let attempt, _) = try await store.claimSend(deliveryID: told.id, at: t0, noRepeatSince: .distantPast) {
+    if case .claimed(let attempt, _) = try await store.claimSend(
+        deliveryID: told.id, at: t0, noRepeatSince: .distantPast)
+    {
         try await store.finishSend(deliveryID: told.id, attemptID: attempt, outcome: .delivered, at: t0)
     }
     let id = try await storeCampaign(b, items: ["12.2", "9.3"], in: store, now: t0.addingTimeInterval(60))
     let deliveries = try await store.deliveries(campaignID: id)
-    let outcomes: [SendOutcome?] = [.delivered, nil, .failed(code: 93_000, detail: "errcode 93000: invalid webhook url")]
+    let outcomes: [SendOutcome?] = [
+        .delivered, nil, .failed(code: 93_000, detail: "errcode 93000: invalid webhook url"),
+    ]
     for (delivery, outcome) in zip(deliveries, outcomes) {
-        guard case .claimed(let attempt, _) = try await store.claimSend(deliveryID: delivery.id, at: t0, noRepeatSince: .distantPast)
+        guard
+            case .claimed(let attempt, _) = try await store.claimSend(
+                deliveryID: delivery.id, at: t0, noRepeatSince: .distantPast)
         else { continue }
-        if let outcome { try await store.finishSend(deliveryID: delivery.id, attemptID: attempt, outcome: outcome, at: t0) }
+        if let outcome {
+            try await store.finishSend(deliveryID: delivery.id, attemptID: attempt, outcome: outcome, at: t0)
+        }
     }
     _ = try await store.recoverInterruptedSends(at: t0)
     return (store, id)
@@ -42,11 +50,20 @@ struct ReportTests {
     func status() async throws {
         let (store, id) = try await campaignWithEveryOutcome()
         let text = try await CampaignReport.load(campaignID: id, from: store).statusText()
-        #expect(text.contains("Messages: 3 — 1 delivered, 0 planned, 0 waiting to retry, 0 sending, 1 uncertain, 1 failed, 0 skipped"))
+        #expect(
+            text.contains(
+                "Messages: 3 — 1 delivered, 0 planned, 0 waiting to retry, 0 sending, 1 uncertain, 1 failed, 0 skipped")
+        )
         #expect(text.contains("Finished: nothing left to send."))
         #expect(text.contains("Estimated total: 60万元"))
-        #expect(text.contains("  12.2 首次认定国家高新技术企业: 3 messages, 1 delivered, 1 uncertain, 1 failed, 0 skipped as sent recently; estimated 60万元"))
-        #expect(text.contains("  9.3 新认定市级小巨人企业: 0 messages, 0 delivered, 0 uncertain, 0 failed, 1 skipped as sent recently; estimated 0元"))
+        #expect(
+            text.contains(
+                "  12.2 首次认定国家高新技术企业: 3 messages, 1 delivered, 1 uncertain, 1 failed, 0 skipped as sent recently; estimated 60万元"
+            ))
+        #expect(
+            text.contains(
+                "  9.3 新认定市级小巨人企业: 0 messages, 0 delivered, 0 uncertain, 0 failed, 1 skipped as sent recently; estimated 0元"
+            ))
         #expect(text.contains("Uncertain (1)"))
         #expect(text.contains("policydesk campaign resolve \(id) DELIVERY --delivered"))
         #expect(text.contains("Failed (1):"))
@@ -58,7 +75,9 @@ struct ReportTests {
     func csv() async throws {
         let (store, id) = try await campaignWithEveryOutcome()
         let csv = try await CampaignReport.load(campaignID: id, from: store).csv()
-        #expect(csv.hasPrefix("\u{FEFF}campaign,delivery,enterprise,credit_code,robot,items,estimated_yuan,state,attempts,"))
+        #expect(
+            csv.hasPrefix("\u{FEFF}campaign,delivery,enterprise,credit_code,robot,items,estimated_yuan,state,attempts,")
+        )
         let lines = csv.split(separator: "\r\n")
         #expect(lines.count == 5, "header, three messages, one skip")
         #expect(lines[1].contains(#","甲, ""引号"" 公司","#))
@@ -82,5 +101,19 @@ struct ReportTests {
         #expect(page.contains("errcode 93000: invalid webhook url"))
         #expect(page.contains("以牵头单位通知为准"))
         #expect(!page.contains("sekret"))
+    }
+
+    @Test("the admin API's snapshot carries the same figures as JSON, without secrets")
+    func snapshot() async throws {
+        let (store, id) = try await campaignWithEveryOutcome()
+        let snapshot = try await CampaignReport.load(campaignID: id, from: store).snapshot
+        #expect(snapshot.counts == ["delivered": 1, "uncertain": 1, "failed": 1])
+        #expect(snapshot.finished)
+        #expect(snapshot.estimatedYuan == 600_000)
+        #expect(snapshot.attention.map(\.state) == ["uncertain", "failed"])
+        #expect(snapshot.skippedAtPlanning == 1)
+        let json = String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self)
+        #expect(json.contains(#""errorCode":93000"#))
+        #expect(!json.contains("sekret"))
     }
 }

@@ -77,7 +77,8 @@ struct RunnerTests {
             for i in 1...12 {
                 members.append(
                     Member(
-                        name: "飞企\(i)", platform: "飞书", url: fake.feishu(Keys.feishu), secret: FakeSecrets.feishu(Keys.feishu)))
+                        name: "飞企\(i)", platform: "飞书", url: fake.feishu(Keys.feishu),
+                        secret: FakeSecrets.feishu(Keys.feishu)))
             }
             let store = try SQLiteStorage.inMemory()
             let id = try await storeCampaign(rosterOf(members), items: ["12.2"], in: store)
@@ -113,15 +114,18 @@ struct RunnerTests {
                 Member(
                     name: "钉企乙", platform: "钉钉", url: fake.dingTalk(Keys.dingTalk),
                     secret: FakeSecrets.dingTalk(Keys.dingTalk)),
-                Member(name: "飞企甲", platform: "飞书", url: fake.feishu(Keys.feishu), secret: FakeSecrets.feishu(Keys.feishu)),
-                Member(name: "飞企乙", platform: "飞书", url: fake.feishu(Keys.feishu), secret: FakeSecrets.feishu(Keys.feishu)),
+                Member(
+                    name: "飞企甲", platform: "飞书", url: fake.feishu(Keys.feishu), secret: FakeSecrets.feishu(Keys.feishu)),
+                Member(
+                    name: "飞企乙", platform: "飞书", url: fake.feishu(Keys.feishu), secret: FakeSecrets.feishu(Keys.feishu)),
             ]
             try await fake.script(
                 robot: "wecom:\(Keys.weCom)", [["body": #"{"errcode":45009,"errmsg":"api freq out of limit"}"#]])
             try await fake.script(
                 robot: "dingtalk:\(Keys.dingTalk)",
                 [["body": #"{"errcode":130101,"errmsg":"send too fast, exceed 20 times per minute"}"#]])
-            try await fake.script(robot: "feishu:\(Keys.feishu)", [["body": #"{"code":11232,"msg":"frequency limited"}"#]])
+            try await fake.script(
+                robot: "feishu:\(Keys.feishu)", [["body": #"{"code":11232,"msg":"frequency limited"}"#]])
             let store = try SQLiteStorage.inMemory()
             let id = try await storeCampaign(rosterOf(members), items: ["12.2"], in: store)
             let events = EventLog()
@@ -133,7 +137,8 @@ struct RunnerTests {
                 let sent = requests.filter { $0.robot == robot }
                 #expect(sent.count == 3, "\(robot): one refusal, then each message once")
                 #expect(sent.map(\.accepted) == [false, true, true])
-                #expect(sent[0].enterprise == sent[1].enterprise, "the refused message goes first once the rest is over")
+                #expect(
+                    sent[0].enterprise == sent[1].enterprise, "the refused message goes first once the rest is over")
                 #expect(sent[1].vt - sent[0].vt >= 30, "\(robot) rested \(sent[1].vt - sent[0].vt) s")
             }
             let deliveries = try await store.deliveries(campaignID: id)
@@ -144,7 +149,8 @@ struct RunnerTests {
         }
     }
 
-    @Test("5xx answers and refused connections are retried with backoff; permanent errors fail with the platform's text")
+    @Test(
+        "5xx answers and refused connections are retried with backoff; permanent errors fail with the platform's text")
     func failures() async throws {
         try await FakeRobotPlatform.with(scale: 20) { fake in
             let refused = "http://127.0.0.1:\(try closedPort())/cgi-bin/webhook/send?key=nobodyhome"
@@ -154,7 +160,8 @@ struct RunnerTests {
                 Member(name: "签错企", platform: "钉钉", url: fake.dingTalk("dingwrong"), secret: "SECnotthesecret"),
                 Member(name: "不通企", platform: "企业微信", url: refused),
             ]
-            try await fake.script(robot: "wecom:wecom5xx", [["status": 502, "body": "bad gateway"], ["status": 503, "body": ""]])
+            try await fake.script(
+                robot: "wecom:wecom5xx", [["status": 502, "body": "bad gateway"], ["status": 503, "body": ""]])
             let store = try SQLiteStorage.inMemory()
             let id = try await storeCampaign(rosterOf(members), items: ["12.2"], in: store)
             let policy = SendPolicy(
@@ -162,7 +169,8 @@ struct RunnerTests {
                 backoff: RetryPolicy(maxAttempts: 3, initialBackoff: .seconds(2), maxBackoff: .seconds(60), jitter: 0))
             _ = try await runner(store, scale: 20, policy: policy).run(campaignID: id)
 
-            let byName = Dictionary(uniqueKeysWithValues: try await store.deliveries(campaignID: id).map { ($0.enterpriseName, $0) })
+            let byName = Dictionary(
+                uniqueKeysWithValues: try await store.deliveries(campaignID: id).map { ($0.enterpriseName, $0) })
             #expect(byName["五百企"]?.state == .delivered)
             #expect(byName["五百企"]?.attempts == 3)
             let fiveHundreds = try fake.requests().filter { $0.robot == "wecom:wecom5xx" }
@@ -180,7 +188,9 @@ struct RunnerTests {
 
             #expect(byName["不通企"]?.state == .failed)
             #expect(byName["不通企"]?.attempts == 3)
-            #expect(byName["不通企"]?.lastError?.hasPrefix("gave up after 3 tries: Could not exchange data with the server") == true)
+            #expect(
+                byName["不通企"]?.lastError?.hasPrefix("gave up after 3 tries: Could not exchange data with the server")
+                    == true)
             #expect(byName["不通企"]?.lastError?.contains("nobodyhome") == false, "the key in the URL is not in the error")
         }
     }
@@ -192,7 +202,8 @@ struct RunnerTests {
                 Member(name: "慢企", platform: "企业微信", url: fake.weCom("wecomslow")),
                 Member(name: "快企", platform: "企业微信", url: fake.weCom("wecomfast")),
             ]
-            try await fake.script(robot: "wecom:wecomslow", [["body": #"{"errcode":0,"errmsg":"ok"}"#, "delay_ms": 2_000]])
+            try await fake.script(
+                robot: "wecom:wecomslow", [["body": #"{"errcode":0,"errmsg":"ok"}"#, "delay_ms": 2_000]])
             let store = try SQLiteStorage.inMemory()
             let id = try await storeCampaign(rosterOf(members), items: ["12.2"], in: store)
             _ = try await runner(store, scale: 20, timeout: .milliseconds(300)).run(campaignID: id)
@@ -215,7 +226,8 @@ struct RunnerTests {
             let id = try await storeCampaign(rosterOf(members), items: ["12.2"], in: store)
             // A run marked the first message as sending, then died before recording the answer.
             let first = try #require(try await store.deliveries(campaignID: id).first)
-            _ = try await store.claimSend(deliveryID: first.id, at: SystemCampaignClock(scale: 20).now(), noRepeatSince: .distantPast)
+            _ = try await store.claimSend(
+                deliveryID: first.id, at: SystemCampaignClock(scale: 20).now(), noRepeatSince: .distantPast)
 
             let events = EventLog()
             let summary = try await runner(store, scale: 20, events: events).run(campaignID: id)
@@ -240,14 +252,33 @@ struct RunnerTests {
         }
     }
 
+    @Test("the transport really runs its transfers at once: eight answers of 400 ms take one wait, not four")
+    func transportConcurrency() async throws {
+        try await FakeRobotPlatform.with(latency: 400...400) { fake in
+            let transport = CurlTransport(configuration: .init(maxConcurrentTransfers: 8))
+            let body = Data(#"{"msgtype":"text","text":{"content":"x"}}"#.utf8)
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<8 {
+                    group.addTask { _ = try await transport.send(.postJSON(url: fake.weCom("k\(i)"), body: body)) }
+                }
+                try await group.waitForAll()
+            }
+            // Two at a time (the number of cores here) would take 1.6 s.
+            #expect(ContinuousClock.now - start < .milliseconds(1_200))
+        }
+    }
+
     @Test("robot keys and secrets appear in no event, status or report")
     func noSecretsInOutput() async throws {
         try await FakeRobotPlatform.with(scale: 20) { fake in
             let members = [
                 Member(name: "微企", platform: "企业微信", url: fake.weCom("badwecomSECRETKEY1")),
                 Member(
-                    name: "钉企", platform: "钉钉", url: fake.dingTalk(Keys.dingTalk), secret: FakeSecrets.dingTalk(Keys.dingTalk)),
-                Member(name: "飞企", platform: "飞书", url: fake.feishu(Keys.feishu), secret: FakeSecrets.feishu(Keys.feishu)),
+                    name: "钉企", platform: "钉钉", url: fake.dingTalk(Keys.dingTalk),
+                    secret: FakeSecrets.dingTalk(Keys.dingTalk)),
+                Member(
+                    name: "飞企", platform: "飞书", url: fake.feishu(Keys.feishu), secret: FakeSecrets.feishu(Keys.feishu)),
             ]
             let store = try SQLiteStorage.inMemory()
             let id = try await storeCampaign(rosterOf(members), items: ["12.2"], in: store)

@@ -71,7 +71,8 @@ struct RosterBuilder {
 
     /// The CSV text.
     var text: String {
-        ([columns.joined(separator: ",")] + rows.map { row in columns.map { Self.quoted(row[$0] ?? "") }.joined(separator: ",") })
+        ([columns.joined(separator: ",")]
+            + rows.map { row in columns.map { Self.quoted(row[$0] ?? "") }.joined(separator: ",") })
             .joined(separator: "\n") + "\n"
     }
 
@@ -122,7 +123,9 @@ struct FakeRequest: Decodable, Sendable {
     var enterprise: String? {
         guard let first = text?.split(separator: "\n").first else { return nil }
         if let range = first.range(of: "政策敲门：") { return String(first[range.upperBound...]) }
-        if let range = first.range(of: "【政策敲门】"), let colon = first.range(of: "：", range: range.upperBound..<first.endIndex) {
+        if let range = first.range(of: "【政策敲门】"),
+            let colon = first.range(of: "：", range: range.upperBound..<first.endIndex)
+        {
             return String(first[range.upperBound..<colon.lowerBound])
         }
         return nil
@@ -140,7 +143,8 @@ struct FakeRobotPlatform: Sendable {
         scale: Double = 1, latency: ClosedRange<Int> = 0...0, chaos5xx: Double = 0,
         _ body: (FakeRobotPlatform) async throws -> T
     ) async throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fake-robots-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fake-robots-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("requests.jsonl")
@@ -186,7 +190,9 @@ struct FakeRobotPlatform: Sendable {
                     if chunk.isEmpty { break }
                     collected.append(chunk)
                 }
-                continuation.resume(returning: String(decoding: collected, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                continuation.resume(
+                    returning: String(decoding: collected, as: UTF8.self).trimmingCharacters(
+                        in: .whitespacesAndNewlines))
             }
         }
     }
@@ -251,7 +257,8 @@ func storeCampaign(
 ) async throws -> Int64 {
     let parsed = try Roster.parse(builder.data)
     let planner = CampaignPlanner(knowledge: try Repository.knowledge(), format: format)
-    let recent = try await store.recentSends(itemIDs: Set(items), since: now.addingTimeInterval(-Double(windowDays) * 86_400))
+    let recent = try await store.recentSends(
+        itemIDs: Set(items), since: now.addingTimeInterval(-Double(windowDays) * 86_400))
     let plan = try planner.plan(roster: parsed, itemIDs: items, recentSends: recent, windowDays: windowDays, now: now)
     return try await store.createCampaign(
         plan.campaign(

@@ -3,9 +3,13 @@ import Dispatch
 
 /// ``HTTPTransport`` over libcurl's easy interface.
 ///
-/// `curl_easy_perform` blocks its thread for the whole exchange, so transfers run on a
-/// dedicated dispatch queue and never on Swift's cooperative pool, whose few threads would
-/// otherwise stall every other task while waiting for a slow platform. A
+/// `curl_easy_perform` blocks its thread for the whole exchange, so transfers run on
+/// dedicated dispatch queues and never on Swift's cooperative pool, whose few threads would
+/// otherwise stall every other task while waiting for a slow platform. There is one serial
+/// queue per transfer slot rather than one concurrent queue: on Linux, libdispatch runs a
+/// concurrent queue's blocks on a pool only as wide as the CPU count and cannot see that a
+/// block is waiting in `poll()`, so on two cores only two transfers ran at once; each serial
+/// queue gets a thread of its own. A
 /// ``CurlHandlePool`` bounds how many run at once and keeps connections alive between
 /// requests. Proxies come from libcurl's usual environment variables (`https_proxy`,
 /// `http_proxy`, `no_proxy`), which libcurl reads by default; redirects are not followed,
@@ -34,12 +38,16 @@ public final class CurlTransport: HTTPTransport {
     /// The limits this transport was created with.
     public let configuration: Configuration
     private let pool: CurlHandlePool
-    private let queue = DispatchQueue(label: "policydesk.curl-transfers", attributes: .concurrent)
+    /// One serial queue per transfer slot; ``freeQueues`` holds the indices not in use.
+    private let queues: [DispatchQueue]
+    private let freeQueues: LockedValue<[Int]>
 
     /// Creates a transport; libcurl's global state is initialised on first use.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         self.pool = CurlHandlePool(capacity: configuration.maxConcurrentTransfers)
+        self.queues = (0..<pool.capacity).map { DispatchQueue(label: "policydesk.curl-transfer-\($0)") }
+        self.freeQueues = LockedValue(Array(0..<pool.capacity))
     }
 
     /// Sends the request with libcurl and returns the final response of any status.
@@ -58,13 +66,17 @@ public final class CurlTransport: HTTPTransport {
         }
         let cancellation = CurlCancellationFlag()
         let configuration = configuration
-        let queue = queue
+        // The pool lets at most `capacity` transfers hold a handle, so a free queue always exists.
+        let slot = freeQueues.withLock { $0.popLast() ?? 0 }
+        let queue = queues[slot]
+        let freeQueues = freeQueues
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<OutboundResponse, TransportError>, Never>) in
                 queue.async {
                     let result = CurlTransfer.perform(
                         request, on: handle, configuration: configuration, cancellation: cancellation)
+                    freeQueues.withLock { $0.append(slot) }
                     continuation.resume(returning: result)
                 }
             }
