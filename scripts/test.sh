@@ -10,7 +10,8 @@ swift test
 
 # The shipped policy must lint clean; eval prints its figures for the log.
 .build/debug/policydesk lint
-.build/debug/policydesk eval Tests/DeskTests/Fixtures/dev.jsonl | head -8
+.build/debug/policydesk eval Tests/DeskTests/Fixtures/dev.jsonl > .build/eval.txt
+head -8 .build/eval.txt
 
 for extra in .ci/interop.sh scripts/crash-test.sh scripts/campaign-crash-test.sh; do
     if [ -x "$extra" ]; then
