@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The signatures of DingTalk's and Feishu's custom group robots.
@@ -8,26 +7,20 @@ import Foundation
 /// (seconds) and signs nothing.
 public enum RobotWebhookSigner {
     /// DingTalk's 加签: base64(HMAC-SHA256(key: secret, message: "timestamp\nsecret")), not
-    /// yet URL-encoded.
+    /// yet URL-encoded. The arithmetic lives in ``DingTalkRobotSigner``, which the vectors check.
     public static func dingTalkSignature(timestampMilliseconds: Int64, secret: String) -> String {
-        let key = SymmetricKey(data: Data(secret.utf8))
-        let code = HMAC<SHA256>.authenticationCode(for: Data("\(timestampMilliseconds)\n\(secret)".utf8), using: key)
-        return Data(code).base64EncodedString()
+        DingTalkRobotSigner(secret: secret).sign(timestampMs: timestampMilliseconds)
     }
 
     /// The webhook URL with `&timestamp=…&sign=…` appended, the sign percent-encoded
     /// (`+` → `%2B`, `/` → `%2F`, `=` → `%3D`).
     public static func dingTalkSignedURL(_ webhookURL: String, secret: String, timestampMilliseconds: Int64) -> String {
-        let sign = dingTalkSignature(timestampMilliseconds: timestampMilliseconds, secret: secret)
-        let encoded = sign.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? sign
-        let separator = webhookURL.contains("?") ? "&" : "?"
-        return "\(webhookURL)\(separator)timestamp=\(timestampMilliseconds)&sign=\(encoded)"
+        DingTalkRobotSigner(secret: secret).signedURL(webhook: webhookURL, timestampMs: timestampMilliseconds)
     }
 
-    /// Feishu's 签名校验: base64(HMAC-SHA256(key: "timestamp\nsecret", message: empty)).
+    /// Feishu's 签名校验: base64(HMAC-SHA256(key: "timestamp\nsecret", message: empty)); the
+    /// arithmetic lives in ``FeishuRobotSigner``, which the vectors check.
     public static func feishuSignature(timestampSeconds: Int64, secret: String) -> String {
-        let key = SymmetricKey(data: Data("\(timestampSeconds)\n\(secret)".utf8))
-        let code = HMAC<SHA256>.authenticationCode(for: Data(), using: key)
-        return Data(code).base64EncodedString()
+        FeishuRobotSigner(secret: secret).sign(timestamp: String(timestampSeconds))
     }
 }
