@@ -90,7 +90,11 @@ public struct Answer: Sendable, Equatable, Encodable {
     public func jsonLine() -> String {
         var out = "{"
         out.reserveCapacity(reply.utf8.count * 2 + 512)
-        func key(_ k: String) { out += (out.count > 1 ? ",\"" : "\"") + k + "\":" }
+        var first = true
+        func key(_ k: String) {
+            out += (first ? "\"" : ",\"") + k + "\":"
+            first = false
+        }
         func string(_ v: String?) { if let v { JSONText.append(v, to: &out) } else { out += "null" } }
         func number(_ v: Double) { out += Self.number(v) }
         key("alternatives")
@@ -156,29 +160,26 @@ public struct Answer: Sendable, Equatable, Encodable {
 /// Writing JSON strings.
 enum JSONText {
     /// Appends `text` as a JSON string literal: quotes, backslashes and control characters
-    /// escaped, everything else (Chinese included) as UTF-8.
+    /// escaped, everything else (Chinese included) as UTF-8. Works on UTF-8 bytes, since
+    /// walking characters costs more than the rest of an answer.
     static func append(_ text: String, to out: inout String) {
-        out += "\""
-        var start = text.unicodeScalars.startIndex
-        let scalars = text.unicodeScalars
-        var i = start
-        while i < scalars.endIndex {
-            let v = scalars[i].value
-            if v == 0x22 || v == 0x5C || v < 0x20 {
-                out.unicodeScalars.append(contentsOf: scalars[start..<i])
-                switch v {
-                case 0x22: out += "\\\""
-                case 0x5C: out += "\\\\"
-                case 0x0A: out += "\\n"
-                case 0x0D: out += "\\r"
-                case 0x09: out += "\\t"
-                default: out += String(format: "\\u%04x", v)
-                }
-                start = scalars.index(after: i)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 16)
+        bytes.append(0x22)
+        for b in text.utf8 {
+            switch b {
+            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
+            case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+            default: bytes.append(b)
             }
-            i = scalars.index(after: i)
         }
-        out.unicodeScalars.append(contentsOf: scalars[start..<scalars.endIndex])
-        out += "\""
+        bytes.append(0x22)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 }
