@@ -206,11 +206,17 @@ public struct WeComCallback: Sendable {
     }
 
     private static func cdata(_ text: String) -> String {
-        "<![CDATA[" + text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") + "]]>"
+        guard text.utf8.contains(UInt8(ascii: "]")) else { return "<![CDATA[" + text + "]]>" }
+        return "<![CDATA[" + text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") + "]]>"
     }
 
     /// Drops the control characters XML 1.0 forbids, which would make WeCom reject the reply.
     private static func xmlSafe(_ text: String) -> String {
+        // Almost every reply is already safe: check the bytes before rebuilding anything.
+        let bytes = text.utf8
+        let suspicious = bytes.contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+            || (bytes.contains(0xEF) && text.unicodeScalars.contains { (0xFFFE...0xFFFF).contains($0.value) })
+        guard suspicious else { return text }
         var scalars = String.UnicodeScalarView()
         scalars.append(
             contentsOf: text.unicodeScalars.filter {
