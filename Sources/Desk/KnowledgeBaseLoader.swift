@@ -94,7 +94,7 @@ public struct KnowledgeBaseLoader: Sendable {
 
     static func files(in folder: URL, ext: String, problems: inout [Problem], label: String) -> [URL] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
-            problems.append(Problem(file: label, line: 0, message: "folder not found or not readable"))
+            problems.append(Problem(file: label, line: 0, message: "folder \(folder.path) not found or not readable; run from the folder that holds Intents/ and Templates/, or pass --intents and --templates"))
             return []
         }
         return names.filter { $0.hasSuffix("." + ext) }.sorted().map { folder.appendingPathComponent($0) }
