@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Channels", "Storage",
+                "PolicyKit", "Matching", "Desk", "Channels", "Storage", "Outreach",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

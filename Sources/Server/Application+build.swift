@@ -14,11 +14,14 @@ public struct ServerDependencies: Sendable {
     public var store: any DedupeStore & ConversationStore & MissLog & AuditLog
     public var transport: any HTTPTransport
     public var now: @Sendable () -> Date
+    /// Where campaigns are kept, for their reports under /admin; nil leaves those routes out.
+    public var campaigns: (any CampaignStore)?
 
     public init(
         store: any DedupeStore & ConversationStore & MissLog & AuditLog, transport: any HTTPTransport,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() }, campaigns: (any CampaignStore)? = nil
     ) {
+        self.campaigns = campaigns
         self.store = store
         self.transport = transport
         self.now = now
@@ -100,6 +103,9 @@ func buildRouter(
         AdminController(token: token, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
                         metrics: parts.metrics, bodyLimit: configuration.bodyLimit)
             .addRoutes(to: router)
+        if let campaigns = dependencies.campaigns {
+            CampaignReportController(token: token, campaigns: campaigns).addRoutes(to: router)
+        }
     }
     if let feishu = configuration.feishu {
         FeishuController(decoder: FeishuEventDecoder(verificationToken: feishu.verificationToken, encryptKey: feishu.encryptKey),

@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure(description: "\(error)")
         }
-        let dependencies = ServerDependencies(store: store, transport: CurlTransport())
+        let dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
         let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
         let platforms = [configuration.wecom != nil ? "wecom" : nil, configuration.dingTalkAppSecret != nil ? "dingtalk" : nil,
                          configuration.feishu != nil ? "feishu" : nil].compactMap { $0 }
