@@ -76,19 +76,9 @@ public enum IntentFileEditor {
             }
             lines.remove(at: line - 1)
         case .setExamples(let id, let examples):
-            let item = try itemNode(id, in: root)
-            if let edited = editList("examples", of: item, to: examples, in: lines) {
-                lines = edited
-            } else {
-                lines = try replace(key: "examples", of: item, with: .list(examples), in: lines)
-            }
+            lines = try setList("examples", of: try itemNode(id, in: root), to: examples, in: lines)
         case .setChecklist(let id, let checklist):
-            let item = try itemNode(id, in: root)
-            if let edited = editList("checklist", of: item, to: checklist, in: lines) {
-                lines = edited
-            } else {
-                lines = try replace(key: "checklist", of: item, with: .list(checklist), in: lines)
-            }
+            lines = try setList("checklist", of: try itemNode(id, in: root), to: checklist, in: lines)
         case .setText(let id, let newText):
             lines = try replace(key: "text", of: try itemNode(id, in: root), with: .text(newText), in: lines)
         case .setContact(let unit, let fields):
@@ -131,6 +121,13 @@ public enum IntentFileEditor {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A list set to `values`: entry by entry where the list allows it (comments between
+    /// entries stay), else the whole value rewritten.
+    static func setList(_ key: String, of item: Node, to values: [String], in lines: [String]) throws(IntentEditError) -> [String] {
+        if let edited = editList(key, of: item, to: values, in: lines) { return edited }
+        return try replace(key: key, of: item, with: .list(values), in: lines)
     }
 
     // MARK: - Finding things

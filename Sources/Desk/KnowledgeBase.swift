@@ -43,6 +43,8 @@ public final class KnowledgeBase: Sendable {
     public let smalltalk: [String: [String]]
     /// Out-of-scope example questions, as written.
     public let outOfScopeExamples: [String]
+    /// Phrases that mark a question as a near miss (购房补贴), as written.
+    public let nearMisses: [String]
     /// Contacts by unit name.
     public let contacts: [String: Contact]
     /// The reply templates.
@@ -65,6 +67,7 @@ public final class KnowledgeBase: Sendable {
         let normalizer = Normalizer(lexicon: lexicon)
         self.smalltalk = smalltalk.mapValues { $0.map { Self.stripped(normalizer.normalize($0)) }.filter { !$0.isEmpty } }
         self.outOfScopeExamples = outOfScope
+        self.nearMisses = nearMisses
         self.contacts = contacts
         self.templates = templates
         self.loadedAt = Date()
@@ -93,6 +96,6 @@ public final class KnowledgeBase: Sendable {
     public func replacingPolicy(_ policy: Policy) -> KnowledgeBase {
         KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScopeExamples,
-            nearMisses: [], contacts: contacts, templates: templates, tuning: matcher.tuning)
+            nearMisses: nearMisses, contacts: contacts, templates: templates, tuning: matcher.tuning)
     }
 }

@@ -1,3 +1,4 @@
+import Channels
 import Desk
 import Foundation
 import Logging
@@ -44,6 +45,22 @@ public struct AnswerService: Sendable {
             open.markLoaded()
         } catch {
             logger.error("could not list open conversations; will try again", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The reply to a message that is not text (an image, a voice note …).
+    public static let notText = "目前我只能回答文字提问，请直接输入您的问题，例如「新认定的高企能拿多少钱？」"
+
+    /// The reply text for a platform message: the answer to a text message, the polite
+    /// slow-down when the user asks too fast, or the note that only text is understood.
+    public func replyText(
+        to message: InboundMessage, flavour: ReplyFlavour, now: Date = Date(), logger: Logger
+    ) async -> String {
+        guard let text = message.text, message.messageType == "text" else { return Self.notText }
+        switch await answer(text, channel: message.platform.rawValue, chat: message.chatID, user: message.userID,
+                            flavour: flavour, now: now, logger: logger) {
+        case .answered(let answer): return answer.reply
+        case .rateLimited: return Self.slowDown
         }
     }
 

@@ -50,15 +50,7 @@ struct DingTalkController<Context: RequestContext>: Sendable {
                 break
             }
         }
-        let replyText: String
-        if let text = message.text, message.messageType == "text" {
-            switch await answers.answer(text, channel: "dingtalk", chat: message.chatID, user: message.userID, flavour: .markdown, logger: logger) {
-            case .answered(let answer): replyText = answer.reply
-            case .rateLimited: replyText = AnswerService.slowDown
-            }
-        } else {
-            replyText = WeComController<Context>.notText
-        }
+        let replyText = await answers.replyText(to: message, flavour: .markdown, now: now(), logger: logger)
         let body = DingTalkReply.markdown(title: "政策解答", text: replyText).json
         if let key { try await dedupe.recordReply(key: key, reply: body) }
         return Response.text(body, contentType: "application/json; charset=utf-8")

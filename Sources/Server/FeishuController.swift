@@ -44,15 +44,7 @@ struct FeishuController<Context: RequestContext>: Sendable {
                 return ok
             }
         }
-        let replyText: String
-        if let text = message.text, message.messageType == "text" {
-            switch await answers.answer(text, channel: "feishu", chat: message.chatID, user: message.userID, flavour: .plain, logger: logger) {
-            case .answered(let answer): replyText = answer.reply
-            case .rateLimited: replyText = AnswerService.slowDown
-            }
-        } else {
-            replyText = WeComController<Context>.notText
-        }
+        let replyText = await answers.replyText(to: message, flavour: .plain, now: now(), logger: logger)
         replies.enqueue(.init(messageID: message.messageID, text: replyText, idempotencyKey: message.eventID.map { "reply-\($0)" }))
         return ok
     }

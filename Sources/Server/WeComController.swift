@@ -17,8 +17,6 @@ struct WeComController<Context: RequestContext>: Sendable {
     let bodyLimit: Int
     let dedupeWindow: Duration
 
-    static var notText: String { "目前我只能回答文字提问，请直接输入您的问题，例如「新认定的高企能拿多少钱？」" }
-
     func addRoutes(to router: Router<Context>) {
         router.get("/webhooks/wecom") { request, _ in try verify(request) }
         router.post("/webhooks/wecom") { request, context in try await receive(request, context: context) }
@@ -60,17 +58,11 @@ struct WeComController<Context: RequestContext>: Sendable {
             // The first delivery is still being answered; it will send the reply.
             return Response.text(WeComCallback.acknowledgementBody)
         case .new:
-            if let text = message.text, message.messageType == "text" {
-                switch await answers.answer(text, channel: "wecom", chat: message.chatID, user: message.userID, flavour: .plain, logger: logger) {
-                case .answered(let answer): replyText = answer.reply
-                case .rateLimited: replyText = AnswerService.slowDown
-                }
-            } else if message.messageType == "event" {
+            if message.messageType == "event" {
                 try await dedupe.recordReply(key: key, reply: "")
                 return Response.text(WeComCallback.acknowledgementBody)
-            } else {
-                replyText = Self.notText
             }
+            replyText = await answers.replyText(to: message, flavour: .plain, logger: logger)
             try await dedupe.recordReply(key: key, reply: replyText)
         }
         guard !replyText.isEmpty else { return Response.text(WeComCallback.acknowledgementBody) }
