@@ -88,65 +88,52 @@ public struct Answer: Sendable, Equatable, Encodable {
     /// The answer as one line of JSON, keys sorted. Written by hand: this is the hot path of
     /// `/v1/ask` and `ask --jsonl`, and Foundation's encoder costs more than the answer itself.
     public func jsonLine() -> String {
-        var out = "{"
-        out.reserveCapacity(reply.utf8.count * 2 + 512)
-        var first = true
-        func key(_ k: String) {
-            out += (first ? "\"" : ",\"") + k + "\":"
-            first = false
-        }
-        func string(_ v: String?) { if let v { JSONText.append(v, to: &out) } else { out += "null" } }
-        func number(_ v: Double) { out += Self.number(v) }
-        key("alternatives")
-        out += "["
+        String(decoding: jsonBytes(), as: UTF8.self)
+    }
+
+    /// ``jsonLine()`` as UTF-8 bytes, ready for a response body.
+    public func jsonBytes() -> [UInt8] {
+        var out = JSONBytes(capacity: reply.utf8.count + 768)
+        out.raw("{\"alternatives\":[")
         for (i, a) in alternatives.enumerated() {
-            if i > 0 { out += "," }
-            out += "{\"clause\":\(a.clause),\"confidence\":" + Self.number(a.confidence) + ",\"item\":"
-            JSONText.append(a.item, to: &out)
-            out += "}"
+            if i > 0 { out.raw(",") }
+            out.raw("{\"clause\":\(a.clause),\"confidence\":" + Self.number(a.confidence) + ",\"item\":")
+            out.string(a.item)
+            out.raw("}")
         }
-        out += "]"
-        key("amount")
+        out.raw("],\"amount\":")
         if let amount {
-            out += "{\"formula\":"
-            JSONText.append(amount.formula, to: &out)
-            out += ",\"maxYuan\":" + (amount.maxYuan.map { "\($0)" } ?? "null")
-            out += ",\"perYear\":" + (amount.perYear ? "true" : "false")
-            out += ",\"yuan\":" + (amount.yuan.map { "\($0)" } ?? "null") + "}"
+            out.raw("{\"formula\":")
+            out.string(amount.formula)
+            out.raw(",\"maxYuan\":" + (amount.maxYuan.map { "\($0)" } ?? "null"))
+            out.raw(",\"perYear\":" + (amount.perYear ? "true" : "false"))
+            out.raw(",\"yuan\":" + (amount.yuan.map { "\($0)" } ?? "null") + "}")
         } else {
-            out += "null"
+            out.raw("null")
         }
-        key("checklist")
-        out += "["
-        for (i, c) in checklist.enumerated() {
-            if i > 0 { out += "," }
-            JSONText.append(c, to: &out)
-        }
-        out += "]"
-        key("clause")
-        out += clause.map { "\($0)" } ?? "null"
-        key("confidence")
-        number(confidence)
-        key("item")
-        string(item)
-        key("kind")
-        string(kind.rawValue)
-        key("leadUnit")
-        string(leadUnit)
-        key("leader")
-        string(leader)
-        key("matched")
-        out += matched ? "true" : "false"
-        key("needs")
-        out += "[" + needs.map { n -> String in var s = ""; JSONText.append(n, to: &s); return s }.joined(separator: ",") + "]"
-        key("reply")
-        string(reply)
-        key("title")
-        string(title)
-        key("units")
-        out += "[" + units.map { u -> String in var s = ""; JSONText.append(u, to: &s); return s }.joined(separator: ",") + "]"
-        out += "}"
-        return out
+        out.raw(",\"checklist\":")
+        out.strings(checklist)
+        out.raw(",\"clause\":" + (clause.map { "\($0)" } ?? "null"))
+        out.raw(",\"confidence\":" + Self.number(confidence))
+        out.raw(",\"item\":")
+        out.string(item)
+        out.raw(",\"kind\":")
+        out.string(kind.rawValue)
+        out.raw(",\"leadUnit\":")
+        out.string(leadUnit)
+        out.raw(",\"leader\":")
+        out.string(leader)
+        out.raw(",\"matched\":" + (matched ? "true" : "false"))
+        out.raw(",\"needs\":")
+        out.strings(needs)
+        out.raw(",\"reply\":")
+        out.string(reply)
+        out.raw(",\"title\":")
+        out.string(title)
+        out.raw(",\"units\":")
+        out.strings(units)
+        out.raw("}")
+        return out.bytes
     }
 
     /// A confidence with at most three decimals, as JSON writes numbers.
@@ -157,29 +144,59 @@ public struct Answer: Sendable, Equatable, Encodable {
     }
 }
 
-/// Writing JSON strings.
-enum JSONText {
-    /// Appends `text` as a JSON string literal: quotes, backslashes and control characters
-    /// escaped, everything else (Chinese included) as UTF-8. Works on UTF-8 bytes, since
-    /// walking characters costs more than the rest of an answer.
-    static func append(_ text: String, to out: inout String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 16)
+/// A JSON text built as UTF-8 bytes. Strings are escaped on their UTF-8 bytes and copied
+/// in runs between the bytes that need escaping: replies are kilobytes of Chinese with
+/// hardly a quote or newline, and walking them character by character cost more than the
+/// rest of an answer.
+struct JSONBytes {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends JSON syntax (or a number) as it is.
+    mutating func raw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    /// Appends `text` as a string literal, or `null`.
+    mutating func string(_ text: String?) {
+        guard var text else { return raw("null") }
+        text.withUTF8 { append(literal: $0) }
+    }
+
+    /// Appends an array of string literals.
+    mutating func strings(_ texts: [String]) {
+        bytes.append(0x5B)
+        for (i, text) in texts.enumerated() {
+            if i > 0 { bytes.append(0x2C) }
+            string(text)
+        }
+        bytes.append(0x5D)
+    }
+
+    private mutating func append(literal utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(0x22)
-        for b in text.utf8 {
+        var runStart = 0
+        for (i, b) in utf8.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+            runStart = i + 1
             switch b {
-            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
-            case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
-            default: bytes.append(b)
+            case 0x22, 0x5C: bytes.append(0x5C); bytes.append(b)
+            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
+            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
+            case 0x09: bytes.append(0x5C); bytes.append(0x74)
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
+                hex.withUTF8Buffer { hex in
+                    bytes.append(hex[Int(b >> 4)])
+                    bytes.append(hex[Int(b & 15)])
+                }
             }
         }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         bytes.append(0x22)
-        out += String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -29,9 +29,24 @@ public struct Desk: Sendable {
     public var clarifyMargin: Float = 0.02
     /// Whether replies are kept for reuse (see `ReplyCache`); off only to measure rendering.
     public var cachesReplies = true
+    /// Whether readings of questions are kept for reuse (see `ReadingCache`); off only to
+    /// measure matching.
+    public var cachesReadings = true
 
     public init(knowledge: KnowledgeBase) {
         self.knowledge = knowledge
+    }
+
+    /// Normalizes, extracts and ranks `text`, or recalls how it was read before.
+    private func read(_ text: String) -> (scalars: [UInt32], extraction: Extraction, ranking: Ranking) {
+        let read = {
+            let scalars = knowledge.normalizer.normalizedScalars(text)
+            let extraction = FactExtractor.extract(scalars: scalars)
+            return ReadingCache.Reading(
+                scalars: scalars, extraction: extraction, ranking: knowledge.matcher.rank(scalars: scalars, extraction: extraction))
+        }
+        let reading = cachesReadings ? knowledge.readings.reading(of: text, read: read) : read()
+        return (reading.scalars, reading.extraction, reading.ranking)
     }
 
     /// Answers one message.
@@ -42,9 +57,7 @@ public struct Desk: Sendable {
         guard !text.isEmpty else {
             return Exchange(answer: refusal(flavour: flavour, kind: .empty, confidence: 0, alternatives: []), conversation: conversation)
         }
-        let scalars = knowledge.normalizer.normalizedScalars(text)
-        let extraction = FactExtractor.extract(scalars: scalars)
-        let ranking = knowledge.matcher.rank(scalars: scalars, extraction: extraction)
+        let (scalars, extraction, ranking) = read(text)
         let live = conversation.flatMap { $0.expiresAt > now ? $0 : nil }
 
         if let live, let pending = live.pending,

@@ -53,6 +53,8 @@ public final class KnowledgeBase: Sendable {
     public let loadedAt: Date
     /// Replies rendered from this snapshot; a reload starts a new cache with the new snapshot.
     let replies = ReplyCache()
+    /// Questions already read, for the same snapshot only.
+    let readings = ReadingCache()
 
     init(
         policy: Policy, lexicon: Lexicon, smalltalk: [String: [String]], outOfScope: [String],

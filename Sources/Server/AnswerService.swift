@@ -41,8 +41,7 @@ public struct AnswerService: Sendable {
     func loadOpenConversationsOnce(now: Date, logger: Logger) async {
         guard !open.isLoaded else { return }
         do {
-            open.insert(contentsOf: try await conversations.liveKeys(now: now))
-            open.markLoaded()
+            open.load(try await conversations.liveExpiries(now: now))
         } catch {
             logger.error("could not list open conversations; will try again", metadata: ["error": "\(error)"])
         }
@@ -85,7 +84,7 @@ public struct AnswerService: Sendable {
         let key = Conversation.key(channel: channel, chat: chat, user: user)
         var conversation: Conversation?
         do {
-            if open.contains(key), let data = try await conversations.load(key: key, now: now) {
+            if open.mayBeOpen(key, now: now), let data = try await conversations.load(key: key, now: now) {
                 conversation = try? JSONDecoder().decode(Conversation.self, from: data)
             }
         } catch {
@@ -95,11 +94,11 @@ public struct AnswerService: Sendable {
         let answer = exchange.answer
         do {
             if let next = exchange.conversation {
-                open.insert(contentsOf: [key])
+                open.insert(key, expiresAt: next.expiresAt, now: now)
                 try await conversations.save(key: key, value: try JSONEncoder().encode(next), expiresAt: next.expiresAt)
-            } else if open.contains(key) {
-                open.remove(key)
+            } else if open.mayBeOpen(key, now: now) {
                 try await conversations.delete(key: key)
+                open.remove(key)
             }
         } catch {
             logger.error("could not store the conversation", metadata: ["error": "\(error)"])
@@ -124,16 +123,48 @@ public struct AnswerService: Sendable {
     }
 }
 
-/// The keys of conversations that may be open. A key is added before its conversation is
-/// stored and removed after it is deleted, so a key missing here has no stored conversation.
+/// The keys of conversations that may be open, with their expiry. A key is added before its
+/// conversation is stored and removed after it is deleted, so a key missing here (or past its
+/// expiry) has no live stored conversation and the message needs no read.
 final class OpenConversations: Sendable {
-    private let keys = Mutex<Set<String>>([])
-    private let loaded = Mutex(false)
+    private struct State {
+        var expiries: [String: Date] = [:]
+        var loaded = false
+        /// Inserts since expired keys were last swept out.
+        var insertsSinceSweep = 0
+    }
 
-    var isLoaded: Bool { loaded.withLock { $0 } }
-    func markLoaded() { loaded.withLock { $0 = true } }
+    private let state = Mutex(State())
 
-    func contains(_ key: String) -> Bool { keys.withLock { $0.contains(key) } }
-    func insert(contentsOf new: [String]) { keys.withLock { $0.formUnion(new) } }
-    func remove(_ key: String) { _ = keys.withLock { $0.remove(key) } }
+    var isLoaded: Bool { state.withLock { $0.loaded } }
+
+    /// Takes the keys an earlier run left open.
+    func load(_ expiries: [String: Date]) {
+        state.withLock { state in
+            state.expiries.merge(expiries) { current, _ in current }
+            state.loaded = true
+        }
+    }
+
+    func mayBeOpen(_ key: String, now: Date) -> Bool {
+        state.withLock { state in state.expiries[key].map { $0 > now } ?? false }
+    }
+
+    /// Notes that `key` is open until `expiresAt`. Conversations that expire unanswered are
+    /// never deleted one by one, so expired keys are swept out now and then; otherwise every
+    /// user who left a question half-finished would stay in memory for good.
+    func insert(_ key: String, expiresAt: Date, now: Date) {
+        state.withLock { state in
+            state.expiries[key] = expiresAt
+            state.insertsSinceSweep += 1
+            if state.insertsSinceSweep >= max(1024, state.expiries.count / 2) {
+                state.expiries = state.expiries.filter { $0.value > now }
+                state.insertsSinceSweep = 0
+            }
+        }
+    }
+
+    func remove(_ key: String) { _ = state.withLock { $0.expiries.removeValue(forKey: key) } }
+
+    var count: Int { state.withLock { $0.expiries.count } }
 }

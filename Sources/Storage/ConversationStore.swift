@@ -14,9 +14,9 @@ public protocol ConversationStore: Sendable {
     /// Forgets the value under `key`; deleting a missing key does nothing.
     func delete(key: String) async throws
 
-    /// The keys of every conversation still open at `now`: what a server loads once at start
-    /// so that a message from someone with no open conversation needs no read at all.
-    func liveKeys(now: Date) async throws -> [String]
+    /// The key and expiry of every conversation still open at `now`: what a server loads once
+    /// at start so that a message from someone with no open conversation needs no read at all.
+    func liveExpiries(now: Date) async throws -> [String: Date]
 
     /// Deletes the values that expired at or before `now` and returns how many were deleted.
     @discardableResult

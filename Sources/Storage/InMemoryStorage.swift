@@ -78,9 +78,9 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog 
         conversations[key] = nil
     }
 
-    /// The keys of open conversations.
-    public func liveKeys(now: Date) -> [String] {
-        conversations.filter { $0.value.expiresAt > now }.map(\.key)
+    /// The keys of open conversations and their expiry.
+    public func liveExpiries(now: Date) -> [String: Date] {
+        conversations.filter { $0.value.expiresAt > now }.mapValues(\.expiresAt)
     }
 
     /// Deletes expired conversations and returns how many.

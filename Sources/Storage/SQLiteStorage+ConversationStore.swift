@@ -15,28 +15,33 @@ extension SQLiteStorage: ConversationStore {
 
     /// Upserts the value and its expiry together.
     public func save(key: String, value: Data, expiresAt: Date) async throws {
-        try await write("save conversation \(key)") { db in
-            try db.execute(
+        try await commit("save conversation \(key)") { db in
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO conversation (key, value, expires_at) VALUES (?, ?, ?)
                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-                    """,
-                arguments: [key, value, expiresAt.timeIntervalSince1970]
-            )
+                    """
+            ).execute(arguments: [key, value, expiresAt.timeIntervalSince1970])
         }
     }
 
     /// Deletes the row, if any.
     public func delete(key: String) async throws {
-        try await write("delete conversation \(key)") { db in
-            try db.execute(sql: "DELETE FROM conversation WHERE key = ?", arguments: [key])
+        try await commit("delete conversation \(key)") { db in
+            try db.cachedStatement(sql: "DELETE FROM conversation WHERE key = ?").execute(arguments: [key])
         }
     }
 
-    /// The keys of open conversations, over the expiry index.
-    public func liveKeys(now: Date) async throws -> [String] {
+    /// The keys of open conversations and their expiry, over the expiry index.
+    public func liveExpiries(now: Date) async throws -> [String: Date] {
         try await read("list open conversations") { db in
-            try String.fetchAll(db, sql: "SELECT key FROM conversation WHERE expires_at > ?", arguments: [now.timeIntervalSince1970])
+            var expiries: [String: Date] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT key, expires_at FROM conversation WHERE expires_at > ?", arguments: [now.timeIntervalSince1970])
+            while let row = try rows.next() {
+                expiries[row[0]] = Date(timeIntervalSince1970: row[1])
+            }
+            return expiries
         }
     }
 

@@ -5,25 +5,25 @@ extension SQLiteStorage: MissLog {
     /// Finds or opens the group and inserts the miss in one transaction, so two writers of the
     /// same new text cannot open two groups.
     public func record(_ miss: MissRecord) async throws {
-        try await write("record a miss") { db in
+        try await commit("record a miss") { db in
             let openGroup = try Int64.fetchOne(
-                db,
-                sql: "SELECT id FROM miss_group WHERE normalized_text = ? AND resolution IS NULL",
+                db.cachedStatement(sql: "SELECT id FROM miss_group WHERE normalized_text = ? AND resolution IS NULL"),
                 arguments: [miss.normalizedText]
             )
             let groupID: Int64
             if let openGroup {
                 groupID = openGroup
             } else {
-                try db.execute(
-                    sql: "INSERT INTO miss_group (normalized_text) VALUES (?)", arguments: [miss.normalizedText])
+                try db.cachedStatement(sql: "INSERT INTO miss_group (normalized_text) VALUES (?)")
+                    .execute(arguments: [miss.normalizedText])
                 groupID = db.lastInsertedRowID
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO miss (group_id, text, channel, user_id, at, best_guess_item, confidence)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     groupID, miss.text, miss.channel, miss.user, miss.at.timeIntervalSince1970,
                     miss.bestGuessItem, miss.confidence,

@@ -14,6 +14,9 @@ public final class SQLiteStorage: Sendable {
     /// The connection pool or queue; GRDB serializes its writes.
     let writer: any DatabaseWriter
 
+    /// Shares transactions among the small writes of concurrent requests.
+    private let groupCommit: GroupCommit
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     ///
     /// - Throws: ``StorageError`` naming `path` when the file cannot be opened, is not a database,
@@ -57,6 +60,7 @@ public final class SQLiteStorage: Sendable {
     private init(writer: any DatabaseWriter, path: String, migrator: DatabaseMigrator) throws {
         self.writer = writer
         self.path = path
+        self.groupCommit = GroupCommit(writer: writer)
         do {
             // An older build must not write into a schema it does not understand.
             let unknown = try writer.read { db in
@@ -105,6 +109,19 @@ public final class SQLiteStorage: Sendable {
             return try await writer.write(updates)
         } catch {
             throw StorageError.wrapping(error, path: path, operation: operation)
+        }
+    }
+
+    /// Runs `updates`, a small write on a request's path, in a transaction shared with the
+    /// writes of concurrent requests; returns once it is committed.
+    func commit<T: Sendable>(
+        _ operation: @autoclosure () -> String,
+        _ updates: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        do {
+            return try await groupCommit.write(updates)
+        } catch {
+            throw StorageError.wrapping(error, path: path, operation: operation())
         }
     }
 
