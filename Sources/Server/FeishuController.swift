@@ -46,6 +46,9 @@ struct FeishuController<Context: RequestContext>: Sendable {
         }
         let replyText = await answers.replyText(to: message, flavour: .plain, now: now(), logger: logger)
         replies.enqueue(.init(messageID: message.messageID, text: replyText, idempotencyKey: message.eventID.map { "reply-\($0)" }))
+        // The reply goes out through the API, so nothing is stored for a retry to resend; the
+        // records only make a retry after a restart a duplicate too.
+        for key in keys { try await dedupe.recordReply(key: key, reply: "") }
         return ok
     }
 }

@@ -9,9 +9,13 @@ public protocol DedupeStore: Sendable {
     ///
     /// Of any number of concurrent claims of the same unexpired key exactly one returns ``DedupeClaim/new``.
     /// Claiming a key whose earlier claim has expired starts a new claim and forgets the old reply.
+    /// What outlives a restart is a claim whose reply was recorded (possibly empty); a claim the
+    /// process never recorded a reply for may be claimed afresh after a restart, since nothing
+    /// was answered for it.
     func claim(key: String, now: Date, ttl: Duration) async throws -> DedupeClaim
 
-    /// Stores the reply sent for the message with `key`, so a retry is answered without recomputing it.
+    /// Stores the reply sent for the message with `key`, so a retry is answered without recomputing it;
+    /// returns once it is stored durably.
     ///
     /// A key that was never claimed or has been purged is ignored: there is no claim for a retry to find.
     func recordReply(key: String, reply: String) async throws

@@ -1,43 +1,136 @@
 import Foundation
 import GRDB
+import Synchronization
+
+/// Claims held by this process, in memory, and the durable record written with the reply.
+///
+/// A webhook used to write twice per message: the claim, then the reply. The claim only has to
+/// stop a second delivery while the first is being answered, and that second delivery comes to
+/// this same process, so the claim is kept in memory; what must outlive a restart is the reply a
+/// retry gets, and that is written (one row, in a shared transaction) before the first delivery is
+/// answered. A key not held in memory is looked up in the file, so retries after a restart, or
+/// after the memory was trimmed, still find their reply. The database file belongs to one server
+/// process: two processes on one file would each hold their own claims.
+final class ClaimTable: Sendable {
+    struct Entry {
+        var expiresAt: Double
+        var reply: String?
+        /// Whether the file holds this claim and its reply, so the entry may be dropped.
+        var durable: Bool
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    /// Above this many entries the durable and expired ones are dropped; the bar rises with the
+    /// claims still in flight, so that trimming stays rare however many there are.
+    private let trimAbove: Mutex<Int>
+    private let minimumTrim: Int
+
+    init(trimAbove: Int = 4096) {
+        self.trimAbove = Mutex(trimAbove)
+        self.minimumTrim = trimAbove
+    }
+
+    /// The unexpired entry for `key`, if this process holds one.
+    func entry(_ key: String, now: Double) -> Entry? {
+        entries.withLock { $0[key].flatMap { $0.expiresAt > now ? $0 : nil } }
+    }
+
+    /// Claims `key` unless someone holds it; `stored` is the file's unexpired row, read before.
+    func claim(_ key: String, now: Double, expiresAt: Double, stored: Entry?) -> DedupeClaim {
+        entries.withLock { entries in
+            if let held = entries[key], held.expiresAt > now { return .duplicate(storedReply: held.reply) }
+            if let stored {
+                entries[key] = stored
+                return .duplicate(storedReply: stored.reply)
+            }
+            entries[key] = Entry(expiresAt: expiresAt, reply: nil, durable: false)
+            trimAbove.withLock { bar in
+                guard entries.count > bar else { return }
+                entries = entries.filter { !$0.value.durable && $0.value.expiresAt > now }
+                bar = max(minimumTrim, entries.count * 2)
+            }
+            return .new
+        }
+    }
+
+    /// Sets the reply of a held claim and returns its expiry, or nil when none is held.
+    func setReply(_ key: String, reply: String) -> Double? {
+        entries.withLock { entries in
+            guard entries[key] != nil else { return nil }
+            entries[key]?.reply = reply
+            return entries[key]?.expiresAt
+        }
+    }
+
+    func markDurable(_ key: String) {
+        entries.withLock { $0[key]?.durable = true }
+    }
+
+    /// Drops the entries expired at `now`; returns how many of them the file did not hold.
+    func purge(now: Double) -> Int {
+        entries.withLock { entries in
+            let expired = entries.filter { $0.value.expiresAt <= now }
+            for key in expired.keys { entries[key] = nil }
+            return expired.values.filter { !$0.durable }.count
+        }
+    }
+}
 
 extension SQLiteStorage: DedupeStore {
-    /// Claims `key` with one upsert that only overwrites an expired row, so the claim is atomic even
-    /// against another process sharing the file.
+    /// Claims `key` in memory, after looking for a reply recorded in the file by an earlier
+    /// delivery (or an earlier run). The lookup is a read on a reader connection, done in place:
+    /// a primary-key lookup costs less than handing the request to another thread and back.
     public func claim(key: String, now: Date, ttl: Duration) async throws -> DedupeClaim {
         let now = now.timeIntervalSince1970
-        let expiresAt = now + ttl.seconds
-        return try await commit("claim dedupe key \(key)") { db in
+        if let held = claims.entry(key, now: now) { return .duplicate(storedReply: held.reply) }
+        let stored: ClaimTable.Entry?
+        do {
+            stored = try readInPlace { db in
+                try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT expires_at, reply FROM dedupe_claim WHERE key = ? AND expires_at > ?"),
+                    arguments: [key, now]
+                ).map { ClaimTable.Entry(expiresAt: $0[0], reply: $0[1], durable: true) }
+            }
+        } catch {
+            throw StorageError.wrapping(error, path: path, operation: "claim dedupe key \(key)")
+        }
+        return claims.claim(key, now: now, expiresAt: now + ttl.seconds, stored: stored)
+    }
+
+    /// A read on the calling thread: from a synchronous function only GRDB's blocking `read` is in view.
+    private func readInPlace<T>(_ value: (Database) throws -> T) throws -> T {
+        try writer.read(value)
+    }
+
+    /// Writes the claim and its reply to the file, so a retry after a restart gets the reply.
+    /// A key this process does not hold is updated in the file only if a row is there.
+    public func recordReply(key: String, reply: String) async throws {
+        guard let expiresAt = claims.setReply(key, reply: reply) else {
+            try await commit("record the reply for dedupe key \(key)") { db in
+                try db.cachedStatement(sql: "UPDATE dedupe_claim SET reply = ? WHERE key = ?").execute(arguments: [reply, key])
+            }
+            return
+        }
+        try await commit("record the reply for dedupe key \(key)") { db in
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO dedupe_claim (key, expires_at, reply) VALUES (?, ?, NULL)
-                    ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, reply = NULL
-                    WHERE dedupe_claim.expires_at <= ?
+                    INSERT INTO dedupe_claim (key, expires_at, reply) VALUES (?, ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, reply = excluded.reply
                     """
-            ).execute(arguments: [key, expiresAt, now])
-            if db.changesCount > 0 {
-                return .new
-            }
-            let reply = try String?.fetchOne(
-                db.cachedStatement(sql: "SELECT reply FROM dedupe_claim WHERE key = ?"), arguments: [key])
-            return .duplicate(storedReply: reply ?? nil)
+            ).execute(arguments: [key, expiresAt, reply])
         }
+        claims.markDurable(key)
     }
 
-    /// Stores the reply on the claim's row; with no row there is nothing to update.
-    public func recordReply(key: String, reply: String) async throws {
-        try await commit("record the reply for dedupe key \(key)") { db in
-            try db.cachedStatement(sql: "UPDATE dedupe_claim SET reply = ? WHERE key = ?").execute(arguments: [reply, key])
-        }
-    }
-
-    /// Deletes expired claims with one statement over the expiry index.
+    /// Deletes expired claims, in the file over the expiry index and in memory.
     @discardableResult
     public func purgeExpiredClaims(now: Date) async throws -> Int {
-        try await write("purge expired dedupe claims") { db in
+        let held = claims.purge(now: now.timeIntervalSince1970)
+        let stored = try await write("purge expired dedupe claims") { db in
             try db.execute(
                 sql: "DELETE FROM dedupe_claim WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
             return db.changesCount
         }
+        return held + stored
     }
 }

@@ -17,6 +17,9 @@ public final class SQLiteStorage: Sendable {
     /// Shares transactions among the small writes of concurrent requests.
     private let groupCommit: GroupCommit
 
+    /// The dedupe claims this process holds (see ``ClaimTable``).
+    let claims = ClaimTable()
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     ///
     /// - Throws: ``StorageError`` naming `path` when the file cannot be opened, is not a database,

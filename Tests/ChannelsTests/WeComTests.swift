@@ -374,6 +374,12 @@ struct WeComTests {
         let encrypted = try #require(Self.between(reply, "<Encrypt><![CDATA[", "]]></Encrypt>"))
         let fields = try WeComXMLFields.parse(try Self.crypto().decrypt(encrypted).message, what: "reply")
         #expect(fields["Content"] == "a]]>b<c>&d\n")
+        // Full-width punctuation (EF BC 8C) stays; the noncharacters U+FFFE and U+FFFF (EF BF BE/BF) go.
+        let wide = try callback.encodeReply(
+            to: asker, text: "高企，\u{FFFE}奖励\u{FFFF}：20万\u{FFFD}", timestamp: "1732500002", nonce: "n")
+        let wideEncrypted = try #require(Self.between(wide, "<Encrypt><![CDATA[", "]]></Encrypt>"))
+        let wideFields = try WeComXMLFields.parse(try Self.crypto().decrypt(wideEncrypted).message, what: "reply")
+        #expect(wideFields["Content"] == "高企，奖励：20万\u{FFFD}")
         let badTimestamp = thrownError { () throws(ChannelError) in
             try callback.encodeReply(to: asker, text: "x", timestamp: "1<x/>", nonce: "n")
         }

@@ -41,12 +41,43 @@ struct SQLiteStorageFileTests {
             do {
                 let storage = try SQLiteStorage(path: path)
                 _ = try await storage.claim(key: "wecom:msg:2", now: epoch, ttl: .seconds(600))
+                try await storage.recordReply(key: "wecom:msg:2", reply: "")
             }
             let reopened = try SQLiteStorage(path: path)
             #expect(
                 try await reopened.claim(key: "wecom:msg:2", now: epoch + 1, ttl: .seconds(600))
-                    == .duplicate(storedReply: nil)
+                    == .duplicate(storedReply: "")
             )
+        }
+    }
+
+    @Test("a claim whose reply was never recorded is claimed afresh after a restart: nothing was answered for it")
+    func unansweredClaimDoesNotOutliveTheProcess() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            do {
+                let storage = try SQLiteStorage(path: path)
+                #expect(try await storage.claim(key: "wecom:msg:3", now: epoch, ttl: .seconds(600)) == .new)
+                #expect(try await storage.claim(key: "wecom:msg:3", now: epoch + 1, ttl: .seconds(600)) == .duplicate(storedReply: nil))
+                try storage.close()
+            }
+            let reopened = try SQLiteStorage(path: path)
+            #expect(try await reopened.claim(key: "wecom:msg:3", now: epoch + 2, ttl: .seconds(600)) == .new)
+        }
+    }
+
+    @Test("after thousands of answered messages a retry of the first still gets its reply, from the file")
+    func retryOfAnOldMessageIsAnsweredFromTheFile() async throws {
+        try await withTemporaryDirectory { directory in
+            let storage = try SQLiteStorage(path: directory.appendingPathComponent("policydesk.sqlite").path)
+            for n in 0..<6000 {
+                #expect(try await storage.claim(key: "wecom:msg:\(n)", now: epoch, ttl: .seconds(600)) == .new)
+                try await storage.recordReply(key: "wecom:msg:\(n)", reply: "reply \(n)")
+            }
+            #expect(try await storage.claim(key: "wecom:msg:0", now: epoch + 5, ttl: .seconds(600)) == .duplicate(storedReply: "reply 0"))
+            #expect(try await storage.claim(key: "wecom:msg:5999", now: epoch + 5, ttl: .seconds(600)) == .duplicate(storedReply: "reply 5999"))
+            #expect(try await storage.claim(key: "wecom:msg:6000", now: epoch + 5, ttl: .seconds(600)) == .new)
+            try storage.close()
         }
     }
 

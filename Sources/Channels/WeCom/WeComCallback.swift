@@ -213,9 +213,16 @@ public struct WeComCallback: Sendable {
     /// Drops the control characters XML 1.0 forbids, which would make WeCom reject the reply.
     private static func xmlSafe(_ text: String) -> String {
         // Almost every reply is already safe: check the bytes before rebuilding anything.
-        let bytes = text.utf8
-        let suspicious = bytes.contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
-            || (bytes.contains(0xEF) && text.unicodeScalars.contains { (0xFFFE...0xFFFF).contains($0.value) })
+        // U+FFFE and U+FFFF are EF BF BE and EF BF BF; EF alone starts every full-width comma.
+        var copy = text
+        let suspicious = copy.withUTF8 { bytes -> Bool in
+            for i in bytes.indices {
+                let byte = bytes[i]
+                if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { return true }
+                if byte == 0xEF, i + 2 < bytes.count, bytes[i + 1] == 0xBF, bytes[i + 2] >= 0xBE { return true }
+            }
+            return false
+        }
         guard suspicious else { return text }
         var scalars = String.UnicodeScalarView()
         scalars.append(
