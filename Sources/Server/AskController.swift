@@ -10,11 +10,6 @@ struct AskController<Context: RequestContext>: Sendable {
     let answers: AnswerService
     let bodyLimit: Int
 
-    private struct Question: Decodable {
-        var text: String?
-        var user: String?
-    }
-
     func addRoutes(to router: Router<Context>) {
         router.post("/v1/ask") { request, context in try await ask(request, context: context) }
     }
@@ -22,11 +17,11 @@ struct AskController<Context: RequestContext>: Sendable {
     func ask(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let data = try await request.body(upTo: bodyLimit)
-        let question: Question
+        let question: AskRequest
         do {
-            question = try JSONDecoder().decode(Question.self, from: data)
+            question = try AskRequest.parse(data)
         } catch {
-            throw APIError(.badRequest, "the body must be JSON like {\"text\": \"…\", \"user\": \"…\"}: \(Self.reason(error))")
+            throw APIError(.badRequest, "the body must be JSON like {\"text\": \"…\", \"user\": \"…\"}: \(error)")
         }
         guard let text = question.text else { throw APIError(.badRequest, "missing `text`: the question to answer") }
         // Without a user each call stands alone: a shared "anonymous" id would carry one
@@ -36,15 +31,7 @@ struct AskController<Context: RequestContext>: Sendable {
         case .rateLimited:
             return Response.json(["error": AnswerService.slowDown], status: .tooManyRequests)
         case .answered(let answer):
-            return Response.text(answer.jsonLine(), contentType: "application/json; charset=utf-8")
-        }
-    }
-
-    static func reason(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let c): c.debugDescription
-        case DecodingError.typeMismatch(_, let c): "`\(c.codingPath.map(\.stringValue).joined(separator: "."))` has the wrong type"
-        default: "not valid JSON"
+            return Response.utf8(answer.jsonBytes(), contentType: "application/json; charset=utf-8")
         }
     }
 }

@@ -6,8 +6,7 @@ extension SQLiteStorage: ConversationStore {
     public func load(key: String, now: Date) async throws -> Data? {
         try await read("load conversation \(key)") { db in
             try Data.fetchOne(
-                db,
-                sql: "SELECT value FROM conversation WHERE key = ? AND expires_at > ?",
+                db.cachedStatement(sql: "SELECT value FROM conversation WHERE key = ? AND expires_at > ?"),
                 arguments: [key, now.timeIntervalSince1970]
             )
         }

@@ -78,28 +78,20 @@ final class ClaimTable: Sendable {
 
 extension SQLiteStorage: DedupeStore {
     /// Claims `key` in memory, after looking for a reply recorded in the file by an earlier
-    /// delivery (or an earlier run). The lookup is a read on a reader connection, done in place:
-    /// a primary-key lookup costs less than handing the request to another thread and back.
+    /// delivery (or an earlier run). The lookup is a read on a reader connection, which never
+    /// waits for the writer. (Not a blocking read in place: GRDB's async reads hold a reader
+    /// while they wait to resume, so blocking the few cooperative threads on the pool can
+    /// leave nobody to resume them.)
     public func claim(key: String, now: Date, ttl: Duration) async throws -> DedupeClaim {
         let now = now.timeIntervalSince1970
         if let held = claims.entry(key, now: now) { return .duplicate(storedReply: held.reply) }
-        let stored: ClaimTable.Entry?
-        do {
-            stored = try readInPlace { db in
-                try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT expires_at, reply FROM dedupe_claim WHERE key = ? AND expires_at > ?"),
-                    arguments: [key, now]
-                ).map { ClaimTable.Entry(expiresAt: $0[0], reply: $0[1], durable: true) }
-            }
-        } catch {
-            throw StorageError.wrapping(error, path: path, operation: "claim dedupe key \(key)")
+        let stored = try await read("claim dedupe key \(key)") { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT expires_at, reply FROM dedupe_claim WHERE key = ? AND expires_at > ?"),
+                arguments: [key, now]
+            ).map { ClaimTable.Entry(expiresAt: $0[0], reply: $0[1], durable: true) }
         }
         return claims.claim(key, now: now, expiresAt: now + ttl.seconds, stored: stored)
-    }
-
-    /// A read on the calling thread: from a synchronous function only GRDB's blocking `read` is in view.
-    private func readInPlace<T>(_ value: (Database) throws -> T) throws -> T {
-        try writer.read(value)
     }
 
     /// Writes the claim and its reply to the file, so a retry after a restart gets the reply.
