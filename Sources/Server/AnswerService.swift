@@ -40,8 +40,16 @@ public struct AnswerService: Sendable {
     /// Learns which conversations an earlier run left open; done once, on the first message.
     func loadOpenConversationsOnce(now: Date, logger: Logger) async {
         guard !open.isLoaded else { return }
+        await reloadOpenConversations(now: now, logger: logger)
+    }
+
+    /// Reads the open conversations' keys from the store again, so that an index that gave up
+    /// under a flood of askers becomes exact once they have gone; housekeeping calls it.
+    public func reloadOpenConversations(now: Date, logger: Logger) async {
+        guard !open.isLoaded || !open.isComplete else { return }
+        let mark = open.mark
         do {
-            open.load(try await conversations.liveExpiries(now: now))
+            open.load(try await conversations.liveExpiries(now: now), since: mark)
         } catch {
             logger.error("could not list open conversations; will try again", metadata: ["error": "\(error)"])
         }
@@ -126,40 +134,76 @@ public struct AnswerService: Sendable {
 /// The keys of conversations that may be open, with their expiry. A key is added before its
 /// conversation is stored and removed after it is deleted, so a key missing here (or past its
 /// expiry) has no live stored conversation and the message needs no read.
+///
+/// Bounded: with more open conversations than `capacity` (a flood of one-off askers) the index
+/// gives up, forgets its keys and answers "may be open" for everyone, so every message reads
+/// the store; ``load(_:)`` makes it exact again once the store holds few enough.
 final class OpenConversations: Sendable {
     private struct State {
         var expiries: [String: Date] = [:]
         var loaded = false
+        /// Whether every open conversation is in `expiries`.
+        var complete = true
         /// Inserts since expired keys were last swept out.
         var insertsSinceSweep = 0
+        /// Conversations opened since the index gave up: a reload that read the store before
+        /// one of them may have missed it, so it must not make the index exact.
+        var opensWhileIncomplete = 0
     }
 
     private let state = Mutex(State())
+    let capacity: Int
+
+    init(capacity: Int = 100_000) {
+        self.capacity = capacity
+    }
 
     var isLoaded: Bool { state.withLock { $0.loaded } }
+    var isComplete: Bool { state.withLock { $0.complete } }
 
-    /// Takes the keys an earlier run left open.
-    func load(_ expiries: [String: Date]) {
+    /// A mark to take before reading the store for ``load(_:since:)``.
+    var mark: Int { state.withLock { $0.opensWhileIncomplete } }
+
+    /// Takes the keys the store holds open, read after `mark` was taken: at start, and to
+    /// become exact again after giving up (unless a conversation opened during the read).
+    func load(_ expiries: [String: Date], since mark: Int) {
         state.withLock { state in
-            state.expiries.merge(expiries) { current, _ in current }
             state.loaded = true
+            guard state.complete || state.opensWhileIncomplete == mark else { return }
+            guard expiries.count <= capacity else {
+                state.expiries = [:]
+                state.complete = false
+                return
+            }
+            state.expiries.merge(expiries) { current, _ in current }
+            state.complete = true
         }
     }
 
     func mayBeOpen(_ key: String, now: Date) -> Bool {
-        state.withLock { state in state.expiries[key].map { $0 > now } ?? false }
+        state.withLock { state in
+            guard state.complete else { return true }
+            return state.expiries[key].map { $0 > now } ?? false
+        }
     }
 
     /// Notes that `key` is open until `expiresAt`. Conversations that expire unanswered are
-    /// never deleted one by one, so expired keys are swept out now and then; otherwise every
-    /// user who left a question half-finished would stay in memory for good.
+    /// never deleted one by one, so expired keys are swept out now and then.
     func insert(_ key: String, expiresAt: Date, now: Date) {
         state.withLock { state in
+            guard state.complete else {
+                state.opensWhileIncomplete += 1
+                return
+            }
             state.expiries[key] = expiresAt
             state.insertsSinceSweep += 1
-            if state.insertsSinceSweep >= max(1024, state.expiries.count / 2) {
+            if state.insertsSinceSweep >= max(1024, state.expiries.count / 2) || state.expiries.count > capacity {
                 state.expiries = state.expiries.filter { $0.value > now }
                 state.insertsSinceSweep = 0
+                if state.expiries.count > capacity {
+                    state.expiries = [:]
+                    state.complete = false
+                }
             }
         }
     }

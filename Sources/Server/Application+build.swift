@@ -69,7 +69,12 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PolicyDesk"),
         logger: logger)
-    application.addServices(feishuReplies, HangupReloadService(desks: desks, metrics: metrics, logger: logger))
+    application.addServices(
+        feishuReplies, HangupReloadService(desks: desks, metrics: metrics, logger: logger),
+        HousekeepingService(
+            dedupe: dependencies.store, conversations: dependencies.store, interval: configuration.sweepInterval,
+            now: dependencies.now, logger: logger,
+            afterSweep: { now in await answers.reloadOpenConversations(now: now, logger: logger) }))
     return (application, parts)
 }
 

@@ -56,6 +56,8 @@ public struct ServerConfiguration: Sendable {
     public var dedupeWindow: Duration = .seconds(24 * 3600)
     /// Below this confidence an answered question is logged for staff review.
     public var reviewBelowConfidence = 0.5
+    /// How often expired dedupe records and conversations are deleted.
+    public var sweepInterval: Duration = .seconds(600)
 
     public init() {}
 

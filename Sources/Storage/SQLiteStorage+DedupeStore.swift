@@ -30,6 +30,9 @@ final class ClaimTable: Sendable {
         self.minimumTrim = trimAbove
     }
 
+    /// How many claims are held in memory.
+    var count: Int { entries.withLock { $0.count } }
+
     /// The unexpired entry for `key`, if this process holds one.
     func entry(_ key: String, now: Double) -> Entry? {
         entries.withLock { $0[key].flatMap { $0.expiresAt > now ? $0 : nil } }
@@ -39,16 +42,20 @@ final class ClaimTable: Sendable {
     func claim(_ key: String, now: Double, expiresAt: Double, stored: Entry?) -> DedupeClaim {
         entries.withLock { entries in
             if let held = entries[key], held.expiresAt > now { return .duplicate(storedReply: held.reply) }
+            // Both kinds of entry count towards the trim: retries read back from the file fill
+            // memory just as new claims do.
+            defer {
+                trimAbove.withLock { bar in
+                    guard entries.count > bar else { return }
+                    entries = entries.filter { !$0.value.durable && $0.value.expiresAt > now }
+                    bar = max(minimumTrim, entries.count * 2)
+                }
+            }
             if let stored {
                 entries[key] = stored
                 return .duplicate(storedReply: stored.reply)
             }
             entries[key] = Entry(expiresAt: expiresAt, reply: nil, durable: false)
-            trimAbove.withLock { bar in
-                guard entries.count > bar else { return }
-                entries = entries.filter { !$0.value.durable && $0.value.expiresAt > now }
-                bar = max(minimumTrim, entries.count * 2)
-            }
             return .new
         }
     }

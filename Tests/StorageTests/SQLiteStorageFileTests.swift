@@ -1,5 +1,5 @@
 import Foundation
-import Storage
+@testable import Storage
 import Testing
 
 /// What only the file-backed database promises: surviving a restart, safe reopening, clear failures.
@@ -74,9 +74,16 @@ struct SQLiteStorageFileTests {
                 #expect(try await storage.claim(key: "wecom:msg:\(n)", now: epoch, ttl: .seconds(600)) == .new)
                 try await storage.recordReply(key: "wecom:msg:\(n)", reply: "reply \(n)")
             }
+            // Answered claims are in the file; memory keeps only a bounded number of them.
+            #expect(storage.claims.count <= 4097)
             #expect(try await storage.claim(key: "wecom:msg:0", now: epoch + 5, ttl: .seconds(600)) == .duplicate(storedReply: "reply 0"))
             #expect(try await storage.claim(key: "wecom:msg:5999", now: epoch + 5, ttl: .seconds(600)) == .duplicate(storedReply: "reply 5999"))
             #expect(try await storage.claim(key: "wecom:msg:6000", now: epoch + 5, ttl: .seconds(600)) == .new)
+            // Retries read back from the file are held only boundedly too.
+            for n in 0..<6000 {
+                #expect(try await storage.claim(key: "wecom:msg:\(n)", now: epoch + 6, ttl: .seconds(600)) == .duplicate(storedReply: "reply \(n)"))
+            }
+            #expect(storage.claims.count <= 4097)
             try storage.close()
         }
     }

@@ -69,6 +69,14 @@ public struct RetryPolicy: Sendable {
         return .nanoseconds(Int64((jittered * 1e9).rounded()))
     }
 
+    /// The wait before retry number `retry` after `outcome`: the backoff, or the server's
+    /// `Retry-After` when that is longer, never more than `maxBackoff`.
+    public func delay(beforeRetry retry: Int, after outcome: Result<OutboundResponse, TransportError>, random: Double) -> Duration {
+        let delay = backoff(beforeRetry: retry, random: random)
+        guard case .success(let response) = outcome, let retryAfter = response.retryAfter else { return delay }
+        return max(delay, min(retryAfter, maxBackoff))
+    }
+
     /// Sends the request, retrying as this policy allows, and returns the last answer.
     ///
     /// A final 5xx or rate-limit answer is returned rather than thrown, so the caller can
@@ -88,10 +96,7 @@ public struct RetryPolicy: Sendable {
             guard attempt < maxAttempts, shouldRetry(outcome), !Task.isCancelled else {
                 return try outcome.get()
             }
-            var delay = backoff(beforeRetry: attempt, random: Double.random(in: 0..<1))
-            if case .success(let response) = outcome, let retryAfter = response.retryAfter {
-                delay = max(delay, min(retryAfter, maxBackoff))
-            }
+            let delay = delay(beforeRetry: attempt, after: outcome, random: Double.random(in: 0..<1))
             do {
                 try await Task.sleep(for: delay)
             } catch {
