@@ -4,7 +4,7 @@ import GRDB
 extension SQLiteStorage: ConversationStore {
     /// Reads the value only while it is unexpired; expired rows wait for the purge.
     public func load(key: String, now: Date) async throws -> Data? {
-        try await read("load conversation \(key)") { db in
+        try await batched("load conversation \(key)") { db in
             try Data.fetchOne(
                 db.cachedStatement(sql: "SELECT value FROM conversation WHERE key = ? AND expires_at > ?"),
                 arguments: [key, now.timeIntervalSince1970]
@@ -14,7 +14,7 @@ extension SQLiteStorage: ConversationStore {
 
     /// Upserts the value and its expiry together.
     public func save(key: String, value: Data, expiresAt: Date) async throws {
-        try await commit("save conversation \(key)") { db in
+        try await batched("save conversation \(key)") { db in
             try db.cachedStatement(
                 sql: """
                     INSERT INTO conversation (key, value, expires_at) VALUES (?, ?, ?)
@@ -26,7 +26,7 @@ extension SQLiteStorage: ConversationStore {
 
     /// Deletes the row, if any.
     public func delete(key: String) async throws {
-        try await commit("delete conversation \(key)") { db in
+        try await batched("delete conversation \(key)") { db in
             try db.cachedStatement(sql: "DELETE FROM conversation WHERE key = ?").execute(arguments: [key])
         }
     }

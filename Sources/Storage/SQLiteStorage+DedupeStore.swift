@@ -85,14 +85,13 @@ final class ClaimTable: Sendable {
 
 extension SQLiteStorage: DedupeStore {
     /// Claims `key` in memory, after looking for a reply recorded in the file by an earlier
-    /// delivery (or an earlier run). The lookup is a read on a reader connection, which never
-    /// waits for the writer. (Not a blocking read in place: GRDB's async reads hold a reader
-    /// while they wait to resume, so blocking the few cooperative threads on the pool can
-    /// leave nobody to resume them.)
+    /// delivery (or an earlier run). The lookup shares the writer's batches (see `batched`); it
+    /// is never a blocking read in place: GRDB's async reads hold a reader while they wait to
+    /// resume, so blocking the few cooperative threads on the pool can leave nobody to resume them.
     public func claim(key: String, now: Date, ttl: Duration) async throws -> DedupeClaim {
         let now = now.timeIntervalSince1970
         if let held = claims.entry(key, now: now) { return .duplicate(storedReply: held.reply) }
-        let stored = try await read("claim dedupe key \(key)") { db in
+        let stored = try await batched("claim dedupe key \(key)") { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT expires_at, reply FROM dedupe_claim WHERE key = ? AND expires_at > ?"),
                 arguments: [key, now]
@@ -105,12 +104,12 @@ extension SQLiteStorage: DedupeStore {
     /// A key this process does not hold is updated in the file only if a row is there.
     public func recordReply(key: String, reply: String) async throws {
         guard let expiresAt = claims.setReply(key, reply: reply) else {
-            try await commit("record the reply for dedupe key \(key)") { db in
+            try await batched("record the reply for dedupe key \(key)") { db in
                 try db.cachedStatement(sql: "UPDATE dedupe_claim SET reply = ? WHERE key = ?").execute(arguments: [reply, key])
             }
             return
         }
-        try await commit("record the reply for dedupe key \(key)") { db in
+        try await batched("record the reply for dedupe key \(key)") { db in
             try db.cachedStatement(
                 sql: """
                     INSERT INTO dedupe_claim (key, expires_at, reply) VALUES (?, ?, ?)

@@ -5,7 +5,7 @@ extension SQLiteStorage: MissLog {
     /// Finds or opens the group and inserts the miss in one transaction, so two writers of the
     /// same new text cannot open two groups.
     public func record(_ miss: MissRecord) async throws {
-        try await commit("record a miss") { db in
+        try await batched("record a miss") { db in
             let openGroup = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT id FROM miss_group WHERE normalized_text = ? AND resolution IS NULL"),
                 arguments: [miss.normalizedText]

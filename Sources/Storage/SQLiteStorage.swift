@@ -115,9 +115,11 @@ public final class SQLiteStorage: Sendable {
         }
     }
 
-    /// Runs `updates`, a small write on a request's path, in a transaction shared with the
-    /// writes of concurrent requests; returns once it is committed.
-    func commit<T: Sendable>(
+    /// Runs `updates`, a small read or write on a request's path, on the writer connection in a
+    /// transaction shared with the work of concurrent requests; returns once it is committed.
+    /// Lookups go this way too: one hop to the writer's queue, shared by the whole batch, costs
+    /// less than borrowing a reader connection from the pool for each.
+    func batched<T: Sendable>(
         _ operation: @autoclosure () -> String,
         _ updates: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
