@@ -87,6 +87,17 @@ struct GroupCommitTests {
         #expect(try await database.read { db in try Int.fetchAll(db, sql: "SELECT id FROM row ORDER BY id") } == [1, 2, 3])
     }
 
+    @Test("a write on a closed database fails with an error rather than hanging")
+    func closedDatabaseFails() async throws {
+        let database = try Self.makeDatabase()
+        let commit = GroupCommit(writer: database)
+        try database.close()
+        await #expect(throws: (any Error).self) {
+            try await commit.write { db in try db.execute(sql: "INSERT INTO row (id) VALUES (1)") }
+        }
+        #expect(commit.queuedCount == 0)
+    }
+
     @Test("a lone write on an idle database commits at once")
     func loneWriteCommits() async throws {
         let database = try Self.makeDatabase()
