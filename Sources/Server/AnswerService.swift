@@ -49,7 +49,7 @@ public struct AnswerService: Sendable {
         guard !open.isLoaded || !open.isComplete else { return }
         let mark = open.mark
         do {
-            open.load(try await conversations.liveExpiries(now: now), since: mark)
+            open.load(try await conversations.liveExpiries(now: now, limit: open.capacity), since: mark)
         } catch {
             logger.error("could not list open conversations; will try again", metadata: ["error": "\(error)"])
         }
@@ -166,11 +166,12 @@ final class OpenConversations: Sendable {
 
     /// Takes the keys the store holds open, read after `mark` was taken: at start, and to
     /// become exact again after giving up (unless a conversation opened during the read).
-    func load(_ expiries: [String: Date], since mark: Int) {
+    /// Nil: the store holds more than `capacity`.
+    func load(_ expiries: [String: Date]?, since mark: Int) {
         state.withLock { state in
             state.loaded = true
             guard state.complete || state.opensWhileIncomplete == mark else { return }
-            guard expiries.count <= capacity else {
+            guard let expiries, expiries.count <= capacity else {
                 state.expiries = [:]
                 state.complete = false
                 return

@@ -16,7 +16,8 @@ public protocol ConversationStore: Sendable {
 
     /// The key and expiry of every conversation still open at `now`: what a server loads once
     /// at start so that a message from someone with no open conversation needs no read at all.
-    func liveExpiries(now: Date) async throws -> [String: Date]
+    /// Nil when more than `limit` are open, without reading them all.
+    func liveExpiries(now: Date, limit: Int) async throws -> [String: Date]?
 
     /// Deletes the values that expired at or before `now` and returns how many were deleted.
     @discardableResult

@@ -79,8 +79,9 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog 
     }
 
     /// The keys of open conversations and their expiry.
-    public func liveExpiries(now: Date) -> [String: Date] {
-        conversations.filter { $0.value.expiresAt > now }.mapValues(\.expiresAt)
+    public func liveExpiries(now: Date, limit: Int) -> [String: Date]? {
+        let live = conversations.filter { $0.value.expiresAt > now }.mapValues(\.expiresAt)
+        return live.count > limit ? nil : live
     }
 
     /// Deletes expired conversations and returns how many.

@@ -31,16 +31,18 @@ extension SQLiteStorage: ConversationStore {
         }
     }
 
-    /// The keys of open conversations and their expiry, over the expiry index.
-    public func liveExpiries(now: Date) async throws -> [String: Date] {
+    /// The keys of open conversations and their expiry, over the expiry index; stops after
+    /// `limit + 1` rows, so a flood of open conversations is never read into memory whole.
+    public func liveExpiries(now: Date, limit: Int) async throws -> [String: Date]? {
         try await read("list open conversations") { db in
             var expiries: [String: Date] = [:]
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT key, expires_at FROM conversation WHERE expires_at > ?", arguments: [now.timeIntervalSince1970])
+                db, sql: "SELECT key, expires_at FROM conversation WHERE expires_at > ? LIMIT ?",
+                arguments: [now.timeIntervalSince1970, limit + 1])
             while let row = try rows.next() {
                 expiries[row[0]] = Date(timeIntervalSince1970: row[1])
             }
-            return expiries
+            return expiries.count > limit ? nil : expiries
         }
     }
 

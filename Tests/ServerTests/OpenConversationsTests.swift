@@ -58,5 +58,7 @@ struct OpenConversationsTests {
         open.load(["a": Self.t0 + 60, "b": Self.t0 + 60, "c": Self.t0 + 60], since: open.mark)
         #expect(!open.isComplete)
         #expect(open.mayBeOpen("z", now: Self.t0))
+        open.load(nil, since: open.mark)
+        #expect(!open.isComplete)
     }
 }
