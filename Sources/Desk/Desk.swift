@@ -27,9 +27,9 @@ public struct Desk: Sendable {
     public var clarifyBelow: Double = 0.35
     /// How close the runner-up must be to the best score to ask back.
     public var clarifyMargin: Float = 0.02
-    /// Whether replies are kept for reuse (see `ReplyCache`); off only to measure rendering.
+    /// Whether replies are kept for reuse (see `ReplyKey`); off only to measure rendering.
     public var cachesReplies = true
-    /// Whether readings of questions are kept for reuse (see `ReadingCache`); off only to
+    /// Whether readings of questions are kept for reuse (see `Reading`); off only to
     /// measure matching.
     public var cachesReadings = true
 
@@ -37,15 +37,17 @@ public struct Desk: Sendable {
         self.knowledge = knowledge
     }
 
-    /// Normalizes, extracts and ranks `text`, or recalls how it was read before.
+    /// Normalizes, extracts and ranks `text`, or recalls how it was read before. Long texts
+    /// rarely repeat word for word; keeping them would only push out the ones that do.
     private func read(_ text: String) -> (scalars: [UInt32], extraction: Extraction, ranking: Ranking) {
         let read = {
             let scalars = knowledge.normalizer.normalizedScalars(text)
             let extraction = FactExtractor.extract(scalars: scalars)
-            return ReadingCache.Reading(
+            return Reading(
                 scalars: scalars, extraction: extraction, ranking: knowledge.matcher.rank(scalars: scalars, extraction: extraction))
         }
-        let reading = cachesReadings ? knowledge.readings.reading(of: text, read: read) : read()
+        let cached = cachesReadings && text.utf8.count <= 600
+        let reading = cached ? knowledge.readings.value(for: text, make: read) : read()
         return (reading.scalars, reading.extraction, reading.ranking)
     }
 
@@ -178,14 +180,14 @@ public struct Desk: Sendable {
             title = "\(item.title)、\(also.title)"
         }
         let needs = calculation?.needs ?? []
-        let key = ReplyCache.Key(item: item.id, also: also?.id, flavour: flavour.rawValue, calculation: calculation)
+        let key = ReplyKey(item: item.id, also: also?.id, flavour: flavour.rawValue, calculation: calculation)
         let write = {
             var context = ReplyContext.item(item: item, clause: clause, policy: knowledge.policy, contacts: knowledge.contacts)
             context["title"] = title
             context.merge(ReplyContext.amount(award: item.award, calculation: calculation)) { _, new in new }
             return render("answer", flavour: flavour, context: context)
         }
-        let reply = cachesReplies ? knowledge.replies.reply(for: key, render: write) : write()
+        let reply = cachesReplies ? knowledge.replies.value(for: key, make: write) : write()
         let amount = calculation.map {
             Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
         }

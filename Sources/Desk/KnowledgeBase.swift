@@ -52,9 +52,9 @@ public final class KnowledgeBase: Sendable {
     /// When it was loaded.
     public let loadedAt: Date
     /// Replies rendered from this snapshot; a reload starts a new cache with the new snapshot.
-    let replies = ReplyCache()
+    let replies = BoundedCache<ReplyKey, String>(capacity: 4096)
     /// Questions already read, for the same snapshot only.
-    let readings = ReadingCache()
+    let readings = BoundedCache<String, Reading>(capacity: 8192)
 
     init(
         policy: Policy, lexicon: Lexicon, smalltalk: [String: [String]], outOfScope: [String],

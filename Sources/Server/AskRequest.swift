@@ -1,3 +1,5 @@
+import Channels
+
 /// The body of `POST /v1/ask`: `{"text": "…", "user": "…"}`, both optional strings.
 ///
 /// Read by hand in one pass because `JSONDecoder` dominated the cost of the request. The reader
@@ -308,7 +310,9 @@ private struct AskRequestReader {
             case 0x20..<0x80:
                 i += 1
             default:
-                guard let length = sequenceLength(at: i) else { throw AskRequestError("invalid UTF-8 at byte \(i)") }
+                guard let length = UTF8Sequence.length(in: UnsafeRawBufferPointer(bytes), at: i) else {
+                    throw AskRequestError("invalid UTF-8 at byte \(i)")
+                }
                 i += length
             }
         }
@@ -420,61 +424,6 @@ private struct AskRequestReader {
         }
     }
 
-    /// The length of the well-formed UTF-8 sequence at `j` (the Unicode Standard's table 3-7:
-    /// no overlong forms, no surrogates, nothing above U+10FFFF, no truncation), or `nil`.
-    private func sequenceLength(at j: Int) -> Int? {
-        let lead = bytes[j]
-        switch lead {
-        case 0xC2...0xDF:
-            guard j + 1 < end, bytes[j + 1] & 0xC0 == 0x80 else { return nil }
-            return 2
-        case 0xE0...0xEF:
-            guard j + 2 < end else { return nil }
-            let second = bytes[j + 1]
-            guard second >= (lead == 0xE0 ? 0xA0 : 0x80), second <= (lead == 0xED ? 0x9F : 0xBF),
-                bytes[j + 2] & 0xC0 == 0x80
-            else { return nil }
-            return 3
-        case 0xF0...0xF4:
-            guard j + 3 < end else { return nil }
-            let second = bytes[j + 1]
-            guard second >= (lead == 0xF0 ? 0x90 : 0x80), second <= (lead == 0xF4 ? 0x8F : 0xBF),
-                bytes[j + 2] & 0xC0 == 0x80, bytes[j + 3] & 0xC0 == 0x80
-            else { return nil }
-            return 4
-        default:
-            return nil
-        }
-    }
-
-    /// The character at `j`, for messages.
-    private func scalar(at j: Int) -> (Unicode.Scalar, Int)? {
-        let lead = bytes[j]
-        let length: Int
-        var value: UInt32
-        switch lead {
-        case 0x00..<0x80: return (Unicode.Scalar(lead), 1)
-        case 0xC2...0xDF: (length, value) = (2, UInt32(lead & 0x1F))
-        case 0xE0...0xEF: (length, value) = (3, UInt32(lead & 0x0F))
-        case 0xF0...0xF4: (length, value) = (4, UInt32(lead & 0x07))
-        default: return nil
-        }
-        guard j + length <= end else { return nil }
-        for k in 1..<length {
-            let byte = bytes[j + k]
-            guard byte & 0xC0 == 0x80 else { return nil }
-            value = value << 6 | UInt32(byte & 0x3F)
-        }
-        switch length {
-        case 3: guard value >= 0x800 else { return nil }
-        case 4: guard value >= 0x1_0000 else { return nil }
-        default: break
-        }
-        // Unicode.Scalar refuses surrogates and values above U+10FFFF.
-        guard let scalar = Unicode.Scalar(value) else { return nil }
-        return (scalar, length)
-    }
-
     private func expected(_ what: String) -> AskRequestError {
         AskRequestError("expected \(what) at byte \(i), found \(found(at: i))")
     }
@@ -483,7 +432,7 @@ private struct AskRequestReader {
     /// code point when it is not, and the raw byte when it is not UTF-8.
     private func found(at j: Int) -> String {
         guard j < end else { return "the end of the body" }
-        guard let (scalar, _) = scalar(at: j) else { return "byte \(Self.hex(bytes[j]))" }
+        guard let (scalar, _) = UTF8Sequence.scalar(in: UnsafeRawBufferPointer(bytes), at: j) else { return "byte \(Self.hex(bytes[j]))" }
         if scalar == "'" { return "\"'\"" }
         switch scalar.properties.generalCategory {
         case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse,

@@ -19,65 +19,61 @@ final class ClaimTable: Sendable {
         var durable: Bool
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
-    /// Above this many entries the durable and expired ones are dropped; the bar rises with the
-    /// claims still in flight, so that trimming stays rare however many there are.
-    private let trimAbove: Mutex<Int>
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Above this many entries the durable and expired ones are dropped; the bar rises with
+        /// the claims still in flight, so that trimming stays rare however many there are.
+        var trimAbove: Int
+    }
+
+    private let state: Mutex<State>
     private let minimumTrim: Int
 
     init(trimAbove: Int = 4096) {
-        self.trimAbove = Mutex(trimAbove)
+        self.state = Mutex(State(trimAbove: trimAbove))
         self.minimumTrim = trimAbove
     }
 
     /// How many claims are held in memory.
-    var count: Int { entries.withLock { $0.count } }
+    var count: Int { state.withLock { $0.entries.count } }
 
     /// The unexpired entry for `key`, if this process holds one.
     func entry(_ key: String, now: Double) -> Entry? {
-        entries.withLock { $0[key].flatMap { $0.expiresAt > now ? $0 : nil } }
+        state.withLock { $0.entries[key].flatMap { $0.expiresAt > now ? $0 : nil } }
     }
 
     /// Claims `key` unless someone holds it; `stored` is the file's unexpired row, read before.
     func claim(_ key: String, now: Double, expiresAt: Double, stored: Entry?) -> DedupeClaim {
-        entries.withLock { entries in
-            if let held = entries[key], held.expiresAt > now { return .duplicate(storedReply: held.reply) }
+        state.withLock { state in
+            if let held = state.entries[key], held.expiresAt > now { return .duplicate(storedReply: held.reply) }
+            state.entries[key] = stored ?? Entry(expiresAt: expiresAt, reply: nil, durable: false)
             // Both kinds of entry count towards the trim: retries read back from the file fill
             // memory just as new claims do.
-            defer {
-                trimAbove.withLock { bar in
-                    guard entries.count > bar else { return }
-                    entries = entries.filter { !$0.value.durable && $0.value.expiresAt > now }
-                    bar = max(minimumTrim, entries.count * 2)
-                }
+            if state.entries.count > state.trimAbove {
+                state.entries = state.entries.filter { !$0.value.durable && $0.value.expiresAt > now }
+                state.trimAbove = max(minimumTrim, state.entries.count * 2)
             }
-            if let stored {
-                entries[key] = stored
-                return .duplicate(storedReply: stored.reply)
-            }
-            entries[key] = Entry(expiresAt: expiresAt, reply: nil, durable: false)
-            return .new
+            return stored.map { .duplicate(storedReply: $0.reply) } ?? .new
         }
     }
 
     /// Sets the reply of a held claim and returns its expiry, or nil when none is held.
     func setReply(_ key: String, reply: String) -> Double? {
-        entries.withLock { entries in
-            guard entries[key] != nil else { return nil }
-            entries[key]?.reply = reply
-            return entries[key]?.expiresAt
+        state.withLock { state in
+            state.entries[key]?.reply = reply
+            return state.entries[key]?.expiresAt
         }
     }
 
     func markDurable(_ key: String) {
-        entries.withLock { $0[key]?.durable = true }
+        state.withLock { $0.entries[key]?.durable = true }
     }
 
     /// Drops the entries expired at `now`; returns how many of them the file did not hold.
     func purge(now: Double) -> Int {
-        entries.withLock { entries in
-            let expired = entries.filter { $0.value.expiresAt <= now }
-            for key in expired.keys { entries[key] = nil }
+        state.withLock { state in
+            let expired = state.entries.filter { $0.value.expiresAt <= now }
+            for key in expired.keys { state.entries[key] = nil }
             return expired.values.filter { !$0.durable }.count
         }
     }

@@ -440,7 +440,9 @@ private struct XMLFieldReader {
                 guard Self.isNameByte(byte, first: i == start) else { break }
                 i += 1
             } else {
-                guard let (scalar, length) = decode(at: i), Self.isNameScalar(scalar, first: i == start) else {
+                guard let (scalar, length) = UTF8Sequence.scalar(in: bytes, at: i),
+                    Self.isNameScalar(scalar.value, first: i == start)
+                else {
                     break
                 }
                 i += length
@@ -458,62 +460,10 @@ private struct XMLFieldReader {
             guard byte >= 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { throw .notWellFormed }
             return 1
         }
-        guard let length = sequenceLength(at: j) else { throw .notWellFormed }
+        guard let length = UTF8Sequence.length(in: bytes, at: j) else { throw .notWellFormed }
         // U+FFFE and U+FFFF are the only well-formed sequences that are not XML characters.
         if length == 3, byte == 0xEF, bytes[j + 1] == 0xBF, bytes[j + 2] >= 0xBE { throw .notWellFormed }
         return length
-    }
-
-    /// The length of the well-formed UTF-8 sequence at `j` (the Unicode Standard's table 3-7:
-    /// no overlong forms, no surrogates, nothing above U+10FFFF, no truncation), or `nil`.
-    private func sequenceLength(at j: Int) -> Int? {
-        let lead = bytes[j]
-        switch lead {
-        case 0xC2...0xDF:
-            guard j + 1 < end, bytes[j + 1] & 0xC0 == 0x80 else { return nil }
-            return 2
-        case 0xE0...0xEF:
-            guard j + 2 < end else { return nil }
-            let second = bytes[j + 1]
-            guard second >= (lead == 0xE0 ? 0xA0 : 0x80), second <= (lead == 0xED ? 0x9F : 0xBF),
-                bytes[j + 2] & 0xC0 == 0x80
-            else { return nil }
-            return 3
-        case 0xF0...0xF4:
-            guard j + 3 < end else { return nil }
-            let second = bytes[j + 1]
-            guard second >= (lead == 0xF0 ? 0x90 : 0x80), second <= (lead == 0xF4 ? 0x8F : 0xBF),
-                bytes[j + 2] & 0xC0 == 0x80, bytes[j + 3] & 0xC0 == 0x80
-            else { return nil }
-            return 4
-        default:
-            return nil
-        }
-    }
-
-    /// The scalar at `j` and its length, for names, whose characters are checked one by one.
-    private func decode(at j: Int) -> (UInt32, Int)? {
-        let lead = bytes[j]
-        let length: Int
-        var scalar: UInt32
-        switch lead {
-        case 0xC2...0xDF: (length, scalar) = (2, UInt32(lead & 0x1F))
-        case 0xE0...0xEF: (length, scalar) = (3, UInt32(lead & 0x0F))
-        case 0xF0...0xF4: (length, scalar) = (4, UInt32(lead & 0x07))
-        default: return nil
-        }
-        guard j + length <= end else { return nil }
-        for k in 1..<length {
-            let byte = bytes[j + k]
-            guard byte & 0xC0 == 0x80 else { return nil }
-            scalar = scalar << 6 | UInt32(byte & 0x3F)
-        }
-        switch length {
-        case 3: guard scalar >= 0x800, !(0xD800...0xDFFF).contains(scalar) else { return nil }
-        case 4: guard scalar >= 0x1_0000, scalar <= 0x10_FFFF else { return nil }
-        default: break
-        }
-        return (scalar, length)
     }
 
     /// Appends `range` of the document to the field's text when the text is a field's.

@@ -1,0 +1,46 @@
+import Matching
+import PolicyKit
+import Synchronization
+
+/// Values already computed, by key; bounded: when full it starts afresh. One per knowledge-base
+/// snapshot, so a reload never serves what the old snapshot computed.
+final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let entries = Mutex<[Key: Value]>([:])
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func value(for key: Key, make: () -> Value) -> Value {
+        if let hit = entries.withLock({ $0[key] }) { return hit }
+        let value = make()
+        entries.withLock { map in
+            if map.count >= capacity { map.removeAll(keepingCapacity: true) }
+            map[key] = value
+        }
+        return value
+    }
+}
+
+/// What a reply depends on: the item (or items), the flavour and the calculation. The
+/// question's own words never appear in a reply, so two questions that reach the same item
+/// with the same facts get the same text; rendering it once saves the larger part of an
+/// answer's cost.
+struct ReplyKey: Hashable, Sendable {
+    var item: String
+    var also: String?
+    var flavour: String
+    var calculation: Calculation?
+}
+
+/// How a question was read: normalized, its facts extracted, the items ranked. All three are
+/// pure functions of the question's text and the knowledge base, and together they are most
+/// of an answer's cost; in a group chat the same questions come back in the same words
+/// («新认定的高企能拿多少钱», «贴息找谁»), so each is read once per snapshot. The conversation
+/// and the clock are applied afresh every time.
+struct Reading: Sendable {
+    var scalars: [UInt32]
+    var extraction: Extraction
+    var ranking: Ranking
+}
