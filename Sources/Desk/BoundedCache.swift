@@ -23,15 +23,15 @@ final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 }
 
-/// What a reply depends on: the item (or items), the flavour and the calculation. The
-/// question's own words never appear in a reply, so two questions that reach the same item
-/// with the same facts get the same text; rendering it once saves the larger part of an
-/// answer's cost.
-struct ReplyKey: Hashable, Sendable {
-    var item: String
-    var also: String?
-    var flavour: String
-    var calculation: Calculation?
+/// What a reply depends on. The question's own words never appear in a reply, so two
+/// questions that reach the same item with the same facts get the same text, and every
+/// refusal (or greeting, or choice between the same two items) in one flavour is the same
+/// text; rendering each once saves the larger part of an answer's cost.
+enum ReplyKey: Hashable, Sendable {
+    case answer(item: String, also: String?, calculation: Calculation?, flavour: ReplyFlavour)
+    case clarification(items: [String], flavour: ReplyFlavour)
+    case refusal(flavour: ReplyFlavour)
+    case smalltalk(kind: String, flavour: ReplyFlavour)
 }
 
 /// How a question was read: normalized, its facts extracted, the items ranked. All three are

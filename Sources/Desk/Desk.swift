@@ -180,14 +180,12 @@ public struct Desk: Sendable {
             title = "\(item.title)、\(also.title)"
         }
         let needs = calculation?.needs ?? []
-        let key = ReplyKey(item: item.id, also: also?.id, flavour: flavour.rawValue, calculation: calculation)
-        let write = {
+        let reply = reply(.answer(item: item.id, also: also?.id, calculation: calculation, flavour: flavour)) {
             var context = ReplyContext.item(item: item, clause: clause, policy: knowledge.policy, contacts: knowledge.contacts)
             context["title"] = title
             context.merge(ReplyContext.amount(award: item.award, calculation: calculation)) { _, new in new }
             return render("answer", flavour: flavour, context: context)
         }
-        let reply = cachesReplies ? knowledge.replies.value(for: key, make: write) : write()
         let amount = calculation.map {
             Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
         }
@@ -204,10 +202,12 @@ public struct Desk: Sendable {
     }
 
     private func clarification(options: [Item], confidence: Double, flavour: ReplyFlavour, alternatives: [Answer.Alternative]) -> Answer {
-        let list = options.enumerated().map { i, item in
-            ["number": "\(i + 1)", "title": item.title, "clause": ReplyContext.clauseLabel(item.clause)]
+        let reply = reply(.clarification(items: options.map(\.id), flavour: flavour)) {
+            let list = options.enumerated().map { i, item in
+                ["number": "\(i + 1)", "title": item.title, "clause": ReplyContext.clauseLabel(item.clause)]
+            }
+            return render("clarify", flavour: flavour, context: ["options": list])
         }
-        let reply = render("clarify", flavour: flavour, context: ["options": list])
         let best = options[0]
         let clause = knowledge.policy.clause(best.clause)
         return Answer(
@@ -217,19 +217,28 @@ public struct Desk: Sendable {
     }
 
     private func refusal(flavour: ReplyFlavour, kind: Answer.Kind, confidence: Double, alternatives: [Answer.Alternative]) -> Answer {
-        let reply = render("refusal", flavour: flavour, context: ReplyContext.capabilities(policy: knowledge.policy))
+        let reply = reply(.refusal(flavour: flavour)) {
+            render("refusal", flavour: flavour, context: ReplyContext.capabilities(policy: knowledge.policy))
+        }
         return Answer(
             matched: false, clause: nil, item: nil, title: nil, confidence: confidence, amount: nil, needs: [],
             leader: nil, leadUnit: nil, units: [], checklist: [], reply: reply, alternatives: alternatives, kind: kind)
     }
 
     private func smalltalk(kind: String, flavour: ReplyFlavour) -> Answer {
-        var context = ReplyContext.capabilities(policy: knowledge.policy)
-        context[kind] = true
-        let reply = render("smalltalk", flavour: flavour, context: context)
+        let reply = reply(.smalltalk(kind: kind, flavour: flavour)) {
+            var context = ReplyContext.capabilities(policy: knowledge.policy)
+            context[kind] = true
+            return render("smalltalk", flavour: flavour, context: context)
+        }
         return Answer(
             matched: false, clause: nil, item: nil, title: nil, confidence: 1, amount: nil, needs: [], leader: nil,
             leadUnit: nil, units: [], checklist: [], reply: reply, alternatives: [], kind: .smalltalk)
+    }
+
+    /// The reply for `key`, rendered by `write` the first time in this snapshot.
+    private func reply(_ key: ReplyKey, _ write: () -> String) -> String {
+        cachesReplies ? knowledge.replies.value(for: key, make: write) : write()
     }
 
     private func render(_ name: String, flavour: ReplyFlavour, context: [String: Any]) -> String {

@@ -13,12 +13,18 @@ public final class RateLimiter: Sendable {
     private let buckets = Mutex<[String: Bucket]>([:])
     private let capacity: Double
     private let refillPerSecond: Double
+    private let maximumBuckets: Int
 
-    /// Allows `perMinute` questions a minute on average, with bursts up to `burst`.
-    public init(perMinute: Int, burst: Int? = nil) {
+    /// Allows `perMinute` questions a minute on average, with bursts up to `burst`; remembers
+    /// at most `maximumBuckets` users.
+    public init(perMinute: Int, burst: Int? = nil, maximumBuckets: Int = 100_000) {
         self.capacity = Double(burst ?? max(perMinute / 2, 1))
         self.refillPerSecond = Double(perMinute) / 60
+        self.maximumBuckets = maximumBuckets
     }
+
+    /// How many users' buckets are remembered.
+    public var count: Int { buckets.withLock { $0.count } }
 
     /// Whether `key` may ask now; takes a token if so.
     public func allow(_ key: String, now: Date = Date()) -> Bool {
@@ -29,10 +35,13 @@ public final class RateLimiter: Sendable {
             let allowed = bucket.tokens >= 1
             if allowed { bucket.tokens -= 1 }
             buckets[key] = bucket
-            if buckets.count > 100_000 {
+            if buckets.count > maximumBuckets {
                 // A full bucket holds nothing worth remembering.
                 let capacity = capacity, rate = refillPerSecond
                 buckets = buckets.filter { $0.value.tokens + now.timeIntervalSince($0.value.updated) * rate < capacity }
+                // A flood of distinct users leaves few buckets full; keeping the rest would make
+                // every following request sweep again. Forgetting a bucket only ever forgives.
+                if buckets.count > maximumBuckets / 2 { buckets.removeAll(keepingCapacity: true) }
             }
             return allowed
         }

@@ -15,20 +15,32 @@ struct ReadingCacheTests {
         }
     }
 
-    @Test("every dev question answered again, and answered with no cache at all, gets byte for byte the same JSON")
-    func cachedReadingsChangeNothing() throws {
-        let desk = try Shipped.desk()
-        var fresh = desk
-        fresh.cachesReadings = false
-        let questions = try Self.devQuestions()
+    @Test(
+        "every dev question and greeting, in both flavours, answered again and answered with no cache at all, gets byte for byte the same JSON",
+        arguments: [ReplyFlavour.plain, .markdown])
+    func cachesChangeNothing(flavour: ReplyFlavour) throws {
+        let shipped = try Shipped.desk()
+        // A desk that asks back whenever two clauses come close, so clarifications are covered too.
+        var eager = try Shipped.desk()
+        eager.clarifyBelow = 1
+        eager.clarifyMargin = 0.2
+        let questions = try Self.devQuestions() + ["你好", "在吗", "谢谢", "明天天气怎么样"]
         #expect(questions.count >= 200)
-        for question in questions {
-            let first = desk.answer(question, now: t0).answer.jsonLine()
-            let again = desk.answer(question, now: t0).answer.jsonLine()
-            let uncached = fresh.answer(question, now: t0).answer.jsonLine()
-            #expect(again == first, "\(question)")
-            #expect(uncached == first, "\(question)")
+        var kinds: Set<String> = []
+        for desk in [shipped, eager] {
+            var fresh = desk
+            fresh.cachesReadings = false
+            fresh.cachesReplies = false
+            for question in questions {
+                let first = desk.answer(question, now: t0, flavour: flavour).answer
+                let again = desk.answer(question, now: t0, flavour: flavour).answer.jsonLine()
+                let uncached = fresh.answer(question, now: t0, flavour: flavour).answer.jsonLine()
+                kinds.insert(first.kind.rawValue)
+                #expect(again == first.jsonLine(), "\(question)")
+                #expect(uncached == first.jsonLine(), "\(question)")
+            }
         }
+        #expect(kinds.isSuperset(of: ["answer", "clarification", "refusal", "smalltalk"]), "\(kinds)")
     }
 
     @Test("a cached reading still meets the conversation: 「300万」 alone, then 「300万」 answering a matching-subsidy question")
