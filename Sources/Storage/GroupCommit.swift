@@ -12,6 +12,9 @@ import Synchronization
 /// transaction, resumes those callers, and repeats until the queue is empty. An idle server
 /// commits a lone write at once; a busy one commits many per transaction.
 ///
+/// A write nobody waits for (``enqueue(_:onFailure:)``, the review log) rides in the same
+/// batches; ``flush()`` waits until everything queued before it is committed.
+///
 /// If any write of a batch fails, the batch is rolled back and each write is retried in a
 /// transaction of its own, so one bad write never fails another caller's.
 final class GroupCommit: Sendable {
@@ -41,21 +44,35 @@ final class GroupCommit: Sendable {
     /// result once that transaction has committed.
     func write<T: Sendable>(_ update: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
-            let job = Job(
+            queue(Job(
                 apply: { db in
                     let value = try update(db)
                     return { continuation.resume(returning: value) }
                 },
-                fail: { continuation.resume(throwing: $0) })
-            let startDrain = state.withLock { state -> Bool in
-                state.queued.append(job)
-                if state.draining { return false }
-                state.draining = true
-                return true
-            }
-            if startDrain {
-                writer.asyncWriteWithoutTransaction { db in self.drain(db) }
-            }
+                fail: { continuation.resume(throwing: $0) }))
+        }
+    }
+
+    /// Queues `update` for the next transaction and returns at once; `onFailure` hears of it if
+    /// it fails even in a transaction of its own.
+    func enqueue(_ update: @escaping @Sendable (Database) throws -> Void, onFailure: @escaping @Sendable (any Error) -> Void) {
+        queue(Job(apply: { db in try update(db); return {} }, fail: onFailure))
+    }
+
+    /// Returns once every write queued before the call has been committed (or has failed).
+    func flush() async throws {
+        try await write { _ in }
+    }
+
+    private func queue(_ job: Job) {
+        let startDrain = state.withLock { state -> Bool in
+            state.queued.append(job)
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if startDrain {
+            writer.asyncWriteWithoutTransaction { db in self.drain(db) }
         }
     }
 

@@ -2,10 +2,11 @@ import Foundation
 import GRDB
 
 extension SQLiteStorage: MissLog {
-    /// Finds or opens the group and inserts the miss in one transaction, so two writers of the
-    /// same new text cannot open two groups.
+    /// Queues the miss and returns at once: a reply never waits for the review log. The group
+    /// is found or opened and the miss inserted in one transaction, so two writers of the same
+    /// new text cannot open two groups; every read of the log first commits what is queued.
     public func record(_ miss: MissRecord) async throws {
-        try await batched("record a miss") { db in
+        queued("record a miss") { db in
             let openGroup = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT id FROM miss_group WHERE normalized_text = ? AND resolution IS NULL"),
                 arguments: [miss.normalizedText]
@@ -34,13 +35,15 @@ extension SQLiteStorage: MissLog {
 
     /// Lists open groups, most frequent first.
     public func list(limit: Int) async throws -> [MissGroup] {
-        try await read("list misses") { db in
+        try await flushQueuedWrites()
+        return try await read("list misses") { db in
             try Self.fetchGroups(db, includeResolved: false, limit: max(0, limit))
         }
     }
 
     /// Sets the resolution, failing when the id names no group.
     public func resolve(groupID: Int64, as resolution: String) async throws {
+        try await flushQueuedWrites()
         try await write("resolve miss group \(groupID)") { db in
             try db.execute(sql: "UPDATE miss_group SET resolution = ? WHERE id = ?", arguments: [resolution, groupID])
             if db.changesCount == 0 {
@@ -51,7 +54,8 @@ extension SQLiteStorage: MissLog {
 
     /// Lists every open group, and the resolved ones when asked.
     public func listAll(includeResolved: Bool) async throws -> [MissGroup] {
-        try await read("list all misses") { db in
+        try await flushQueuedWrites()
+        return try await read("list all misses") { db in
             try Self.fetchGroups(db, includeResolved: includeResolved, limit: nil)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The SQLite implementation of every store, on one database file.
 ///
@@ -19,6 +20,9 @@ public final class SQLiteStorage: Sendable {
 
     /// The dedupe claims this process holds (see ``ClaimTable``).
     let claims = ClaimTable()
+
+    /// Who hears of a queued write that failed (see ``queued(_:_:)``).
+    private let queuedWriteFailureHandler = Mutex<(@Sendable (any Error) -> Void)?>(nil)
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     ///
@@ -128,6 +132,32 @@ public final class SQLiteStorage: Sendable {
         } catch {
             throw StorageError.wrapping(error, path: path, operation: operation())
         }
+    }
+
+    /// Queues `update`, a write whose caller need not wait for it (the review log), for the next
+    /// shared transaction and returns at once. It is committed within moments, before any
+    /// ``flushQueuedWrites()`` that follows, and before ``close()`` closes the file; a failure
+    /// goes to the handler given to ``reportQueuedWriteFailures(to:)``.
+    func queued(_ operation: String, _ update: @escaping @Sendable (Database) throws -> Void) {
+        let path = path
+        groupCommit.enqueue(update) { [self] error in
+            let failure = StorageError.wrapping(error, path: path, operation: operation)
+            queuedWriteFailureHandler.withLock { $0 }?(failure)
+        }
+    }
+
+    /// Returns once every write queued so far is committed, so a read that follows sees them.
+    func flushQueuedWrites() async throws {
+        do {
+            try await groupCommit.flush()
+        } catch {
+            throw StorageError.wrapping(error, path: path, operation: "commit the queued writes")
+        }
+    }
+
+    /// Sends every later failure of a queued write to `handler` (the server logs them).
+    public func reportQueuedWriteFailures(to handler: @escaping @Sendable (any Error) -> Void) {
+        queuedWriteFailureHandler.withLock { $0 = handler }
     }
 
     /// Runs `value` on a read-only snapshot, turning failures into ``StorageError``.

@@ -38,6 +38,9 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure(description: "\(error)")
         }
+        store.reportQueuedWriteFailures { [logger] error in
+            logger.error("could not store a question for review", metadata: ["error": "\(error)"])
+        }
         let dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
         let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
         let platforms = [configuration.wecom != nil ? "wecom" : nil, configuration.dingTalkAppSecret != nil ? "dingtalk" : nil,

@@ -106,4 +106,40 @@ struct GroupCommitTests {
         #expect(try await database.read { db in try Int.fetchAll(db, sql: "SELECT id FROM row") } == [7])
         #expect(commit.queuedCount == 0)
     }
+
+    @Test("a queued write returns before it is committed, rides in the next batch, and a flush waits for it")
+    func queuedWriteIsNotWaitedFor() async throws {
+        let database = try Self.makeDatabase()
+        let counter = CommitCounter()
+        try await database.write { db in db.add(transactionObserver: counter, extent: .observerLifetime) }
+        let commit = GroupCommit(writer: database)
+        let held = HeldWriter(database)
+        let commitsBefore = counter.commits.withLock { $0 }
+        for id in 1...50 {
+            commit.enqueue({ db in try db.execute(sql: "INSERT INTO row (id) VALUES (?)", arguments: [id]) }, onFailure: { _ in })
+        }
+        #expect(commit.queuedCount == 50)
+        held.release()
+        try await commit.flush()
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM row") } == 50)
+        #expect(counter.commits.withLock { $0 } - commitsBefore == 1)
+    }
+
+    @Test("a queued write that fails reports to its own failure handler; the writes around it are committed")
+    func queuedFailureIsReported() async throws {
+        let database = try Self.makeDatabase()
+        try await database.write { db in try db.execute(sql: "INSERT INTO row (id) VALUES (2)") }
+        let commit = GroupCommit(writer: database)
+        let failures = Mutex<[Int]>([])
+        let held = HeldWriter(database)
+        for id in 1...3 {
+            commit.enqueue(
+                { db in try db.execute(sql: "INSERT INTO row (id) VALUES (?)", arguments: [id]) },
+                onFailure: { _ in failures.withLock { $0.append(id) } })
+        }
+        held.release()
+        try await commit.flush()
+        #expect(failures.withLock { $0 } == [2])
+        #expect(try await database.read { db in try Int.fetchAll(db, sql: "SELECT id FROM row ORDER BY id") } == [1, 2, 3])
+    }
 }

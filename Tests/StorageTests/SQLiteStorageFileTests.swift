@@ -34,6 +34,39 @@ struct SQLiteStorageFileTests {
         }
     }
 
+    @Test("misses queued for the review log just before a close are in the file when it is reopened")
+    func queuedMissesSurviveClose() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            let first = try SQLiteStorage(path: path)
+            for n in 0..<200 {
+                try await first.record(
+                    MissRecord(text: "Q\(n % 7)", normalizedText: "q\(n % 7)", channel: "api", at: epoch + Double(n), confidence: 0.1))
+            }
+            try first.close()
+            let second = try SQLiteStorage(path: path)
+            let groups = try await second.listAll(includeResolved: false)
+            #expect(groups.count == 7)
+            #expect(groups.map(\.count).reduce(0, +) == 200)
+            try second.close()
+        }
+    }
+
+    @Test("a queued miss that cannot be written reaches the failure handler, naming the file and the operation", .timeLimit(.minutes(1)))
+    func queuedFailureIsReported() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            let storage = try SQLiteStorage(path: path)
+            let failure: String = await withCheckedContinuation { continuation in
+                storage.reportQueuedWriteFailures { error in continuation.resume(returning: "\(error)") }
+                try? storage.close()
+                Task { try? await storage.record(MissRecord(text: "Q", normalizedText: "q", channel: "api", at: epoch, confidence: 0)) }
+            }
+            #expect(failure.contains(path))
+            #expect(failure.contains("record a miss"))
+        }
+    }
+
     @Test("data survives when the storage is dropped without an explicit close")
     func survivesDrop() async throws {
         try await withTemporaryDirectory { directory in
