@@ -64,3 +64,39 @@ public struct Conversation: Sendable, Codable, Equatable {
         return result
     }
 }
+
+extension Conversation {
+    /// The stored form: the JSON the synthesized `Codable` conformance reads (so rows written
+    /// by `JSONEncoder` and rows written here read back alike), written straight to bytes.
+    /// `JSONEncoder` cost more than the rest of a clarifying answer.
+    public func storedJSON() -> Data {
+        var out = JSONBytes(capacity: 128 + question.utf8.count)
+        out.raw("{")
+        switch pending {
+        case .facts(let item, let awaiting)?:
+            out.raw("\"pending\":{\"facts\":{\"item\":")
+            out.string(item)
+            out.raw(",\"awaiting\":")
+            out.strings(awaiting)
+            out.raw("}},")
+        case .choice(let items)?:
+            out.raw("\"pending\":{\"choice\":{\"items\":")
+            out.strings(items)
+            out.raw("}},")
+        case nil:
+            break
+        }
+        out.raw("\"facts\":{")
+        for (i, name) in facts.keys.sorted().enumerated() {
+            if i > 0 { out.raw(",") }
+            out.string(name)
+            out.raw(":")
+            out.string(facts[name])
+        }
+        out.raw("},\"question\":")
+        out.string(question)
+        // Date's own Codable form: seconds since 2001-01-01, as a round-tripping decimal.
+        out.raw(",\"expiresAt\":\(expiresAt.timeIntervalSinceReferenceDate)}")
+        return Data(out.bytes)
+    }
+}

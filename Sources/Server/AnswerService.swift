@@ -103,7 +103,7 @@ public struct AnswerService: Sendable {
         do {
             if let next = exchange.conversation {
                 open.insert(key, expiresAt: next.expiresAt, now: now)
-                try await conversations.save(key: key, value: try JSONEncoder().encode(next), expiresAt: next.expiresAt)
+                try await conversations.save(key: key, value: next.storedJSON(), expiresAt: next.expiresAt)
             } else if open.mayBeOpen(key, now: now) {
                 try await conversations.delete(key: key)
                 open.remove(key)

@@ -131,8 +131,10 @@ public struct WeComCrypto: Sendable {
 
     /// 16 fresh random bytes for ``encrypt(_:receiveID:random16:)`` from the system CSPRNG.
     public static func randomPrefix() -> [UInt8] {
+        // Two 64-bit draws rather than sixteen 8-bit ones: each draw is a system call.
         var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let words = [generator.next() as UInt64, generator.next() as UInt64]
+        return words.withUnsafeBytes { Array($0) }
     }
 }
 

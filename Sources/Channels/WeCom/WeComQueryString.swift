@@ -22,6 +22,7 @@ public enum WeComQueryString {
     }
 
     private static func percentDecode(_ text: Substring) throws(ChannelError) -> String {
+        if !text.utf8.contains(UInt8(ascii: "%")) { return String(text) }
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
