@@ -60,6 +60,37 @@ extension SQLiteStorage {
             )
         }
         registerCampaignMigration(&migrator)
+        // WITHOUT ROWID tables keep at most about 1 KB of a row in its b-tree page and put the
+        // rest on an overflow page of its own: a dedupe row holding a reply of a few hundred
+        // Chinese characters cost a 4 KB page two-thirds empty, written to the WAL per message.
+        // Rowid tables keep rows of up to about 4 KB in place, appended in insertion order.
+        migrator.registerMigration("v3-rowid-tables") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE dedupe_claim_v3 (
+                        id INTEGER PRIMARY KEY,
+                        key TEXT NOT NULL UNIQUE,
+                        expires_at REAL NOT NULL,
+                        reply TEXT
+                    );
+                    INSERT INTO dedupe_claim_v3 (key, expires_at, reply) SELECT key, expires_at, reply FROM dedupe_claim;
+                    DROP TABLE dedupe_claim;
+                    ALTER TABLE dedupe_claim_v3 RENAME TO dedupe_claim;
+                    CREATE INDEX dedupe_claim_expires_at ON dedupe_claim(expires_at);
+
+                    CREATE TABLE conversation_v3 (
+                        id INTEGER PRIMARY KEY,
+                        key TEXT NOT NULL UNIQUE,
+                        value BLOB NOT NULL,
+                        expires_at REAL NOT NULL
+                    );
+                    INSERT INTO conversation_v3 (key, value, expires_at) SELECT key, value, expires_at FROM conversation;
+                    DROP TABLE conversation;
+                    ALTER TABLE conversation_v3 RENAME TO conversation;
+                    CREATE INDEX conversation_expires_at ON conversation(expires_at);
+                    """
+            )
+        }
         return migrator
     }
 

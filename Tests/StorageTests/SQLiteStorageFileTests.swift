@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 @testable import Storage
 import Testing
 
@@ -117,6 +118,53 @@ struct SQLiteStorageFileTests {
                 #expect(try await storage.claim(key: "wecom:msg:\(n)", now: epoch + 6, ttl: .seconds(600)) == .duplicate(storedReply: "reply \(n)"))
             }
             #expect(storage.claims.count <= 4097)
+            try storage.close()
+        }
+    }
+
+    @Test("a file written by the first schema keeps its claims and conversations through the move to rowid tables")
+    func rowidMigrationKeepsRows() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            do {
+                let old = try DatabaseQueue(path: path)
+                try SQLiteStorage.makeMigrator().migrate(old, upTo: "v2-campaigns")
+                try await old.write { db in
+                    try db.execute(
+                        sql: "INSERT INTO dedupe_claim (key, expires_at, reply) VALUES (?, ?, ?)",
+                        arguments: ["wecom:msg:old", epoch.timeIntervalSince1970 + 600, "答复"])
+                    try db.execute(
+                        sql: "INSERT INTO conversation (key, value, expires_at) VALUES (?, ?, ?)",
+                        arguments: ["api|c|u", Data("{}".utf8), epoch.timeIntervalSince1970 + 600])
+                }
+                try old.close()
+            }
+            let storage = try SQLiteStorage(path: path)
+            #expect(try await storage.appliedMigrations().last == "v3-rowid-tables")
+            #expect(try await storage.claim(key: "wecom:msg:old", now: epoch, ttl: .seconds(600)) == .duplicate(storedReply: "答复"))
+            #expect(try await storage.load(key: "api|c|u", now: epoch) == Data("{}".utf8))
+            try await storage.save(key: "api|c|u", value: Data("[]".utf8), expiresAt: epoch + 900)
+            #expect(try await storage.load(key: "api|c|u", now: epoch + 700) == Data("[]".utf8))
+            try storage.close()
+        }
+    }
+
+    @Test("a thousand answered messages with replies of a kilobyte take about a kilobyte each on disk, not a page each")
+    func repliesStayInTheirPages() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("policydesk.sqlite").path
+            let storage = try SQLiteStorage(path: path)
+            let reply = String(repeating: "高新技术企业认定奖励", count: 34)
+            #expect(reply.utf8.count == 1_020)
+            for n in 0..<1000 {
+                _ = try await storage.claim(key: "wecom:msg:\(n)", now: epoch, ttl: .seconds(600))
+                try await storage.recordReply(key: "wecom:msg:\(n)", reply: reply)
+            }
+            let pages = try await storage.read("count pages") { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM dbstat WHERE name = 'dedupe_claim'") ?? 0
+            }
+            // 1,000 rows of about 1.1 KB fill about 280 pages of 4 KB; when every row put its tail on an overflow page of its own, more than twice that.
+            #expect(pages > 250 && pages < 400, "\(pages) pages")
             try storage.close()
         }
     }
