@@ -7,44 +7,51 @@
 public enum LenientBase64 {
     /// The decoded bytes, or `nil` when `text` is not structurally valid base64.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let input = Array(text.utf8)
-        guard input.count % 4 == 0 else { return nil }
-        var padding = 0
-        if input.last == UInt8(ascii: "=") {
-            padding = input.count >= 2 && input[input.count - 2] == UInt8(ascii: "=") ? 2 : 1
-        }
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count / 4 * 3)
-        var start = 0
-        while start < input.count {
-            let isLastGroup = start + 4 == input.count
-            var group: UInt32 = 0
-            for offset in 0..<4 {
-                let sextet: UInt32
-                if isLastGroup && offset >= 4 - padding {
-                    sextet = 0
-                } else {
-                    guard let value = value(of: input[start + offset]) else { return nil }
-                    sextet = value
-                }
-                group = group << 6 | sextet
-            }
-            output.append(UInt8(truncatingIfNeeded: group >> 16))
-            if !(isLastGroup && padding == 2) { output.append(UInt8(truncatingIfNeeded: group >> 8)) }
-            if !(isLastGroup && padding >= 1) { output.append(UInt8(truncatingIfNeeded: group)) }
-            start += 4
-        }
-        return output
+        var text = String(text)
+        return text.withUTF8 { decode(bytes: $0) }
     }
 
-    private static func value(of character: UInt8) -> UInt32? {
-        switch character {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): UInt32(character - UInt8(ascii: "A"))
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): UInt32(character - UInt8(ascii: "a")) + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(character - UInt8(ascii: "0")) + 52
-        case UInt8(ascii: "+"): 62
-        case UInt8(ascii: "/"): 63
-        default: nil
+    /// Sextet values by byte; 0xFF for a byte outside the alphabet.
+    private static let sextets: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+            table[Int(byte)] = UInt8(value)
+        }
+        return table
+    }()
+
+    private static func decode(bytes input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard input.count % 4 == 0 else { return nil }
+        guard input.count > 0 else { return [] }
+        var padding = 0
+        if input[input.count - 1] == UInt8(ascii: "=") {
+            padding = input.count >= 2 && input[input.count - 2] == UInt8(ascii: "=") ? 2 : 1
+        }
+        let groups = input.count / 4
+        return sextets.withUnsafeBufferPointer { table -> [UInt8]? in
+            var failed = false
+            let output = [UInt8](unsafeUninitializedCapacity: groups * 3) { buffer, count in
+                var out = 0
+                for group in 0..<groups {
+                    let start = group * 4
+                    // The last group's padding decodes as zero sextets, which the count below drops.
+                    let isLast = group == groups - 1
+                    let a = table[Int(input[start])], b = table[Int(input[start + 1])]
+                    let c = isLast && padding == 2 ? 0 : table[Int(input[start + 2])]
+                    let d = isLast && padding >= 1 ? 0 : table[Int(input[start + 3])]
+                    if (a | b | c | d) & 0xC0 != 0 {
+                        failed = true
+                        break
+                    }
+                    let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    buffer[out] = UInt8(truncatingIfNeeded: value >> 16)
+                    buffer[out + 1] = UInt8(truncatingIfNeeded: value >> 8)
+                    buffer[out + 2] = UInt8(truncatingIfNeeded: value)
+                    out += 3
+                }
+                count = failed ? 0 : out - padding
+            }
+            return failed ? nil : output
         }
     }
 }

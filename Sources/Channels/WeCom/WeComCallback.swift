@@ -206,7 +206,9 @@ public struct WeComCallback: Sendable {
     }
 
     private static func cdata(_ text: String) -> String {
-        guard text.utf8.contains(UInt8(ascii: "]")) else { return "<![CDATA[" + text + "]]>" }
+        var copy = text
+        // Over the contiguous bytes: a scan of the String's UTF-8 view went byte by byte.
+        guard copy.withUTF8({ $0.contains(UInt8(ascii: "]")) }) else { return "<![CDATA[" + text + "]]>" }
         return "<![CDATA[" + text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") + "]]>"
     }
 
