@@ -46,6 +46,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // glibc's mallopt, for the server's allocator tuning.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "Channels",
             dependencies: [
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "policydesk",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach",
+                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
