@@ -13,6 +13,14 @@ struct GroupCommitTests {
         return queue
     }
 
+    /// A database whose commits are counted.
+    private static func makeCountedDatabase() async throws -> (DatabaseQueue, CommitCounter) {
+        let database = try makeDatabase()
+        let counter = CommitCounter()
+        try await database.write { db in db.add(transactionObserver: counter, extent: .observerLifetime) }
+        return (database, counter)
+    }
+
     /// Holds the writer's queue until `release`, so writes pile up as they do under load.
     private final class HeldWriter: Sendable {
         private let gate = DispatchSemaphore(value: 0)
@@ -38,9 +46,7 @@ struct GroupCommitTests {
 
     @Test("writes queued while the writer is busy commit together in one transaction, each with its own result")
     func queuedWritesShareOneTransaction() async throws {
-        let database = try Self.makeDatabase()
-        let counter = CommitCounter()
-        try await database.write { db in db.add(transactionObserver: counter, extent: .observerLifetime) }
+        let (database, counter) = try await Self.makeCountedDatabase()
         let commit = GroupCommit(writer: database)
         let held = HeldWriter(database)
         let commitsBefore = counter.commits.withLock { $0 }
@@ -109,9 +115,7 @@ struct GroupCommitTests {
 
     @Test("a queued write returns before it is committed, rides in the next batch, and a flush waits for it")
     func queuedWriteIsNotWaitedFor() async throws {
-        let database = try Self.makeDatabase()
-        let counter = CommitCounter()
-        try await database.write { db in db.add(transactionObserver: counter, extent: .observerLifetime) }
+        let (database, counter) = try await Self.makeCountedDatabase()
         let commit = GroupCommit(writer: database)
         let held = HeldWriter(database)
         let commitsBefore = counter.commits.withLock { $0 }

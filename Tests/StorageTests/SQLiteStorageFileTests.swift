@@ -8,8 +8,7 @@ import Testing
 struct SQLiteStorageFileTests {
     @Test("everything written survives closing and reopening the file")
     func survivesReopen() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             let state = Data(#"{"step":"askCity"}"#.utf8)
 
             let first = try SQLiteStorage(path: path)
@@ -37,8 +36,7 @@ struct SQLiteStorageFileTests {
 
     @Test("misses queued for the review log just before a close are in the file when it is reopened")
     func queuedMissesSurviveClose() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             let first = try SQLiteStorage(path: path)
             for n in 0..<200 {
                 try await first.record(
@@ -55,8 +53,7 @@ struct SQLiteStorageFileTests {
 
     @Test("a queued miss that cannot be written reaches the failure handler, naming the file and the operation", .timeLimit(.minutes(1)))
     func queuedFailureIsReported() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             let storage = try SQLiteStorage(path: path)
             let failure: String = await withCheckedContinuation { continuation in
                 storage.reportQueuedWriteFailures { error in continuation.resume(returning: "\(error)") }
@@ -70,8 +67,7 @@ struct SQLiteStorageFileTests {
 
     @Test("data survives when the storage is dropped without an explicit close")
     func survivesDrop() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             do {
                 let storage = try SQLiteStorage(path: path)
                 _ = try await storage.claim(key: "wecom:msg:2", now: epoch, ttl: .seconds(600))
@@ -87,8 +83,7 @@ struct SQLiteStorageFileTests {
 
     @Test("a claim whose reply was never recorded is claimed afresh after a restart: nothing was answered for it")
     func unansweredClaimDoesNotOutliveTheProcess() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             do {
                 let storage = try SQLiteStorage(path: path)
                 #expect(try await storage.claim(key: "wecom:msg:3", now: epoch, ttl: .seconds(600)) == .new)
@@ -102,8 +97,8 @@ struct SQLiteStorageFileTests {
 
     @Test("after thousands of answered messages a retry of the first still gets its reply, from the file")
     func retryOfAnOldMessageIsAnsweredFromTheFile() async throws {
-        try await withTemporaryDirectory { directory in
-            let storage = try SQLiteStorage(path: directory.appendingPathComponent("policydesk.sqlite").path)
+        try await withDatabasePath { path in
+            let storage = try SQLiteStorage(path: path)
             for n in 0..<6000 {
                 #expect(try await storage.claim(key: "wecom:msg:\(n)", now: epoch, ttl: .seconds(600)) == .new)
                 try await storage.recordReply(key: "wecom:msg:\(n)", reply: "reply \(n)")
@@ -124,8 +119,7 @@ struct SQLiteStorageFileTests {
 
     @Test("a file written by the first schema keeps its claims and conversations through the move to rowid tables")
     func rowidMigrationKeepsRows() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             do {
                 let old = try DatabaseQueue(path: path)
                 try SQLiteStorage.makeMigrator().migrate(old, upTo: "v2-campaigns")
@@ -151,8 +145,7 @@ struct SQLiteStorageFileTests {
 
     @Test("a thousand answered messages with replies of a kilobyte take about a kilobyte each on disk, not a page each")
     func repliesStayInTheirPages() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             let storage = try SQLiteStorage(path: path)
             let reply = String(repeating: "高新技术企业认定奖励", count: 34)
             #expect(reply.utf8.count == 1_020)
@@ -171,16 +164,15 @@ struct SQLiteStorageFileTests {
 
     @Test("a file is opened in WAL mode")
     func walMode() async throws {
-        try await withTemporaryDirectory { directory in
-            let storage = try SQLiteStorage(path: directory.appendingPathComponent("policydesk.sqlite").path)
+        try await withDatabasePath { path in
+            let storage = try SQLiteStorage(path: path)
             #expect(try await storage.journalMode() == "wal")
         }
     }
 
     @Test("reopening a migrated file applies no migration twice and keeps the data")
     func migrationIsIdempotent() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             let first = try SQLiteStorage(path: path)
             let applied = try await first.appliedMigrations()
             #expect(applied.first == "v1")
@@ -200,8 +192,7 @@ struct SQLiteStorageFileTests {
 
     @Test("a closed storage refuses further work with an error naming the file")
     func closedStorage() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             let storage = try SQLiteStorage(path: path)
             try storage.close()
             let error = await #expect(throws: StorageError.self) {
@@ -246,8 +237,7 @@ struct SQLiteStorageFileTests {
 
     @Test("a file migrated by a newer version is refused rather than written")
     func newerSchema() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("policydesk.sqlite").path
+        try await withDatabasePath { path in
             let newer = try SQLiteStorage(path: path, laterMigrations: ["v99-future"])
             try newer.close()
 

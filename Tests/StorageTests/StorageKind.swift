@@ -45,3 +45,10 @@ func withTemporaryDirectory(_ body: (URL) async throws -> Void) async throws {
 
 /// A fixed instant with an exact binary representation, so stored dates compare equal after a round trip.
 let epoch = Date(timeIntervalSince1970: 1_750_000_000)
+
+/// Runs `body` with the path of a database file in a fresh temporary directory.
+func withDatabasePath(_ body: (String) async throws -> Void) async throws {
+    try await withTemporaryDirectory { directory in
+        try await body(directory.appendingPathComponent("policydesk.sqlite").path)
+    }
+}
