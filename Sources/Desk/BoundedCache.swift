@@ -34,13 +34,20 @@ enum ReplyKey: Hashable, Sendable {
     case smalltalk(kind: String, flavour: ReplyFlavour)
 }
 
-/// How a question was read: normalized, its facts extracted, the items ranked. All three are
-/// pure functions of the question's text and the knowledge base, and together they are most
+/// How a question was read: normalized, its facts extracted, the items ranked, and whether it
+/// is small talk. All are pure functions of the question's text and the knowledge base, and together they are most
 /// of an answer's cost; in a group chat the same questions come back in the same words
 /// («新认定的高企能拿多少钱», «贴息找谁»), so each is read once per snapshot. The conversation
 /// and the clock are applied afresh every time.
 struct Reading: Sendable {
-    var scalars: [UInt32]
+    /// Which small talk a short message is (「你好」「在吗」), and whether exactly.
+    struct Smalltalk: Sendable {
+        var kind: String
+        var exact: Bool
+    }
+
+    var normalized: String
     var extraction: Extraction
     var ranking: Ranking
+    var smalltalk: Smalltalk?
 }

@@ -39,16 +39,18 @@ public struct Desk: Sendable {
 
     /// Normalizes, extracts and ranks `text`, or recalls how it was read before. Long texts
     /// rarely repeat word for word; keeping them would only push out the ones that do.
-    private func read(_ text: String) -> (scalars: [UInt32], extraction: Extraction, ranking: Ranking) {
+    private func read(_ text: String) -> Reading {
         let read = {
             let scalars = knowledge.normalizer.normalizedScalars(text)
+            let normalized = Normalizer.string(scalars)
             let extraction = FactExtractor.extract(scalars: scalars)
             return Reading(
-                scalars: scalars, extraction: extraction, ranking: knowledge.matcher.rank(scalars: scalars, extraction: extraction))
+                normalized: normalized, extraction: extraction,
+                ranking: knowledge.matcher.rank(scalars: scalars, extraction: extraction),
+                smalltalk: scalars.count <= 24 ? smalltalkKind(normalized) : nil)
         }
         let cached = cachesReadings && text.utf8.count <= 600
-        let reading = cached ? knowledge.readings.value(for: text, make: read) : read()
-        return (reading.scalars, reading.extraction, reading.ranking)
+        return cached ? knowledge.readings.value(for: text, make: read) : read()
     }
 
     /// Answers one message.
@@ -59,21 +61,18 @@ public struct Desk: Sendable {
         guard !text.isEmpty else {
             return Exchange(answer: refusal(flavour: flavour, kind: .empty, confidence: 0, alternatives: []), conversation: conversation)
         }
-        let (scalars, extraction, ranking) = read(text)
+        let reading = read(text)
+        let (extraction, ranking) = (reading.extraction, reading.ranking)
         let live = conversation.flatMap { $0.expiresAt > now ? $0 : nil }
 
         if let live, let pending = live.pending,
-            case let normalized = Normalizer.string(scalars),
-            let exchange = continueConversation(live, pending: pending, normalized: normalized, extraction: extraction, ranking: ranking, now: now, flavour: flavour)
+            let exchange = continueConversation(live, pending: pending, normalized: reading.normalized, extraction: extraction, ranking: ranking, now: now, flavour: flavour)
         {
             return exchange
         }
 
-        if scalars.count <= 24,
-            let (kind, exact) = smalltalkKind(Normalizer.string(scalars)),
-            exact || ranking.candidates.first.map({ $0.score < 0.5 }) ?? true
-        {
-            return Exchange(answer: smalltalk(kind: kind, flavour: flavour), conversation: nil)
+        if let small = reading.smalltalk, small.exact || ranking.candidates.first.map({ $0.score < 0.5 }) ?? true {
+            return Exchange(answer: smalltalk(kind: small.kind, flavour: flavour), conversation: nil)
         }
         let alternatives = ranking.candidates.dropFirst().prefix(3).map {
             Answer.Alternative(clause: $0.clause, item: $0.itemID, confidence: Double(max(0, min(1, $0.score))))
@@ -153,15 +152,15 @@ public struct Desk: Sendable {
 
     /// The kind of small talk a short message is, and whether it is exactly a known phrase
     /// (「在吗」) rather than only starting with one (「你好，请问高企…」).
-    private func smalltalkKind(_ normalized: String) -> (String, Bool)? {
+    private func smalltalkKind(_ normalized: String) -> Reading.Smalltalk? {
         let stripped = KnowledgeBase.stripped(normalized)
         guard stripped.unicodeScalars.count <= 12, !stripped.isEmpty else { return nil }
         var prefixKind: String?
         for (kind, phrases) in knowledge.smalltalk.sorted(by: { $0.key < $1.key }) {
-            if phrases.contains(stripped) { return (kind, true) }
+            if phrases.contains(stripped) { return Reading.Smalltalk(kind: kind, exact: true) }
             if prefixKind == nil, phrases.contains(where: { stripped.hasPrefix($0) }) { prefixKind = kind }
         }
-        return prefixKind.map { ($0, false) }
+        return prefixKind.map { Reading.Smalltalk(kind: $0, exact: false) }
     }
 
     // MARK: - Replies
