@@ -24,6 +24,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         Self.keepMemoryFlat()
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label) }
         var configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
