@@ -80,7 +80,7 @@ final class FakePlatform {
 
     init(root: URL, directory: URL) {
         log = directory.appendingPathComponent("requests.jsonl")
-        FileManager.default.createFile(atPath: log.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: log.path, contents: Data())
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [

@@ -27,7 +27,7 @@ struct AdminSignalTests {
             for _ in 0..<5 {
                 let port = Int.random(in: 20_000...60_000)
                 let log = copy.root.appendingPathComponent("server-\(port).log")
-                FileManager.default.createFile(atPath: log.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
                 let handle = try FileHandle(forWritingTo: log)
                 let process = Process()
                 process.executableURL = binary
