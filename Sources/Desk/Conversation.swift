@@ -1,5 +1,5 @@
-import Foundation
-import PolicyKit
+public import Foundation
+public import PolicyKit
 
 /// The state of one person's conversation with the bot: what it asked back and the facts
 /// already given. A value the core takes and returns; the edge stores it.

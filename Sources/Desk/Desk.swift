@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Matching
 import Mustache
 import PolicyKit

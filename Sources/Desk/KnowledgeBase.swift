@@ -1,7 +1,7 @@
-import Foundation
-import Matching
-import Mustache
-import PolicyKit
+public import Foundation
+public import Matching
+public import Mustache
+public import PolicyKit
 
 /// A unit's contact details, as staff fill them in `Intents/contacts.yaml`.
 public struct Contact: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import Foundation
-import Matching
+public import Foundation
+public import Matching
 import Mustache
 import PolicyKit
 import Yams

@@ -1,4 +1,4 @@
-import PolicyKit
+public import PolicyKit
 
 /// The facts a question states, before they are bound to a rule.
 public struct Extraction: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import PolicyKit
+public import PolicyKit
 
 /// The matcher's view of the items it can answer and the questions it must refuse.
 public struct MatcherCorpus: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The time a campaign run keeps: when it is, and waiting until a moment.
 ///

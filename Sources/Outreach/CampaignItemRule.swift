@@ -1,4 +1,4 @@
-import PolicyKit
+public import PolicyKit
 
 /// Which roster column decides that an enterprise qualifies for an item.
 ///

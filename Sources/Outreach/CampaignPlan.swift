@@ -1,6 +1,6 @@
 import Channels
-import Foundation
-import Storage
+public import Foundation
+public import Storage
 
 /// How messages are written: Markdown (rendered by all three platforms) or plain text.
 public enum MessageFormat: String, Sendable, CaseIterable {

@@ -1,9 +1,9 @@
 import Channels
-import Desk
-import Foundation
-import Mustache
-import PolicyKit
-import Storage
+public import Desk
+public import Foundation
+public import Mustache
+public import PolicyKit
+public import Storage
 
 /// Plans a campaign: who qualifies for what, who was told recently, and the message each
 /// enterprise gets. Pure: the same roster, items, recent sends and time give the same plan.

@@ -1,5 +1,5 @@
 import Foundation
-import Storage
+public import Storage
 
 /// Everything known about one campaign, for `campaign status`, `campaign report` and the admin API.
 ///

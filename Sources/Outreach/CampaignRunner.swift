@@ -1,6 +1,6 @@
-import Channels
-import Foundation
-import Storage
+public import Channels
+public import Foundation
+public import Storage
 import Synchronization
 
 /// Sends a planned campaign through the group robots, within each robot's limits, recording every

@@ -1,4 +1,4 @@
-import PolicyKit
+public import PolicyKit
 
 /// What a campaign can say about an amount.
 public enum Estimate: Sendable, Hashable {

@@ -1,5 +1,5 @@
-import Channels
-import Foundation
+public import Channels
+public import Foundation
 
 /// How fast one group robot may be sent to, and how long to wait when its platform says "too fast".
 ///

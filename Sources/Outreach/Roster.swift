@@ -1,7 +1,7 @@
-import Channels
+public import Channels
 import Crypto
-import Foundation
-import PolicyKit
+public import Foundation
+public import PolicyKit
 
 /// A group robot an enterprise is reached through.
 ///

@@ -1,4 +1,4 @@
-import PolicyKit
+public import PolicyKit
 
 /// One column a roster may have: its header, what it means, and the values it takes.
 ///

@@ -1,6 +1,6 @@
-import Channels
-import Foundation
-import Storage
+public import Channels
+public import Foundation
+public import Storage
 
 /// What the runner does with each answer a platform gives. Pure: time and randomness are passed in.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A bucket of `capacity` tokens in which each spent token comes back `refill` seconds after it
 /// was spent.

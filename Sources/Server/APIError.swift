@@ -1,7 +1,7 @@
 import Desk
 import Foundation
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 import Logging
 import Matching
 import PolicyKit

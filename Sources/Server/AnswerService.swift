@@ -1,10 +1,10 @@
-import Channels
-import Desk
-import Foundation
-import Logging
+public import Channels
+public import Desk
+public import Foundation
+public import Logging
 import Matching
 import PolicyKit
-import Storage
+public import Storage
 import Synchronization
 
 /// Answers one message from any channel: applies the rate limit, carries the conversation

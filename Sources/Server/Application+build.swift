@@ -1,12 +1,12 @@
-import Channels
+public import Channels
 import Desk
-import Foundation
-import Hummingbird
-import Logging
+public import Foundation
+public import Hummingbird
+public import Logging
 import Matching
 import PolicyKit
 import ServiceLifecycle
-import Storage
+public import Storage
 
 /// What the server runs with besides its configuration: where state is kept, how it calls
 /// the platforms, and the clock. Tests pass in-memory storage and a fake transport.

@@ -1,4 +1,4 @@
-import Desk
+public import Desk
 import Foundation
 import Logging
 import Matching

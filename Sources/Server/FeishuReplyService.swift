@@ -1,10 +1,10 @@
-import Channels
+public import Channels
 import Desk
 import Foundation
-import Logging
+public import Logging
 import Matching
 import PolicyKit
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Sends Feishu replies through the reply API, off the request path. On shutdown it stops
 /// taking new replies and finishes the ones it has.

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// Writes one line per message, as swift-log's `StreamLogHandler` does (time, level, label,
 /// metadata sorted by key, source, message), but formats the metadata only when a line is

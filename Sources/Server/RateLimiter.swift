@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A token bucket per user: a burst of questions is fine, a flood is slowed down politely.

@@ -5,7 +5,7 @@ import Logging
 import Matching
 import Metrics
 import PolicyKit
-import Prometheus
+public import Prometheus
 import Synchronization
 
 /// The server's metrics, through swift-metrics into a Prometheus registry that `/metrics`

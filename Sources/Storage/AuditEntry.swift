@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One change made through the admin interface, with enough to see what it was and undo it by hand.
 public struct AuditEntry: Sendable, Hashable {

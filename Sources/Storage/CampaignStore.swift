@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Keeps outreach campaigns and the journal of every message they send.
 ///

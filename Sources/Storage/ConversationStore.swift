@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Keeps each conversation's state between messages as an opaque blob with an expiry.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Remembers which inbound messages have already been handled, so a platform's redelivery is not answered twice.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Every store kept in memory, for tests of the modules that use storage.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// All the misses that share one normalized text, summarized for an editor's review.
 public struct MissGroup: Sendable, Hashable, Identifiable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One question the bot could not answer confidently, as it arrived.
 public struct MissRecord: Sendable, Hashable {

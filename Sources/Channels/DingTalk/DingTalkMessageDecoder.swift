@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Parses the JSON body of a DingTalk robot callback (the same body Stream mode delivers).
 public struct DingTalkMessageDecoder: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A DingTalk robot message: the synchronous HTTP reply body, or what is POSTed to a
 /// `sessionWebhook` or a custom robot webhook (all three take the same JSON).

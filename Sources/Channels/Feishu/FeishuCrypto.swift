@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 import _CryptoExtras
 
 /// Feishu's Encrypt Key scheme: AES-256-CBC with key SHA256(encryptKey), a random IV sent in

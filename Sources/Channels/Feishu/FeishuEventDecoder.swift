@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Authenticates, decrypts and parses Feishu event-subscription (v2) requests.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A DingTalk conversation's reply address, from an inbound message's `sessionWebhook` and
 /// `sessionWebhookExpiredTime` fields.

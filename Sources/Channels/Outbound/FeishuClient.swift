@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Answers Feishu messages as the app's bot through the open API.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Posts messages to WeCom, DingTalk and Feishu custom group robots and classifies the
 /// answer.

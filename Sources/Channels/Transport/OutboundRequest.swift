@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One outbound HTTP request, complete and immutable once handed to a transport.
 public struct OutboundRequest: Sendable, CustomStringConvertible, CustomReflectable {

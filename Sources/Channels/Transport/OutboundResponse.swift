@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A server's answer to an ``OutboundRequest``.
 public struct OutboundResponse: Sendable {

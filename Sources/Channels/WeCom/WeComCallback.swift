@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The WeCom callback endpoint's codec: URL verification, inbound messages and encrypted
 /// passive replies, for a self-built app (receive id = CorpID, XML bodies) or a 智能机器人

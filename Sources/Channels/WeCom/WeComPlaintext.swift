@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A decrypted WeCom ciphertext split into the fields of its documented byte layout
 /// (`random(16) | msg_len(be32) | msg | receiveid | PKCS#7(32) padding`).

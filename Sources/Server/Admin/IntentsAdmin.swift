@@ -1,8 +1,8 @@
-import Desk
+public import Desk
 import Foundation
-import Logging
+public import Logging
 import PolicyKit
-import Storage
+public import Storage
 
 /// Why an admin write was refused.
 public enum AdminError: Error, Sendable, CustomStringConvertible {
