@@ -139,10 +139,8 @@ public final class SQLiteStorage: Sendable {
     /// ``flushQueuedWrites()`` that follows, and before ``close()`` closes the file; a failure
     /// goes to the handler given to ``reportQueuedWriteFailures(to:)``.
     func queued(_ operation: String, _ update: @escaping @Sendable (Database) throws -> Void) {
-        let path = path
         groupCommit.enqueue(update) { [self] error in
-            let failure = StorageError.wrapping(error, path: path, operation: operation)
-            queuedWriteFailureHandler.withLock { $0 }?(failure)
+            queuedWriteFailureHandler.withLock { $0 }?(StorageError.wrapping(error, path: path, operation: operation))
         }
     }
 
