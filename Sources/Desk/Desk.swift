@@ -53,9 +53,33 @@ public struct Desk: Sendable {
         return cached ? knowledge.readings.value(for: text, make: read) : read()
     }
 
+    /// The longest question read, in Unicode scalars. Nobody types more into a chat; the rest of a
+    /// longer text is not read (the reply says so), which bounds the work any message can cause.
+    public static let maxQuestionLength = 2000
+
+    /// What a reply to a longer question starts with.
+    public static let cutNotice = "（您的消息超过\(maxQuestionLength)字，我只读了前\(maxQuestionLength)字。）"
+
+    /// `question` cut to ``maxQuestionLength`` scalars, and whether it was cut.
+    public static func bounded(_ question: String) -> (text: String, cut: Bool) {
+        var scalars = question.unicodeScalars.makeIterator()
+        var kept = String.UnicodeScalarView()
+        while kept.count < maxQuestionLength, let scalar = scalars.next() { kept.append(scalar) }
+        return scalars.next() == nil ? (question, false) : (String(kept), true)
+    }
+
     /// Answers one message.
     public func answer(
         _ question: String, conversation: Conversation? = nil, now: Date = Date(), flavour: ReplyFlavour = .plain
+    ) -> Exchange {
+        let (bounded, cut) = Self.bounded(question)
+        var exchange = answerBounded(bounded, conversation: conversation, now: now, flavour: flavour)
+        if cut { exchange.answer.reply = Self.cutNotice + "\n" + exchange.answer.reply }
+        return exchange
+    }
+
+    private func answerBounded(
+        _ question: String, conversation: Conversation?, now: Date, flavour: ReplyFlavour
     ) -> Exchange {
         let text = Self.trimmed(question)
         guard !text.isEmpty else {
@@ -174,8 +198,8 @@ public struct Desk: Sendable {
         }
         var calculation = Calculator.evaluate(item, facts: facts)
         var title = item.title
-        if let also, let first = calculation, let a = first.yuan, let second = Calculator.evaluate(also, facts: facts), let b = second.yuan {
-            calculation = Calculation(yuan: a + b, formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(a + b))")
+        if let also, let first = calculation, let a = first.yuan, let second = Calculator.evaluate(also, facts: facts), let b = second.yuan, let sum = Checked.add(a, b) {
+            calculation = Calculation(yuan: sum, formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(sum))")
             title = "\(item.title)、\(also.title)"
         }
         let needs = calculation?.needs ?? []
@@ -276,12 +300,21 @@ public struct Desk: Sendable {
 extension Desk {
     /// How the desk reads a question, for staff who want to know why it answered as it did.
     public func explain(_ question: String) -> [String] {
-        let normalized = knowledge.normalizer.normalize(question)
+        let (bounded, cut) = Self.bounded(question)
+        let normalized = knowledge.normalizer.normalize(bounded)
         let extraction = FactExtractor.extract(normalized)
         let ranking = knowledge.matcher.rank(normalized, extraction: extraction)
         var lines = ["normalized: \(normalized)"]
+        if cut { lines.append("cut: only the first \(Self.maxQuestionLength) characters are read") }
         lines.append("facts: " + extraction.facts.values.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ", "))
         lines.append("money: " + extraction.money.map { "\(Money.words($0.yuan))→\($0.role?.rawValue ?? "?")" }.joined(separator: ", "))
+        if !extraction.implausible.isEmpty {
+            let scalars = Array(normalized.unicodeScalars)
+            let numbers = extraction.implausible.map { range in
+                "「" + String(String.UnicodeScalarView(scalars[range.clamped(to: 0..<scalars.count)].prefix(40))) + "」"
+            }
+            lines.append("ignored: " + numbers.joined(separator: ", ") + " (over \(Money.words(Money.plausibleYuan)) or 64 bits: not a plausible amount, read as if no amount were given)")
+        }
         lines.append(String(format: "out-of-scope score: %.3f%@, confidence %.3f, refuse: %@",
                             ranking.outOfScopeScore, ranking.nearMiss ? " (near miss)" : "", ranking.confidence,
                             ranking.isOutOfScope ? "yes" : "no"))

@@ -21,6 +21,9 @@ public struct Extraction: Sendable, Equatable {
     public var money: [Money]
     /// Whether the question asks for a total over two awards (「同时……两项一共」).
     public var asksForTotal: Bool
+    /// Where the question writes numbers too large to be meant (「一亿亿亿」), as scalar offsets of the
+    /// normalized text: they stand for no fact, and `--explain` says so.
+    public var implausible: [Range<Int>] = []
 
     public init(facts: Facts = Facts(), money: [Money] = [], asksForTotal: Bool = false) {
         self.facts = facts
@@ -171,6 +174,7 @@ public enum FactExtractor {
             }
             return hit
         }
+        extraction.implausible = mentions.filter { $0.kind == .implausible }.map(\.range)
         var previousEnd = 0
         let money = mentions.filter { $0.kind == .money }
         for (index, mention) in money.enumerated() {
@@ -183,12 +187,12 @@ public enum FactExtractor {
     }
 
     static func readPatents(mentions: [NumberMention], hits: [PhraseMatcher<Cue>.Hit], into facts: inout Facts) {
-        let industrializedAt = hits.filter { $0.value == .industrialized }.map(\.start)
+        let industrializedAt = hits.filter { $0.value == .industrialized }.map(\.start).sorted()
         var patents: Int64?
         var industrialized: Int64?
         for m in mentions {
             guard case .count(let counter) = m.kind, ["件", "项", "个"].contains(counter) else { continue }
-            let nearIndustrialized = industrializedAt.contains { $0 >= m.range.lowerBound - 4 && $0 <= m.range.upperBound + 4 }
+            let nearIndustrialized = Self.anyWithin(industrializedAt, m.range.lowerBound - 4...m.range.upperBound + 4)
             if patents != nil, industrialized == nil, nearIndustrialized {
                 industrialized = m.value
             } else if patents == nil {
@@ -207,6 +211,17 @@ public enum FactExtractor {
         }
     }
 
+    /// Whether sorted `positions` has one in `range`, by binary search.
+    static func anyWithin(_ positions: [Int], _ range: ClosedRange<Int>) -> Bool {
+        var low = 0
+        var high = positions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if positions[middle] < range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        return low < positions.count && positions[low] <= range.upperBound
+    }
+
     /// What the words around an amount say it is: a word right after it (「30万利息」) first,
     /// then the nearest word before it, then a word just after it unless negated
     /// (「其中1000万是财政补的」 but not 「无财政支持」).
@@ -217,9 +232,16 @@ public enum FactExtractor {
             if case .role(let f) = hit.value { return f }
             return nil
         }
-        if let hit = roles.first(where: { $0.start == mention.range.upperBound }) { return fact(hit) }
+        // `roles` is in order of start. Each lookup reads only the hits near the mention, found by
+        // binary search, so a question with thousands of amounts costs no more per amount than one.
+        let after = firstIndex(in: roles, startingAtOrAfter: mention.range.upperBound)
+        if after < roles.count, roles[after].start == mention.range.upperBound { return fact(roles[after]) }
         var before: PhraseMatcher<Cue>.Hit?
-        for hit in roles where hit.start >= windowStart && hit.end <= mention.range.lowerBound {
+        var index = firstIndex(in: roles, startingAtOrAfter: windowStart)
+        while index < roles.count, roles[index].start < mention.range.lowerBound {
+            let hit = roles[index]
+            index += 1
+            guard hit.end <= mention.range.lowerBound else { continue }
             if let b = before {
                 if hit.end > b.end || (hit.end == b.end && hit.end - hit.start > b.end - b.start) { before = hit }
             } else {
@@ -229,12 +251,23 @@ public enum FactExtractor {
         if let before { return fact(before) }
         let stops: Set<UInt32> = [0xFF0C, 0x3002, 0xFF1B, 0x2C, 0x3B, 0x21, 0x3F, 0xFF01, 0xFF1F, 0x28, 0x29, 0xFF08, 0xFF09]
         let negations: Set<UInt32> = [0x65E0, 0x6CA1, 0x975E, 0x672A, 0x4E0D]  // 无没非未不
-        for hit in roles where hit.start >= mention.range.upperBound && hit.start < windowEnd {
-            guard hit.start - mention.range.upperBound <= 3 else { break }
+        for hit in roles[after...] {
+            guard hit.start < windowEnd, hit.start - mention.range.upperBound <= 3 else { break }
             let between = scalars[mention.range.upperBound..<hit.start]
             if between.contains(where: { stops.contains($0) || negations.contains($0) }) { break }
             return fact(hit)
         }
         return nil
+    }
+
+    /// The index of the first hit (in order of start) that starts at or after `position`.
+    static func firstIndex(in hits: [PhraseMatcher<Cue>.Hit], startingAtOrAfter position: Int) -> Int {
+        var low = 0
+        var high = hits.count
+        while low < high {
+            let middle = (low + high) / 2
+            if hits[middle].start < position { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

@@ -51,6 +51,7 @@ public struct Normalizer: Sendable {
         out.reserveCapacity(text.utf8.count / 2 + 8)
         for scalar in text.unicodeScalars {
             var v = scalar.value
+            if isInvisible(scalar) { continue }
             if v == 0x3000 {
                 v = 0x20
             } else if v >= 0xFF01 && v <= 0xFF5E {
@@ -65,6 +66,20 @@ public struct Normalizer: Sendable {
             out.append(v)
         }
         return out
+    }
+
+    /// Whether `scalar` is a format or zero-width character (Unicode category Cf, such as U+200B,
+    /// the soft hyphen U+00AD and the BOM U+FEFF) or a variation selector: text pasted from a web
+    /// page carries them, they show as nothing, and left in they split the words they sit in.
+    @inline(__always)
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        // No format character or variation selector lies below U+00AD, among the CJK ideographs
+        // and punctuation (U+2070–U+FDFF) or among the full-width forms: most text takes this branch.
+        if v < 0xAD || (v >= 0x2070 && v < 0xFE00) || (v >= 0xFF00 && v < 0xFFF9) {
+            return false
+        }
+        return scalar.properties.generalCategory == .format || scalar.properties.isVariationSelector
     }
 }
 

@@ -1,3 +1,5 @@
+import PolicyKit
+
 /// A number found in a question: an amount of money, a count of things, or a bare number.
 public struct NumberMention: Sendable, Equatable {
     /// What the number measures.
@@ -10,6 +12,10 @@ public struct NumberMention: Sendable, Equatable {
         case percent
         /// A number with no unit (「2025年」 reads as plain 2025 followed by 年).
         case plain
+        /// A number too large to be what a question means (over ``NumberReader/plausibleYuan`` yuan, or
+        /// past what 64 bits hold): it is read past whole and stands for no fact, so that 「一亿亿亿」
+        /// neither traps nor leaves a smaller number behind it to be misread.
+        case implausible
     }
 
     /// The value: yuan for money, the count for counts.
@@ -29,6 +35,12 @@ public struct NumberMention: Sendable, Equatable {
 /// Reads numbers written in any of the ways enterprises type them: Arabic or Chinese
 /// numerals, with 万/亿/千/元/w/k, thousands separators and decimals.
 public enum NumberReader {
+    /// The largest amount a question can state and be taken at its word: 10^13 yuan (10万亿), more than
+    /// any enterprise's subsidy base. A larger number is read as ``NumberMention/Kind/implausible``.
+    public static let plausibleYuan: Int64 = Money.plausibleYuan
+    /// The largest count of things (patents, projects) a question can state and be taken at its word.
+    public static let plausibleCount: Int64 = 1_000_000
+
     private static func s(_ c: Unicode.Scalar) -> UInt32 { c.value }
 
     static let digits: [UInt32: Int64] = [
@@ -74,6 +86,9 @@ public enum NumberReader {
     }
 
     /// Reads 1,200 / 1.5 / 80 and the unit after it.
+    ///
+    /// A run of more digits than 64 bits can hold is read past whole, with its unit, as one
+    /// implausible number: stopping inside it would leave its tail to be read as a number of its own.
     private static func readArabic(_ scalars: [UInt32], from start: Int) -> (NumberMention?, Int) {
         var i = start
         var mantissa: Int64 = 0
@@ -83,9 +98,10 @@ public enum NumberReader {
         while i < scalars.count {
             let c = scalars[i]
             if isDigit(c) {
-                guard digitCount < 15 else { return (nil, i + 1) }
-                mantissa = mantissa * 10 + Int64(c - 0x30)
-                if seenPoint { scale *= 10 }
+                if digitCount < 15 {
+                    mantissa = mantissa * 10 + Int64(c - 0x30)
+                    if seenPoint { scale *= 10 }
+                }
                 digitCount += 1
                 i += 1
             } else if c == 0x2C, !seenPoint, i + 1 < scalars.count, isDigit(scalars[i + 1]) {
@@ -97,10 +113,17 @@ public enum NumberReader {
                 break
             }
         }
+        guard digitCount <= 15 else {
+            let (_, end) = readUnit(scalars, at: i, start: start, mantissa: 0, scale: 1)
+            return (NumberMention(value: 0, kind: .implausible, range: start..<end), end)
+        }
         return readUnit(scalars, at: i, start: start, mantissa: mantissa, scale: scale)
     }
 
     /// Reads 三百六十万 / 两千 / 一亿二千万 and the unit after it.
+    ///
+    /// Every step reports overflow: a numeral past 64 bits (「一亿亿亿」) is still read to its end, in
+    /// one pass, and becomes one implausible number.
     private static func readChinese(_ scalars: [UInt32], from start: Int) -> (NumberMention?, Int) {
         var i = start
         var total: Int64 = 0
@@ -108,23 +131,27 @@ public enum NumberReader {
         var number: Int64 = 0
         var sawLargeUnit = false
         var lastSmallUnit: Int64 = 0
+        var overflowed = false
         while i < scalars.count {
             let c = scalars[i]
             if let d = digits[c] {
                 number = d
                 i += 1
             } else if let unit = smallUnits[c] {
-                section += (number == 0 && unit == 10 ? 1 : number) * unit
+                let added = Checked.multiply(number == 0 && unit == 10 ? 1 : number, unit)
+                if let sum = added.flatMap({ Checked.add(section, $0) }) { section = sum } else { overflowed = true }
                 lastSmallUnit = unit
                 number = 0
                 i += 1
             } else if c == wan || c == yi {
-                let value = section + number
+                let value = Checked.add(section, number)
+                let next: Int64?
                 if c == yi {
-                    total = (total + value) * 100_000_000
+                    next = value.flatMap { Checked.add(total, $0) }.flatMap { Checked.multiply($0, 100_000_000) }
                 } else {
-                    total += value * 10_000
+                    next = value.flatMap { Checked.multiply($0, 10_000) }.flatMap { Checked.add(total, $0) }
                 }
+                if let next { total = next } else { overflowed = true }
                 section = 0
                 number = 0
                 lastSmallUnit = 0
@@ -136,13 +163,28 @@ public enum NumberReader {
         }
         // 「两百五」 means 250: a trailing digit after a unit stands one place lower.
         if number > 0, lastSmallUnit >= 100, section > 0 { number *= lastSmallUnit / 10 }
-        let value = total + section + number
+        let value = Checked.add(total, section).flatMap { Checked.add($0, number) }
+        guard !overflowed, let value else {
+            var end = i
+            if end < scalars.count, moneyUnits.contains(scalars[end]) { end += 1 }
+            return (NumberMention(value: 0, kind: .implausible, range: start..<end), end)
+        }
         if sawLargeUnit {
             var end = i
             if end < scalars.count, moneyUnits.contains(scalars[end]) { end += 1 }
-            return (NumberMention(value: value, kind: .money, range: start..<end), end)
+            return (bounded(NumberMention(value: value, kind: .money, range: start..<end)), end)
         }
         return readUnit(scalars, at: i, start: start, mantissa: value, scale: 1)
+    }
+
+    /// The mention itself, or an implausible one in its place when its value is past belief.
+    private static func bounded(_ mention: NumberMention) -> NumberMention {
+        switch mention.kind {
+        case .money where mention.value > plausibleYuan, .count where mention.value > plausibleCount:
+            NumberMention(value: 0, kind: .implausible, range: mention.range)
+        default:
+            mention
+        }
     }
 
     /// Reads what follows a number: 万/亿/千/w/k/元/% or a counter word.
@@ -168,18 +210,21 @@ public enum NumberReader {
                 end += 1
             }
             if end < scalars.count, moneyUnits.contains(scalars[end]) { end += 1 }
-            let value = (mantissa * multiplier + scale / 2) / scale
-            return (NumberMention(value: value, kind: .money, range: start..<end), end)
+            guard let product = Checked.multiply(mantissa, multiplier), let rounded = Checked.add(product, scale / 2) else {
+                return (NumberMention(value: 0, kind: .implausible, range: start..<end), end)
+            }
+            return (bounded(NumberMention(value: rounded / scale, kind: .money, range: start..<end)), end)
         }
         let c = scalars[i]
         if moneyUnits.contains(c) {
-            return (NumberMention(value: mantissa / scale, kind: .money, range: start..<(i + 1)), i + 1)
+            return (bounded(NumberMention(value: mantissa / scale, kind: .money, range: start..<(i + 1))), i + 1)
         }
         if c == 0x25 {
             return (NumberMention(value: mantissa / scale, kind: .percent, range: start..<(i + 1)), i + 1)
         }
         if counters.contains(c), let counter = Unicode.Scalar(c) {
-            return (NumberMention(value: mantissa / scale, kind: .count(String(Character(counter))), range: start..<(i + 1)), i + 1)
+            let mention = NumberMention(value: mantissa / scale, kind: .count(String(Character(counter))), range: start..<(i + 1))
+            return (bounded(mention), i + 1)
         }
         return (NumberMention(value: mantissa / scale, kind: .plain, range: start..<index), index)
     }

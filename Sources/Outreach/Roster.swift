@@ -392,8 +392,8 @@ enum RosterValue {
         case .count:
             var digits = text
             if digits.hasSuffix("件") { digits.removeLast() }
-            guard let count = Int(digits), count >= 0 else {
-                return .failure(CellProblem("的值「\(text)」不是件数：写 0 或正整数"))
+            guard let count = Int(digits), count >= 0, count <= 1_000_000 else {
+                return .failure(CellProblem("的值「\(text)」不是件数：写 0 或正整数（不超过100万）"))
             }
             return .success(.count(count))
         case .flag:
@@ -446,8 +446,9 @@ enum RosterValue {
             guard (value * unit) % scale == 0 else { return nil }
             fraction = value * unit / scale
         }
-        let (product, overflow) = whole.multipliedReportingOverflow(by: unit)
-        guard !overflow else { return nil }
-        return product + fraction
+        guard let product = Checked.multiply(whole, unit), let total = Checked.add(product, fraction),
+            total <= Money.plausibleYuan
+        else { return nil }
+        return total
     }
 }

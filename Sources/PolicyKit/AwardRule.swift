@@ -37,7 +37,7 @@ public enum AwardRule: Sendable, Equatable {
         case .percent(let rule): rule.maxYuan
         case .perYear(let rule, _): rule.maxYuan
         case .perUnit(let rule): rule.maxYuan
-        case .staged(_, let stages): stages.reduce(0) { $0 + $1.yuan }
+        case .staged(_, let stages): Checked.sum(stages.map(\.yuan))
         case .ceiling(let max, _): max
         case .unspecified, .none: nil
         }

@@ -87,12 +87,18 @@ public enum Calculator {
         var parts: [String] = []
         for term in rule.base {
             guard let value = facts[term.fact]?.number else { continue }
-            base += term.subtracts ? -value : value
+            guard let next = term.subtracts ? Checked.subtract(base, value) : Checked.add(base, value) else {
+                return outOfRange(rule.base.first { !$0.subtracts }?.fact, maxYuan: rule.maxYuan, perYear: perYear)
+            }
+            base = next
             parts.append((term.subtracts ? "− " : (parts.isEmpty ? "" : "+ ")) + Money.words(value))
         }
         base = max(base, 0)
         let baseWords = parts.count > 1 ? "(\(parts.joined(separator: " ")))" : Money.words(base)
-        let raw = (base * Int64(rule.percent) + 50) / 100
+        guard let product = Checked.multiply(base, Int64(rule.percent)), let rounded = Checked.add(product, 50) else {
+            return outOfRange(rule.base.first { !$0.subtracts }?.fact, maxYuan: rule.maxYuan, perYear: perYear)
+        }
+        let raw = rounded / 100
         var formula = "\(baseWords) × \(rule.percent)% = \(Money.words(raw))"
         var yuan = raw
         if let cap = rule.maxYuan, raw > cap {
@@ -110,13 +116,18 @@ public enum Calculator {
             let words = (["每项 \(Money.words(rule.yuanEach))"] + bonusWords).joined(separator: "，") + capWords
             return Calculation(yuan: nil, maxYuan: rule.maxYuan, formula: words, needs: [rule.fact])
         }
-        var total = count * rule.yuanEach
+        guard var total = Checked.multiply(count, rule.yuanEach) else {
+            return outOfRange(rule.fact, maxYuan: rule.maxYuan, perYear: false)
+        }
         var parts = ["\(count) × \(Money.words(rule.yuanEach))"]
         for bonus in rule.bonuses {
             // A bonus counts a subset of the main count; more than the whole would be a misreading.
             let n = min(facts[bonus.fact]?.number ?? 0, count)
             guard n > 0 else { continue }
-            total += n * bonus.yuanEach
+            guard let extra = Checked.multiply(n, bonus.yuanEach), let sum = Checked.add(total, extra) else {
+                return outOfRange(rule.fact, maxYuan: rule.maxYuan, perYear: false)
+            }
+            total = sum
             parts.append("\(n) × \(Money.words(bonus.yuanEach))")
         }
         var formula = parts.joined(separator: " + ") + " = \(Money.words(total))"
@@ -129,7 +140,8 @@ public enum Calculator {
     }
 
     private static func staged(fact: FactName, stages: [Stage], facts: Facts) -> Calculation {
-        let total = stages.reduce(0) { $0 + $1.yuan }
+        // Stages come from the policy files, which the loader checks; a sum past 64 bits is reported as no total.
+        let total = Checked.sum(stages.map(\.yuan)) ?? Int64.max
         let all = stages.map { "\($0.name) \(Money.words($0.yuan))" }.joined(separator: " + ")
         guard case .choice(let value)? = facts[fact] else {
             return Calculation(yuan: nil, maxYuan: total, formula: "分阶段：\(all)，共 \(Money.words(total))", needs: [fact])
@@ -138,6 +150,13 @@ public enum Calculator {
             return Calculation(yuan: stage.yuan, formula: "\(stage.name)：\(Money.words(stage.yuan))")
         }
         return Calculation(yuan: total, formula: "\(all) = \(Money.words(total))")
+    }
+
+    /// The answer for facts whose arithmetic does not fit in 64 bits: no amount, the figure asked for again.
+    private static func outOfRange(_ fact: FactName?, maxYuan: Int64?, perYear: Bool) -> Calculation {
+        Calculation(
+            yuan: nil, maxYuan: maxYuan, perYear: perYear, formula: "所给数额过大，无法计算，请核对后再告诉我",
+            needs: fact.map { [$0] } ?? [])
     }
 
     private static func caseLabel(_ fact: FactName, _ value: String) -> String {

@@ -1,5 +1,9 @@
 /// Formatting of integer yuan the way the plan writes amounts (「20万元」, 「1.2亿」).
 public enum Money {
+    /// The largest amount anyone can state and be taken at their word: 10^13 yuan (10万亿), far above
+    /// any subsidy base. Larger figures in questions and rosters are refused rather than computed.
+    public static let plausibleYuan: Int64 = 10_000_000_000_000
+
     /// The amount in 万 or 亿 where that is exact enough to read, otherwise in yuan.
     public static func words(_ yuan: Int64) -> String {
         if yuan == 0 { return "0元" }

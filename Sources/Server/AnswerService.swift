@@ -20,6 +20,8 @@ public struct AnswerService: Sendable {
     public var reviewBelowConfidence: Double
     /// Keys of the conversations that may be open, so that most messages need no read.
     private let open: OpenConversations
+    /// Told of every conversation write, so that `/healthz` knows when the store fails.
+    public var health: StoreHealth?
 
     /// The reply when a user asks too fast.
     public static let slowDown = "您的提问有点频繁，请稍等一会儿再问，我会继续为您解答。"
@@ -96,7 +98,11 @@ public struct AnswerService: Sendable {
                 conversation = try? JSONDecoder().decode(Conversation.self, from: data)
             }
         } catch {
-            logger.error("could not load the conversation; answering without it", metadata: ["error": "\(error)"])
+            if let health {
+                _ = health.failed("load a conversation; answered without it", error, logger: logger)
+            } else {
+                logger.error("could not load the conversation; answering without it", metadata: ["error": "\(error)"])
+            }
         }
         let exchange = desk.answer(text, conversation: conversation, now: now, flavour: flavour)
         let answer = exchange.answer
@@ -104,12 +110,18 @@ public struct AnswerService: Sendable {
             if let next = exchange.conversation {
                 open.insert(key, expiresAt: next.expiresAt, now: now)
                 try await conversations.save(key: key, value: next.storedJSON(), expiresAt: next.expiresAt)
+                health?.succeeded(logger: logger)
             } else if open.mayBeOpen(key, now: now) {
                 try await conversations.delete(key: key)
                 open.remove(key)
+                health?.succeeded(logger: logger)
             }
         } catch {
-            logger.error("could not store the conversation", metadata: ["error": "\(error)"])
+            if let health {
+                _ = health.failed("store a conversation", error, logger: logger)
+            } else {
+                logger.error("could not store the conversation", metadata: ["error": "\(error)"])
+            }
         }
         metrics.outcome(answer.kind.rawValue, channel: channel)
         if answer.kind == .refusal || (answer.kind == .answer && answer.confidence < reviewBelowConfidence) {

@@ -2,6 +2,8 @@ public import Channels
 import Desk
 public import Foundation
 public import Hummingbird
+import HummingbirdCore
+import NIOCore
 public import Logging
 import Matching
 import PolicyKit
@@ -16,6 +18,8 @@ public struct ServerDependencies: Sendable {
     public var now: @Sendable () -> Date
     /// Where campaigns are kept, for their reports under /admin; nil leaves those routes out.
     public var campaigns: (any CampaignStore)?
+    /// A small write that tells whether the store takes writes again after a failure.
+    public var probe: (@Sendable () async throws -> Void)?
 
     public init(
         store: any DedupeStore & ConversationStore & MissLog & AuditLog, transport: any HTTPTransport,
@@ -25,6 +29,11 @@ public struct ServerDependencies: Sendable {
         self.store = store
         self.transport = transport
         self.now = now
+        if let probe = store as? any StoreProbe {
+            self.probe = { try await probe.probeWrite() }
+        } else {
+            self.probe = nil
+        }
     }
 }
 
@@ -39,6 +48,7 @@ public struct ServerParts: Sendable {
     public let answers: AnswerService
     public let metrics: ServerMetrics
     public let feishuReplies: FeishuReplyService
+    public let storeHealth: StoreHealth
 }
 
 /// Builds the whole application: the one composition root of the server.
@@ -55,24 +65,35 @@ public func buildApplication(
     }
     let desks = DeskHolder(desk: Desk(knowledge: knowledge), loader: loader)
     let metrics = ServerMetrics()
-    let answers = AnswerService(
+    let storeHealth = StoreHealth(probe: dependencies.probe, now: dependencies.now)
+    var service = AnswerService(
         desks: desks, conversations: dependencies.store, misses: dependencies.store,
         limiter: RateLimiter(perMinute: configuration.questionsPerMinute), metrics: metrics,
         reviewBelowConfidence: configuration.reviewBelowConfidence)
+    service.health = storeHealth
+    let answers = service
     let feishuClient = configuration.feishu.map {
         FeishuClient(apiBase: configuration.feishuAPIBase, appID: $0.appID, appSecret: $0.appSecret, transport: dependencies.transport)
     }
     let feishuReplies = FeishuReplyService(client: feishuClient, metrics: metrics, logger: logger)
-    let parts = ServerParts(desks: desks, answers: answers, metrics: metrics, feishuReplies: feishuReplies)
+    let parts = ServerParts(
+        desks: desks, answers: answers, metrics: metrics, feishuReplies: feishuReplies, storeHealth: storeHealth)
     let router = try buildRouter(configuration: configuration, dependencies: dependencies, parts: parts)
+    let bodyTimeout = TimeAmount(configuration.bodyTimeout)
+    let idleTimeout = TimeAmount(configuration.idleTimeout)
     var application = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PolicyDesk"),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)], idleTimeout: idleTimeout)),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "PolicyDesk",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         logger: logger)
     application.addServices(
         feishuReplies, HangupReloadService(desks: desks, metrics: metrics, logger: logger),
         HousekeepingService(
-            dedupe: dependencies.store, conversations: dependencies.store, interval: configuration.sweepInterval,
+            dedupe: dependencies.store, conversations: dependencies.store, misses: dependencies.store,
+            missRetention: configuration.missLimits.retention, interval: configuration.sweepInterval,
             now: dependencies.now, logger: logger,
             afterSweep: { now in await answers.reloadOpenConversations(now: now, logger: logger) }))
     return (application, parts)
@@ -84,10 +105,16 @@ func buildRouter(
 ) throws -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.middlewares.add(MetricsMiddleware(metrics: parts.metrics))
-    router.get("/healthz") { _, _ in Response.text("ok") }
+    router.get("/healthz") { _, context in
+        if let problem = await parts.storeHealth.check(logger: context.logger) {
+            return Response.text("store failing: \(problem)\n", status: .serviceUnavailable)
+        }
+        return Response.text("ok")
+    }
     router.get("/metrics") { _, _ in Response.text(parts.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8") }
     AskController(answers: parts.answers, bodyLimit: configuration.bodyLimit).addRoutes(to: router)
     let window = configuration.dedupeWindow
+    let dedupe = HealthCheckedDedupe(base: dependencies.store, health: parts.storeHealth, logger: Logger(label: "policydesk.store"))
     if let wecom = configuration.wecom {
         let callback: WeComCallback
         do {
@@ -95,11 +122,11 @@ func buildRouter(
         } catch {
             throw StartupError(description: "WeCom is misconfigured: \(error)")
         }
-        WeComController(callback: callback, answers: parts.answers, dedupe: dependencies.store, bodyLimit: configuration.bodyLimit, dedupeWindow: window)
+        WeComController(callback: callback, answers: parts.answers, dedupe: dedupe, bodyLimit: configuration.bodyLimit, dedupeWindow: window)
             .addRoutes(to: router)
     }
     if let secret = configuration.dingTalkAppSecret {
-        DingTalkController(verifier: DingTalkVerifier(appSecret: secret), answers: parts.answers, dedupe: dependencies.store,
+        DingTalkController(verifier: DingTalkVerifier(appSecret: secret), answers: parts.answers, dedupe: dedupe,
                            bodyLimit: configuration.bodyLimit, dedupeWindow: window, now: dependencies.now)
             .addRoutes(to: router)
     }
@@ -114,7 +141,7 @@ func buildRouter(
     }
     if let feishu = configuration.feishu {
         FeishuController(decoder: FeishuEventDecoder(verificationToken: feishu.verificationToken, encryptKey: feishu.encryptKey),
-                         answers: parts.answers, dedupe: dependencies.store, replies: parts.feishuReplies,
+                         answers: parts.answers, dedupe: dedupe, replies: parts.feishuReplies,
                          bodyLimit: configuration.bodyLimit, dedupeWindow: window, now: dependencies.now)
             .addRoutes(to: router)
     }

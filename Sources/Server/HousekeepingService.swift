@@ -9,6 +9,9 @@ import Storage
 struct HousekeepingService: Service {
     let dedupe: any DedupeStore
     let conversations: any ConversationStore
+    /// The review log, swept of questions older than `missRetention`; nil leaves it alone.
+    var misses: (any MissLog)? = nil
+    var missRetention: Duration = .seconds(90 * 86_400)
     let interval: Duration
     let now: @Sendable () -> Date
     let logger: Logger
@@ -32,8 +35,11 @@ struct HousekeepingService: Service {
         do {
             let claims = try await dedupe.purgeExpiredClaims(now: moment)
             let open = try await conversations.purgeExpiredConversations(now: moment)
-            if claims + open > 0 {
-                logger.info("swept expired records", metadata: ["dedupe": "\(claims)", "conversations": "\(open)"])
+            let old = try await misses?.purgeMisses(askedBefore: moment.addingTimeInterval(-missRetention.seconds)) ?? 0
+            if claims + open + old > 0 {
+                logger.info("swept expired records", metadata: [
+                    "dedupe": "\(claims)", "conversations": "\(open)", "review_log": "\(old)",
+                ])
             }
         } catch {
             logger.error("could not sweep expired records; will try again", metadata: ["error": "\(error)"])

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Matching
 import PolicyKit
+public import Storage
 import Yams
 
 /// Everything `policydesk serve` is configured with: an optional YAML file, then the
@@ -58,6 +59,15 @@ public struct ServerConfiguration: Sendable {
     public var reviewBelowConfidence = 0.5
     /// How often expired dedupe records and conversations are deleted.
     public var sweepInterval: Duration = .seconds(600)
+    /// How long a connection may send nothing before it is closed: between requests (keep-alive), before
+    /// its request head is whole, and in a stalled body.
+    public var idleTimeout: Duration = .seconds(30)
+    /// How long a request body may take, from the end of its head to its last byte.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// The most connections served at once; past it new connections wait in the listen queue.
+    public var maxConnections = 1000
+    /// How much of the review log of unanswered questions is kept.
+    public var missLimits = MissLogLimits()
 
     public init() {}
 
@@ -128,6 +138,28 @@ public struct ServerConfiguration: Sendable {
             guard let n = Int(rate), n > 0 else { throw .badValue("POLICYDESK_QUESTIONS_PER_MINUTE", "a positive whole number", source) }
             c.questionsPerMinute = n
         }
+        func seconds(_ key: String) throws(ConfigurationError) -> Duration? {
+            guard let text = nonEmpty(key) else { return nil }
+            guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
+                throw .badValue(key, "a number of seconds above 0 and at most 86400", source)
+            }
+            return .milliseconds(Int64(seconds * 1000))
+        }
+        if let idle = try seconds("POLICYDESK_IDLE_TIMEOUT") { c.idleTimeout = idle }
+        if let body = try seconds("POLICYDESK_BODY_TIMEOUT") { c.bodyTimeout = body }
+        if let text = nonEmpty("POLICYDESK_MAX_CONNECTIONS") {
+            guard let n = Int(text), n > 0 else { throw .badValue("POLICYDESK_MAX_CONNECTIONS", "a positive whole number", source) }
+            c.maxConnections = n
+        }
+        func positive(_ key: String) throws(ConfigurationError) -> Int? {
+            guard let text = nonEmpty(key) else { return nil }
+            guard let n = Int(text), n > 0 else { throw .badValue(key, "a positive whole number", source) }
+            return n
+        }
+        if let n = try positive("POLICYDESK_REVIEW_TEXT_LIMIT") { c.missLimits.maxTextLength = n }
+        if let n = try positive("POLICYDESK_REVIEW_PER_USER") { c.missLimits.rowsPerUser = n }
+        if let n = try positive("POLICYDESK_REVIEW_MAX_GROUPS") { c.missLimits.openGroups = n }
+        if let n = try positive("POLICYDESK_REVIEW_RETENTION_DAYS") { c.missLimits.retention = .seconds(n * 86_400) }
         let wecom = [Variable.wecomToken, Variable.wecomAESKey, Variable.wecomCorpID].map(nonEmpty)
         if wecom.allSatisfy({ $0 != nil }) {
             c.wecom = WeCom(token: wecom[0]!, aesKey: wecom[1]!, corpID: wecom[2]!)

@@ -5,7 +5,7 @@ public import Foundation
 /// It follows the same rules as ``SQLiteStorage`` (expiry at or before `now`, group order, ids that
 /// only grow, resolved groups never reopened) so a test that passes against it means the same
 /// against the database. Nothing survives the process.
-public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog {
+public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog, StoreProbe {
     private struct Claim {
         var expiresAt: Date
         var reply: String?
@@ -20,8 +20,9 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog 
         let id: Int64
         let normalizedText: String
         var resolution: String?
-        // In insertion order, which breaks ties in `at` the same way the database does.
-        var misses: [MissRecord]
+        var summary: MissGroup
+        // The wordings kept, in insertion order.
+        var samples: [MissRecord]
     }
 
     private var claims: [String: Claim] = [:]
@@ -31,8 +32,13 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog 
     private var lastGroupID: Int64 = 0
     private var auditEntries: [AuditEntry] = []
 
+    /// How much of the review log is kept, as in ``SQLiteStorage``.
+    public let missLimits: MissLogLimits
+
     /// Creates empty stores.
-    public init() {}
+    public init(missLimits: MissLogLimits = MissLogLimits()) {
+        self.missLimits = missLimits
+    }
 
     // MARK: DedupeStore
 
@@ -94,14 +100,59 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog 
 
     // MARK: MissLog
 
-    /// Adds the miss to its open group, opening one if needed.
+    /// Adds the miss to its open group, opening one if needed, within ``missLimits``.
     public func record(_ miss: MissRecord) {
-        if let index = groups.firstIndex(where: { $0.normalizedText == miss.normalizedText && $0.resolution == nil }) {
-            groups[index].misses.append(miss)
-        } else {
+        var miss = miss
+        miss.text = missLimits.cut(miss.text)
+        miss.normalizedText = missLimits.cut(miss.normalizedText)
+        miss.user = miss.user ?? ""
+        let index = groups.firstIndex { $0.normalizedText == miss.normalizedText && $0.resolution == nil }
+        let rowsOfUser = groups.reduce(0) { $0 + $1.samples.filter { $0.user == miss.user }.count }
+        let admission = missLimits.admit(
+            groupExists: index != nil, samplesInGroup: index.map { groups[$0].samples.count } ?? 0,
+            rowsOfUser: rowsOfUser, openGroupCount: groups.filter { $0.resolution == nil }.count)
+        switch admission {
+        case .drop:
+            return
+        case .openGroup:
             lastGroupID += 1
-            groups.append(Group(id: lastGroupID, normalizedText: miss.normalizedText, misses: [miss]))
+            let summary = MissGroup(
+                id: lastGroupID, normalizedText: miss.normalizedText, latestText: miss.text, count: 1, firstSeen: miss.at,
+                lastSeen: miss.at, bestGuessItem: miss.bestGuessItem, maxConfidence: miss.confidence, resolution: nil)
+            groups.append(Group(id: lastGroupID, normalizedText: miss.normalizedText, summary: summary, samples: [miss]))
+        case .count, .countAndKeep:
+            guard let index else { return }
+            var summary = groups[index].summary
+            summary.count += 1
+            if miss.at >= summary.lastSeen {
+                summary.latestText = miss.text
+                summary.bestGuessItem = miss.bestGuessItem
+            }
+            summary.firstSeen = min(summary.firstSeen, miss.at)
+            summary.lastSeen = max(summary.lastSeen, miss.at)
+            summary.maxConfidence = max(summary.maxConfidence, miss.confidence)
+            groups[index].summary = summary
+            if admission == .countAndKeep { groups[index].samples.append(miss) }
         }
+    }
+
+    /// The group with `id`, open or resolved.
+    public func group(id: Int64) -> MissGroup? {
+        groups.first { $0.id == id }.map(Self.summary)
+    }
+
+    /// Deletes wordings asked at or before `cutoff` and groups last asked then.
+    @discardableResult
+    public func purgeMisses(askedBefore cutoff: Date) -> Int {
+        var removed = 0
+        for index in groups.indices {
+            let before = groups[index].samples.count
+            groups[index].samples.removeAll { $0.at <= cutoff }
+            removed += before - groups[index].samples.count
+        }
+        let before = groups.count
+        groups.removeAll { $0.summary.lastSeen <= cutoff }
+        return removed + before - groups.count
     }
 
     /// Returns up to `limit` open groups in list order.
@@ -134,23 +185,15 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog 
     }
 
     private static func summary(of group: Group) -> MissGroup {
-        // A group is created with its first miss and misses are never removed, so it is never empty.
-        var latest = group.misses[0]
-        for miss in group.misses where miss.at >= latest.at {
-            latest = miss
-        }
-        return MissGroup(
-            id: group.id,
-            normalizedText: group.normalizedText,
-            latestText: latest.text,
-            count: group.misses.count,
-            firstSeen: group.misses.map(\.at).min() ?? latest.at,
-            lastSeen: latest.at,
-            bestGuessItem: latest.bestGuessItem,
-            maxConfidence: group.misses.map(\.confidence).max() ?? latest.confidence,
-            resolution: group.resolution
-        )
+        var summary = group.summary
+        summary.resolution = group.resolution
+        return summary
     }
+
+    // MARK: StoreProbe
+
+    /// Memory always takes a write.
+    public func probeWrite() {}
 
     // MARK: AuditLog
 

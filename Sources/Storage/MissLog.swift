@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Collects the questions the bot could not answer, grouped so editors can turn them into examples.
 ///
 /// Groups are listed most frequent first, then most recently seen, then oldest group first, so the
@@ -19,4 +21,12 @@ public protocol MissLog: Sendable {
 
     /// Returns every unresolved group, and the resolved ones too when `includeResolved` is true, in list order.
     func listAll(includeResolved: Bool) async throws -> [MissGroup]
+
+    /// The group with `id`, open or resolved, or nil when there is none.
+    func group(id: Int64) async throws -> MissGroup?
+
+    /// Deletes the wordings asked at or before `cutoff` and the groups last asked then; returns how
+    /// many rows went. Housekeeping calls it with the retention of ``MissLogLimits``.
+    @discardableResult
+    func purgeMisses(askedBefore cutoff: Date) async throws -> Int
 }

@@ -1,35 +1,85 @@
-import Foundation
+public import Foundation
 import GRDB
 
 extension SQLiteStorage: MissLog {
     /// Queues the miss and returns at once: a reply never waits for the review log. The group
-    /// is found or opened and the miss inserted in one transaction, so two writers of the same
-    /// new text cannot open two groups; every read of the log first commits what is queued.
+    /// is found or opened and the miss counted (and its wording kept, within ``MissLogLimits``) in
+    /// one transaction, so two writers of the same new text cannot open two groups; every read of
+    /// the log first commits what is queued.
     public func record(_ miss: MissRecord) async throws {
+        let limits = missLimits
+        let text = limits.cut(miss.text)
+        let normalized = limits.cut(miss.normalizedText)
+        let user = miss.user ?? ""
+        let at = miss.at.timeIntervalSince1970
         queued("record a miss") { db in
             let openGroup = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT id FROM miss_group WHERE normalized_text = ? AND resolution IS NULL"),
-                arguments: [miss.normalizedText]
+                arguments: [normalized]
             )
+            // Each count stops at its limit, so the checks cost the same however full the log is.
+            let rowsOfUser = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM miss WHERE user_id = ? LIMIT ?)"),
+                arguments: [user, limits.rowsPerUser]) ?? 0
+            let samples = try openGroup.map { id in
+                try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM miss WHERE group_id = ? LIMIT ?)"),
+                    arguments: [id, limits.samplesPerGroup]) ?? 0
+            } ?? 0
+            let openGroups = openGroup != nil ? 0 : try Int.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT COUNT(*) FROM (SELECT 1 FROM miss_group WHERE resolution IS NULL LIMIT ?)"),
+                arguments: [limits.openGroups]) ?? 0
+            let admission = limits.admit(
+                groupExists: openGroup != nil, samplesInGroup: samples, rowsOfUser: rowsOfUser, openGroupCount: openGroups)
             let groupID: Int64
-            if let openGroup {
-                groupID = openGroup
-            } else {
-                try db.cachedStatement(sql: "INSERT INTO miss_group (normalized_text) VALUES (?)")
-                    .execute(arguments: [miss.normalizedText])
+            switch admission {
+            case .drop:
+                return
+            case .openGroup:
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO miss_group (normalized_text, hits, first_seen, last_seen, max_confidence,
+                            latest_text, best_guess_item)
+                        VALUES (?, 1, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [normalized, at, at, miss.confidence, text, miss.bestGuessItem])
                 groupID = db.lastInsertedRowID
+            case .count, .countAndKeep:
+                guard let openGroup else { return }
+                groupID = openGroup
+                // The latest wording and guess are the miss with the greatest time; ties go to the later write.
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE miss_group SET hits = hits + 1,
+                            latest_text = CASE WHEN ?1 >= last_seen THEN ?2 ELSE latest_text END,
+                            best_guess_item = CASE WHEN ?1 >= last_seen THEN ?3 ELSE best_guess_item END,
+                            first_seen = MIN(first_seen, ?1), last_seen = MAX(last_seen, ?1),
+                            max_confidence = MAX(max_confidence, ?4)
+                        WHERE id = ?5
+                        """
+                ).execute(arguments: [at, text, miss.bestGuessItem, miss.confidence, openGroup])
             }
+            guard admission != .count else { return }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO miss (group_id, text, channel, user_id, at, best_guess_item, confidence)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(
-                arguments: [
-                    groupID, miss.text, miss.channel, miss.user, miss.at.timeIntervalSince1970,
-                    miss.bestGuessItem, miss.confidence,
-                ]
-            )
+            ).execute(arguments: [groupID, text, miss.channel, user, at, miss.bestGuessItem, miss.confidence])
+        }
+    }
+
+    /// Deletes what was last asked at or before `cutoff`: wordings, and groups not asked since.
+    @discardableResult
+    public func purgeMisses(askedBefore cutoff: Date) async throws -> Int {
+        try await flushQueuedWrites()
+        return try await write("purge old misses") { db in
+            let at = cutoff.timeIntervalSince1970
+            try db.execute(sql: "DELETE FROM miss WHERE at <= ?", arguments: [at])
+            let wordings = db.changesCount
+            try db.execute(sql: "DELETE FROM miss_group WHERE last_seen <= ?", arguments: [at])
+            return wordings + db.changesCount
         }
     }
 
@@ -60,39 +110,41 @@ extension SQLiteStorage: MissLog {
         }
     }
 
-    /// Summarizes groups in SQL; "latest" breaks ties in `at` by insertion order, as the in-memory store does.
+    /// Reads the groups' running summaries: one indexed scan, however many times each was asked.
     private static func fetchGroups(_ db: Database, includeResolved: Bool, limit: Int?) throws -> [MissGroup] {
-        func latest(_ column: String) -> String {
-            "SELECT \(column) FROM miss WHERE group_id = g.id ORDER BY at DESC, id DESC LIMIT 1"
-        }
-        var sql = """
-            SELECT g.id, g.normalized_text, g.resolution,
-                COUNT(m.id) AS count, MIN(m.at) AS first_seen, MAX(m.at) AS last_seen,
-                MAX(m.confidence) AS max_confidence,
-                (\(latest("text"))) AS latest_text,
-                (\(latest("best_guess_item"))) AS best_guess_item
-            FROM miss_group g JOIN miss m ON m.group_id = g.id
-            \(includeResolved ? "" : "WHERE g.resolution IS NULL")
-            GROUP BY g.id
-            ORDER BY count DESC, last_seen DESC, g.id ASC
-            """
+        var sql = "\(groupColumns) \(includeResolved ? "" : "WHERE resolution IS NULL") ORDER BY hits DESC, last_seen DESC, id ASC"
         var arguments: StatementArguments = []
         if let limit {
             sql += " LIMIT ?"
             arguments += [limit]
         }
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            MissGroup(
-                id: row["id"],
-                normalizedText: row["normalized_text"],
-                latestText: row["latest_text"],
-                count: row["count"],
-                firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
-                lastSeen: Date(timeIntervalSince1970: row["last_seen"]),
-                bestGuessItem: row["best_guess_item"],
-                maxConfidence: row["max_confidence"],
-                resolution: row["resolution"]
-            )
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(group(from:))
+    }
+
+    private static let groupColumns = """
+        SELECT id, normalized_text, resolution, hits, first_seen, last_seen, max_confidence, latest_text, best_guess_item
+        FROM miss_group
+        """
+
+    private static func group(from row: Row) -> MissGroup {
+        MissGroup(
+            id: row["id"],
+            normalizedText: row["normalized_text"],
+            latestText: row["latest_text"],
+            count: row["hits"],
+            firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
+            lastSeen: Date(timeIntervalSince1970: row["last_seen"]),
+            bestGuessItem: row["best_guess_item"],
+            maxConfidence: row["max_confidence"],
+            resolution: row["resolution"]
+        )
+    }
+
+    /// One group by id, open or resolved, read by its key; nil when there is none.
+    public func group(id: Int64) async throws -> MissGroup? {
+        try await flushQueuedWrites()
+        return try await read("read miss group \(id)") { db in
+            try Row.fetchOne(db, sql: "\(Self.groupColumns) WHERE id = ?", arguments: [id]).map(Self.group(from:))
         }
     }
 }

@@ -91,6 +91,36 @@ extension SQLiteStorage {
                     """
             )
         }
+        // The review log keeps a running summary per group (what listing reads) and only a few
+        // wordings, so that repeats and floods cost a counter, not a row each.
+        migrator.registerMigration("v4-bounded-review-log") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE miss_group ADD COLUMN hits INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE miss_group ADD COLUMN first_seen REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE miss_group ADD COLUMN last_seen REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE miss_group ADD COLUMN max_confidence REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE miss_group ADD COLUMN latest_text TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE miss_group ADD COLUMN best_guess_item TEXT;
+                    UPDATE miss_group SET
+                        hits = (SELECT COUNT(*) FROM miss WHERE group_id = miss_group.id),
+                        first_seen = COALESCE((SELECT MIN(at) FROM miss WHERE group_id = miss_group.id), 0),
+                        last_seen = COALESCE((SELECT MAX(at) FROM miss WHERE group_id = miss_group.id), 0),
+                        max_confidence = COALESCE((SELECT MAX(confidence) FROM miss WHERE group_id = miss_group.id), 0),
+                        latest_text = COALESCE((SELECT text FROM miss WHERE group_id = miss_group.id
+                            ORDER BY at DESC, id DESC LIMIT 1), ''),
+                        best_guess_item = (SELECT best_guess_item FROM miss WHERE group_id = miss_group.id
+                            ORDER BY at DESC, id DESC LIMIT 1);
+                    DELETE FROM miss_group WHERE hits = 0;
+                    UPDATE miss SET user_id = '' WHERE user_id IS NULL;
+                    CREATE INDEX miss_group_open_rank ON miss_group(hits DESC, last_seen DESC) WHERE resolution IS NULL;
+                    CREATE INDEX miss_group_last_seen ON miss_group(last_seen);
+                    CREATE INDEX miss_user_at ON miss(user_id, at);
+                    CREATE INDEX miss_at ON miss(at);
+                    CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at REAL NOT NULL);
+                    """
+            )
+        }
         return migrator
     }
 

@@ -21,6 +21,9 @@ public final class SQLiteStorage: Sendable {
     /// The dedupe claims this process holds (see ``ClaimTable``).
     let claims = ClaimTable()
 
+    /// How much of the review log is kept (see ``MissLogLimits``).
+    public let missLimits: MissLogLimits
+
     /// Who hears of a queued write that failed (see ``queued(_:_:)``).
     private let queuedWriteFailureHandler = Mutex<(@Sendable (any Error) -> Void)?>(nil)
 
@@ -28,8 +31,8 @@ public final class SQLiteStorage: Sendable {
     ///
     /// - Throws: ``StorageError`` naming `path` when the file cannot be opened, is not a database,
     ///   was written by a newer version, or cannot be migrated.
-    public convenience init(path: String) throws {
-        try self.init(path: path, migrator: Self.makeMigrator())
+    public convenience init(path: String, missLimits: MissLogLimits = MissLogLimits()) throws {
+        try self.init(path: path, migrator: Self.makeMigrator(), missLimits: missLimits)
     }
 
     /// Opens `path` with empty migrations named `laterMigrations` after the real ones, so tests can play
@@ -42,18 +45,18 @@ public final class SQLiteStorage: Sendable {
         try self.init(path: path, migrator: migrator)
     }
 
-    private convenience init(path: String, migrator: DatabaseMigrator) throws {
+    private convenience init(path: String, migrator: DatabaseMigrator, missLimits: MissLogLimits = MissLogLimits()) throws {
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
         } catch {
             throw StorageError.opening(error, path: path)
         }
-        try self.init(writer: pool, path: path, migrator: migrator)
+        try self.init(writer: pool, path: path, migrator: migrator, missLimits: missLimits)
     }
 
     /// Creates a private in-memory database with the full schema, gone when the storage is released.
-    public static func inMemory() throws -> SQLiteStorage {
+    public static func inMemory(missLimits: MissLogLimits = MissLogLimits()) throws -> SQLiteStorage {
         let path = ":memory:"
         let queue: DatabaseQueue
         do {
@@ -61,12 +64,13 @@ public final class SQLiteStorage: Sendable {
         } catch {
             throw StorageError.opening(error, path: path)
         }
-        return try SQLiteStorage(writer: queue, path: path, migrator: makeMigrator())
+        return try SQLiteStorage(writer: queue, path: path, migrator: makeMigrator(), missLimits: missLimits)
     }
 
-    private init(writer: any DatabaseWriter, path: String, migrator: DatabaseMigrator) throws {
+    private init(writer: any DatabaseWriter, path: String, migrator: DatabaseMigrator, missLimits: MissLogLimits) throws {
         self.writer = writer
         self.path = path
+        self.missLimits = missLimits
         self.groupCommit = GroupCommit(writer: writer)
         do {
             // An older build must not write into a schema it does not understand.

@@ -15,6 +15,10 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case operationFailed(path: String, operation: String, reason: String)
     /// No miss group has this id.
     case missGroupNotFound(id: Int64)
+    /// SQLite's quick integrity check found damaged pages.
+    case damaged(path: String, findings: [String])
+    /// The file opens but takes no write (read-only file or folder, full disk).
+    case notWritable(path: String, reason: String)
 
     /// A one-line message that names the database and says what to do next.
     public var description: String {
@@ -34,6 +38,12 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "and start again."
         case .operationFailed(let path, let operation, let reason):
             "Could not \(operation) in \(path): \(reason)."
+        case .damaged(let path, let findings):
+            "The database \(path) is damaged (SQLite's quick check says: \(findings.prefix(3).joined(separator: "; "))). "
+                + "Stop here: restore the file from a backup (policydesk backup), or move it aside to start with an empty store."
+        case .notWritable(let path, let reason):
+            "The database \(path) takes no writes (\(reason)). Make the file, its -wal and -shm files and their folder "
+                + "writable by the user running policydesk, and check that the disk has room."
         case .missGroupNotFound(let id):
             "No miss group has id \(id). List the misses again to get current ids."
         }

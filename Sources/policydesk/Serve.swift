@@ -37,9 +37,21 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let store: SQLiteStorage
         do {
-            store = try SQLiteStorage(path: configuration.databasePath)
+            store = try SQLiteStorage(path: configuration.databasePath, missLimits: configuration.missLimits)
+            try await store.checkAtStart()
         } catch {
             throw CommandFailure(description: "\(error)")
+        }
+        if let limit = DescriptorLimit.raiseToHard() {
+            // Keep room for the database, the log and outbound calls beside the connections.
+            let usable = Int(min(limit.soft, UInt64(Int.max))) - 64
+            if usable < configuration.maxConnections {
+                configuration.maxConnections = max(usable, 16)
+            }
+            logger.notice("descriptor limit", metadata: [
+                "nofile.soft": "\(limit.soft)", "nofile.hard": "\(limit.hard)",
+                "max_connections": "\(configuration.maxConnections)",
+            ])
         }
         store.reportQueuedWriteFailures { [logger] error in
             logger.error("could not store a question for review", metadata: ["error": "\(error)"])

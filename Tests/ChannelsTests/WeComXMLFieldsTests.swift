@@ -341,13 +341,16 @@ struct WeComXMLFieldsTests {
         #expect(answered == bytes.count * 24)
     }
 
-    @Test func deepNestingNeitherOverflowsTheStackNorBecomesAField() throws {
+    @Test func deepNestingIsRefusedWithoutOverflowingTheStack() throws {
+        let tooDeep = ChannelError.malformed("the body nests elements deeper than 16 levels")
         let depth = 100_000
         let nested =
             "<xml><A>" + String(repeating: "<b>", count: depth) + "x" + String(repeating: "</b>", count: depth)
             + "</A></xml>"
-        #expect(try Self.fields(XMLBytes(stringLiteral: nested)) == ["A": ""])
-        #expect(Self.error(XMLBytes(stringLiteral: String(repeating: "<b>", count: depth))) == Self.notWellFormed)
+        #expect(Self.error(XMLBytes(stringLiteral: nested)) == tooDeep)
+        #expect(Self.error(XMLBytes(stringLiteral: String(repeating: "<b>", count: depth))) == tooDeep)
+        let fourteen = "<xml><A>" + String(repeating: "<b>", count: 14) + "x" + String(repeating: "</b>", count: 14) + "</A></xml>"
+        #expect(try Self.fields(XMLBytes(stringLiteral: fourteen)) == ["A": ""])
     }
 
     @Test func aRepeatedAttributeIsFoundAmongMany() throws {
@@ -555,3 +558,22 @@ struct WeComXMLFieldsTests {
         }
     }
 #endif
+
+@Suite("WeCom XML nesting bound")
+struct WeComXMLDepthTests {
+    @Test("elements nested deeper than 16 levels are refused with a message that says so")
+    func tooDeep() {
+        let deep = "<xml>" + String(repeating: "<a>", count: 20) + String(repeating: "</a>", count: 20) + "</xml>"
+        #expect {
+            try WeComXMLFields.parse(Data(deep.utf8), what: "the body")
+        } throws: { error in
+            "\(error)".contains("deeper than 16")
+        }
+    }
+
+    @Test("WeCom's own two levels, and a little more, are read")
+    func shallow() throws {
+        let doc = "<xml><ToUserName><![CDATA[x]]></ToUserName><Extra><A><B>1</B></A></Extra></xml>"
+        #expect(try WeComXMLFields.parse(Data(doc.utf8), what: "the body")["ToUserName"] == "x")
+    }
+}

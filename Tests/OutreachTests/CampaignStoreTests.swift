@@ -22,7 +22,7 @@ struct CampaignStoreTests {
     @Test("the campaign tables come in their own named migration after the first one")
     func migration() async throws {
         let store = try SQLiteStorage.inMemory()
-        #expect(try await store.appliedMigrations() == ["v1", "v2-campaigns", "v3-rowid-tables"])
+        #expect(try await store.appliedMigrations().prefix(3) == ["v1", "v2-campaigns", "v3-rowid-tables"])
     }
 
     @Test("planned → sending (committed before the call) → delivered, with one attempt recorded")

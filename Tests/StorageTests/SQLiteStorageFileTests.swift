@@ -117,6 +117,36 @@ struct SQLiteStorageFileTests {
         }
     }
 
+    @Test("misses stored one row each before the bounded review log keep their groups' counts, times and latest wording")
+    func boundedReviewLogMigration() async throws {
+        try await withDatabasePath { path in
+            do {
+                let old = try DatabaseQueue(path: path)
+                try SQLiteStorage.makeMigrator().migrate(old, upTo: "v3-rowid-tables")
+                try await old.write { db in
+                    try db.execute(sql: "INSERT INTO miss_group (id, normalized_text) VALUES (1, '买房补贴'), (2, '空组')")
+                    for (offset, text) in [(0.0, "买房补贴？"), (30, "买房补贴!"), (10, "买房补贴")] {
+                        try db.execute(
+                            sql: "INSERT INTO miss (group_id, text, channel, user_id, at, best_guess_item, confidence) VALUES (1, ?, 'api', NULL, ?, '12.2', ?)",
+                            arguments: [text, epoch.timeIntervalSince1970 + offset, offset / 100])
+                    }
+                }
+                try old.close()
+            }
+            let storage = try SQLiteStorage(path: path)
+            let groups = try await storage.listAll(includeResolved: true)
+            #expect(groups.count == 1, "a group with no misses is dropped")
+            let group = try #require(groups.first)
+            #expect(group.count == 3)
+            #expect(group.latestText == "买房补贴!")
+            #expect(group.firstSeen == epoch)
+            #expect(group.lastSeen == epoch + 30)
+            #expect(group.maxConfidence == 0.3)
+            #expect(group.bestGuessItem == "12.2")
+            try storage.close()
+        }
+    }
+
     @Test("a file written by the first schema keeps its claims and conversations through the move to rowid tables")
     func rowidMigrationKeepsRows() async throws {
         try await withDatabasePath { path in
@@ -134,7 +164,7 @@ struct SQLiteStorageFileTests {
                 try old.close()
             }
             let storage = try SQLiteStorage(path: path)
-            #expect(try await storage.appliedMigrations().last == "v3-rowid-tables")
+            #expect(try await storage.appliedMigrations().contains("v3-rowid-tables"))
             #expect(try await storage.claim(key: "wecom:msg:old", now: epoch, ttl: .seconds(600)) == .duplicate(storedReply: "答复"))
             #expect(try await storage.load(key: "api|c|u", now: epoch) == Data("{}".utf8))
             try await storage.save(key: "api|c|u", value: Data("[]".utf8), expiresAt: epoch + 900)

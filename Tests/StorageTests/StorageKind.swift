@@ -18,15 +18,16 @@ enum StorageKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// Runs `body` with fresh, empty storage of this kind, removing any file afterwards.
-    func withStorage(_ body: (any AnyStorage) async throws -> Void) async throws {
+    func withStorage(missLimits: MissLogLimits = MissLogLimits(), _ body: (any AnyStorage) async throws -> Void) async throws {
         switch self {
         case .inMemoryActor:
-            try await body(InMemoryStorage())
+            try await body(InMemoryStorage(missLimits: missLimits))
         case .sqliteInMemory:
-            try await body(SQLiteStorage.inMemory())
+            try await body(SQLiteStorage.inMemory(missLimits: missLimits))
         case .sqliteFile:
             try await withTemporaryDirectory { directory in
-                let storage = try SQLiteStorage(path: directory.appendingPathComponent("policydesk.sqlite").path)
+                let storage = try SQLiteStorage(
+                    path: directory.appendingPathComponent("policydesk.sqlite").path, missLimits: missLimits)
                 try await body(storage)
                 try storage.close()
             }

@@ -12,7 +12,7 @@ public struct DingTalkMessageDecoder: Sendable {
     public func decode(body: Data) throws(ChannelError) -> InboundMessage {
         guard !body.isEmpty else { throw .malformed("the DingTalk callback body is empty") }
         let wire = try JSONBody.decode(Wire.self, from: body, what: "the DingTalk callback body")
-        guard !wire.msgId.isEmpty else { throw .malformed("the DingTalk callback body has an empty 'msgId'") }
+        guard !wire.msgId.trimmed.isEmpty else { throw .malformed("the DingTalk callback body has an empty 'msgId'") }
         let isGroup = wire.conversationType.value == "2"
         // senderStaffId is what the send APIs take, but it is empty for external users and
         // before the robot is published; the encrypted senderId is always there.

@@ -144,7 +144,8 @@ public actor FeishuClient: CustomReflectable {
                 continue
             }
             guard let envelope, let code else { throw .unexpectedResponse(.reply, httpStatus: response.status) }
-            throw .api(.reply, httpStatus: response.status, code: code, message: envelope.message("msg"))
+            let message = SecretRedaction.redact(envelope.message("msg"), secrets: [token, appSecret])
+            throw .api(.reply, httpStatus: response.status, code: code, message: message)
         }
     }
 
@@ -193,7 +194,8 @@ private struct TokenFetchContext: Sendable {
         }
         guard code == 0, response.isSuccess else {
             return .failure(
-                .api(.fetchToken, httpStatus: response.status, code: code, message: envelope.message("msg")))
+                .api(.fetchToken, httpStatus: response.status, code: code,
+                     message: SecretRedaction.redact(envelope.message("msg"), secrets: [appSecret])))
         }
         guard let token = envelope.string("tenant_access_token"), !token.isEmpty,
             let expire = envelope.integer("expire"), expire > 0

@@ -30,6 +30,7 @@ enum WeComXMLFields {
         case .failure(.notUTF8): throw .malformed("\(what) declares an encoding other than UTF-8")
         case .failure(.duplicate(let name)): throw .malformed("\(what) has more than one <\(name)> element")
         case .failure(.notWellFormed): throw .malformed("\(what) is not well-formed XML")
+        case .failure(.tooDeep): throw .malformed("\(what) nests elements deeper than \(maximumDepth) levels")
         }
     }
 }
@@ -41,7 +42,12 @@ private enum XMLFailure: Error, Equatable {
     case notUTF8
     case duplicate(String)
     case notWellFormed
+    /// WeCom's documents are two levels deep; a deep one is an attack on the reader, not a message.
+    case tooDeep
 }
+
+/// The deepest nesting of elements the reader accepts.
+let maximumDepth = 16
 
 /// One pass over one document. Every read is bounds-checked by hand because the raw buffer's
 /// subscript is not checked in release builds; every loop advances `i` or fails.
@@ -210,6 +216,7 @@ private struct XMLFieldReader {
             guard spaced else { throw .notWellFormed }
             try attribute()
         }
+        guard open.count < maximumDepth else { throw .tooDeep }
         open.append(name)
         if collecting { value.removeAll(keepingCapacity: true) }
         if selfClosing { close() }

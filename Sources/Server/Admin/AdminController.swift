@@ -283,7 +283,7 @@ struct AdminController<Context: RequestContext>: Sendable {
 
     func group(_ context: Context) async throws -> MissGroup {
         guard let id = context.parameters.get("id", as: Int64.self),
-            let group = try await misses.listAll(includeResolved: false).first(where: { $0.id == id })
+            let group = try await misses.group(id: id), !group.isResolved
         else { throw APIError(.notFound, "no open miss with that id; GET /admin/misses lists them") }
         return group
     }
