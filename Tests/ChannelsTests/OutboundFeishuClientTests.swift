@@ -178,6 +178,26 @@ struct OutboundFeishuClientTests {
         }
     }
 
+    @Test("Feishu's error text that echoes the request's token and secret reaches no message")
+    func echoedTokenIsRedacted() async throws {
+        try await OutboundFakePlatform.with { (platform) async throws in
+            let client = Self.client(platform)
+            let token = try await client.tenantAccessToken()
+            let echo = "bad request: Authorization: Bearer \(token); app_secret=\(OutboundFakeSecrets.feishuAppSecret)"
+            try await platform.script(
+                "/open-apis/im/v1/messages/om_echo/reply",
+                [.init(status: 400, body: #"{"code":99991400,"msg":"\#(echo)"}"#)])
+            let error = await outboundCaught { () async throws(FeishuClientError) in
+                _ = try await client.reply(messageID: "om_echo", text: "x")
+            }
+            let text = "\(String(describing: error)) \(String(reflecting: error))"
+            #expect(error?.code == 99_991_400)
+            #expect(!text.contains(token), "\(text)")
+            #expect(!text.contains(OutboundFakeSecrets.feishuAppSecret), "\(text)")
+            #expect(text.contains("Bearer [redacted]"))
+        }
+    }
+
     @Test("A wrong app secret fails the token fetch without the secret in the message")
     func badSecretIsNotLeaked() async throws {
         try await OutboundFakePlatform.with { (platform) async throws in
