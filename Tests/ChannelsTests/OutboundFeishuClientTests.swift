@@ -186,12 +186,12 @@ struct OutboundFeishuClientTests {
             let echo = "bad request: Authorization: Bearer \(token); app_secret=\(OutboundFakeSecrets.feishuAppSecret)"
             try await platform.script(
                 "/open-apis/im/v1/messages/om_echo/reply",
-                [.init(status: 400, body: #"{"code":99991400,"msg":"\#(echo)"}"#)])
+                [.init(status: 400, body: #"{"code":230001,"msg":"\#(echo)"}"#)])
             let error = await outboundCaught { () async throws(FeishuClientError) in
                 _ = try await client.reply(messageID: "om_echo", text: "x")
             }
             let text = "\(String(describing: error)) \(String(reflecting: error))"
-            #expect(error?.code == 99_991_400)
+            #expect(error?.code == 230_001)
             #expect(!text.contains(token), "\(text)")
             #expect(!text.contains(OutboundFakeSecrets.feishuAppSecret), "\(text)")
             #expect(text.contains("Bearer [redacted]"))
