@@ -139,6 +139,11 @@ public struct Roster: Sendable {
     /// The encoding the file was read in.
     public var encoding: RosterText.Encoding
 
+    /// The largest roster file read, in bytes.
+    public static let maximumBytes = 20_000_000
+    /// The most enterprises one roster holds.
+    public static let maximumRows = 100_000
+
     /// Whether the file has the column with this header.
     public func hasColumn(_ header: String) -> Bool {
         columns.contains { $0.header == header }
@@ -150,8 +155,15 @@ public struct Roster: Sendable {
     /// line means nothing is imported; when true, the good lines are imported and the bad ones are
     /// listed in ``skippedLines``. Problems with the file as a whole are never skipped.
     public static func parse(_ data: Data, skipBadLines: Bool = false) throws(RosterError) -> Roster {
+        guard data.count <= maximumBytes else {
+            throw .fileLevel(line: 1, reason: "名单文件超过\(maximumBytes / 1_000_000)MB；请拆成几个文件分别导入")
+        }
         let text = try RosterText.decode(data)
         let records = CSVReader.records(text)
+        guard records.count <= maximumRows + 1 else {
+            throw .fileLevel(
+                line: records[maximumRows + 1].line, reason: "名单超过\(maximumRows)行企业；请拆成几个文件分别导入")
+        }
         guard let headerIndex = records.firstIndex(where: { $0.problem == nil }) else {
             if let first = records.first {
                 throw .fileLevel(line: first.line, reason: "找不到表头：\(first.problem ?? "")")

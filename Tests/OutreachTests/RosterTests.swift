@@ -275,3 +275,27 @@ struct RosterTests {
         #expect(roster.columns.count == RosterColumn.all.count, "the sample documents and uses every column")
     }
 }
+
+@Suite("roster limits")
+struct RosterLimitTests {
+    @Test("a roster of more than 100,000 enterprises is refused whole, naming the line and what to do")
+    func tooManyRows() throws {
+        var text = "企业名称,统一社会信用代码,规模,平台,机器人地址\n"
+        text += String(repeating: "a,b,c,d,e\n", count: Roster.maximumRows + 1)
+        #expect {
+            try Roster.parse(Data(text.utf8))
+        } throws: { error in
+            "\(error)".contains("超过100000行") && "\(error)".contains("\(Roster.maximumRows + 2)")
+        }
+    }
+
+    @Test("a roster file over 20 MB is refused before it is read")
+    func tooBig() throws {
+        let data = Data(repeating: 0x61, count: Roster.maximumBytes + 1)
+        #expect {
+            try Roster.parse(data)
+        } throws: { error in
+            "\(error)".contains("超过20MB")
+        }
+    }
+}
