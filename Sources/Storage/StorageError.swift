@@ -15,6 +15,10 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case operationFailed(path: String, operation: String, reason: String)
     /// No miss group has this id.
     case missGroupNotFound(id: Int64)
+    /// A backup would replace an existing file.
+    case backupExists(path: String)
+    /// A backup's copy failed `PRAGMA integrity_check`; it was not kept.
+    case backupDamaged(path: String, problems: [String])
 
     /// A one-line message that names the database and says what to do next.
     public var description: String {
@@ -36,6 +40,11 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
             "Could not \(operation) in \(path): \(reason)."
         case .missGroupNotFound(let id):
             "No miss group has id \(id). List the misses again to get current ids."
+        case .backupExists(let path):
+            "\(path) already exists; nothing was written. Give another name, or --force to replace it."
+        case .backupDamaged(let path, let problems):
+            "The copy for \(path) failed its integrity check and was not kept: \(problems.joined(separator: "; ")). "
+                + "Check the source with `sqlite3 FILE 'PRAGMA integrity_check'`."
         }
     }
 }
