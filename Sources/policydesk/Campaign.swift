@@ -377,6 +377,10 @@ struct CampaignRunCommand: AsyncParsableCommand {
             summary = try await task.value
         } catch let error as OutreachError {
             throw CommandFailure(description: error.description)
+        } catch is CancellationError {
+            // Stopped before the first send began: nothing was in flight.
+            emit("Campaign \(id): stopped before sending began; `policydesk campaign run \(id)` starts it again.")
+            throw ExitCode(130)
         }
         withExtendedLifetime(lock) {}
         let counts = summary.counts
