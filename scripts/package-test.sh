@@ -55,16 +55,21 @@ if [ -n "$TOOLCHAIN_LIB" ] && grep -Fq "$TOOLCHAIN_LIB" "$WORK/ldd.txt"; then
     fail "the binary loads a library from the toolchain ($TOOLCHAIN_LIB)"
 fi
 grep -q "not found" "$WORK/ldd.txt" && fail "a library is missing"
-pass "ldd: no toolchain library; dynamic: $(awk '{print $1}' "$WORK/ldd.txt" | grep -v '^/' | sed 's/\.so.*//' | tr '\n' ' ')"
+if command -v readelf >/dev/null 2>&1; then
+    NEEDED="$(readelf -d "$APP/bin/policydesk" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')"
+else
+    NEEDED="$(awk '{print $1}' "$WORK/ldd.txt" | tr '\n' ' ')"
+fi
+pass "ldd: no toolchain library; the binary needs: $NEEDED"
 
-# Start it as a server would: a clean environment, no Swift on PATH, the shipped sample
+# Start it as a server would: a clean environment, nothing on PATH (so no Swift), the shipped sample
 # configuration (placeholders and all) with the paths moved into the temporary root.
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-mkdir -p "$WORK/state"
+mkdir -p "$WORK/state" "$WORK/empty-path"
 cp -R "$APP/Intents" "$WORK/state/Intents"
 (
     cd "$WORK/state"
-    exec env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH= HOME="$WORK/state" \
+    exec env -i PATH="$WORK/empty-path" LD_LIBRARY_PATH= HOME="$WORK/state" \
         POLICYDESK_ADMIN_TOKEN=package-test-token WECOM_TOKEN= WECOM_AES_KEY= WECOM_CORP_ID= \
         POLICYDESK_PORT="$PORT" POLICYDESK_DB="$WORK/state/policydesk.sqlite" \
         POLICYDESK_INTENTS="$WORK/state/Intents" POLICYDESK_TEMPLATES="$APP/Templates" \
@@ -78,7 +83,7 @@ for _ in $(seq 1 150); do
     sleep 0.2
 done
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")" = 200 ] || fail "/healthz did not answer 200"
-pass "/healthz answers 200 (empty LD_LIBRARY_PATH, PATH=/usr/bin:/bin)"
+pass "/healthz answers 200 (clean environment, empty LD_LIBRARY_PATH, PATH an empty folder: no Swift)"
 ANSWER="$(curl -s -XPOST "http://127.0.0.1:$PORT/v1/ask" -d '{"text":"规上企业首次认定高企能拿多少","user":"pkg"}')"
 echo "$ANSWER" | python3 -c 'import json,sys; a=json.load(sys.stdin); assert a["item"]=="12.2" and a["amount"]["yuan"]==200000, a' \
     || fail "/v1/ask did not answer 12.2 with 200000 yuan: $ANSWER"
