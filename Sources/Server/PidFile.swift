@@ -112,7 +112,7 @@ public enum PidFileError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path) does not hold a process id; remove it if no server is running"
         case .alreadyRunning(let pid, let path):
             "another policydesk server (pid \(pid)) is running with the pid file \(path); "
-                + "stop it first, or give this one its own POLICYDESK_DB or POLICYDESK_PID_FILE"
+                + "stop it first, or give this one its own database and POLICYDESK_PID_FILE"
         case .processGone(let pid, let path):
             "the server named by \(path) (pid \(pid)) is not running; the file is left from a stop that was not "
                 + "graceful. Start the server (it takes the file over), or remove the file"
