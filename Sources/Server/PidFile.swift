@@ -95,14 +95,22 @@ public struct PidFile: Sendable {
 
 /// Why a pid file could not be claimed or used.
 public enum PidFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No pid file: no server runs with this configuration.
     case missing(path: String)
+    /// The file holds no process id.
     case malformed(path: String)
+    /// Another live `policydesk` process holds the file.
     case alreadyRunning(pid: Int32, path: String)
+    /// The process the file names has ended.
     case processGone(pid: Int32, path: String)
+    /// The process the file names runs something else (its id was reused).
     case notPolicyDesk(pid: Int32, path: String)
+    /// The file could not be written.
     case unwritable(path: String, reason: String)
+    /// `kill` refused.
     case signalFailed(pid: Int32, reason: String)
 
+    /// One line that says what to do.
     public var description: String {
         switch self {
         case .missing(let path):

@@ -128,8 +128,10 @@ public final class RehearsalPlatform: Sendable {
 
 /// Why a rehearsal could not run.
 public enum RehearsalError: Error, Sendable, CustomStringConvertible {
+    /// The listener could not bind to 127.0.0.1.
     case listenerDidNotStart
 
+    /// One line for the command's error.
     public var description: String {
         switch self {
         case .listenerDidNotStart: "the rehearsal's local fake platform could not listen on 127.0.0.1"

@@ -282,15 +282,25 @@ public struct ServerConfiguration: Sendable {
 /// Why the configuration could not be read. No case carries a value from the file or the
 /// environment, only file names, lines and key names, so an error can be printed as it is.
 public enum ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The file is missing or not UTF-8.
     case unreadable(String)
+    /// A YAML syntax error, where libyaml found it, with libyaml's fixed description of the problem.
     case syntax(String, line: Int?, column: Int?, problem: String?)
+    /// The document is not a mapping.
     case notAMapping(String, line: Int?)
+    /// A key that is not a plain scalar.
     case badKey(String, line: Int?)
+    /// A key the server does not know, with the closest known key when one is near.
     case unknownKey(String, key: String, line: Int?, suggestion: String?)
+    /// A key given twice, in the same or another form (`port`, `POLICYDESK_PORT`).
     case duplicateKey(String, key: String, line: Int?, earlierKey: String, earlierLine: Int?)
+    /// A list or mapping where one value belongs.
     case notAScalar(String, key: String, line: Int?)
+    /// A value of the wrong kind: key, what it must be, where it came from.
     case badValue(String, String, String)
+    /// Some but not all of a platform's secrets.
     case incomplete(String, String, String)
+    /// A value still holding the sample's CHANGE-ME placeholder: key, where it came from.
     case placeholder(String, String)
 
     public var description: String {
