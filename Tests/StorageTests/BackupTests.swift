@@ -7,7 +7,9 @@ import Testing
 /// `policydesk backup`: an online copy that is consistent while another connection keeps writing.
 @Suite("SQLite online backup")
 struct BackupTests {
-    @Test("a backup taken during a burst of writes holds every row acknowledged before it started, and passes integrity_check")
+    @Test(
+        "a backup taken during a burst of writes holds every row acknowledged before it started, and passes integrity_check",
+        .timeLimit(.minutes(2)))
     func backupDuringWrites() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("policydesk.sqlite").path
@@ -31,8 +33,13 @@ struct BackupTests {
                 }
                 return n
             }
-            // Let the burst get going, then back up while it runs.
-            while acknowledged.load(ordering: .acquiring) < 2_200 { await Task.yield() }
+            // Let the burst get going (a bounded wait, so a writer that failed cannot hang the test), then
+            // back up while it runs.
+            var spins = 0
+            while acknowledged.load(ordering: .acquiring) < 2_200 && spins < 1_000_000 {
+                await Task.yield()
+                spins += 1
+            }
             let before = acknowledged.load(ordering: .acquiring)
             let report = try await Task.detached { try SQLiteBackup.copy(from: path, to: copyPath) }.value
             let during = acknowledged.load(ordering: .acquiring)
