@@ -8,7 +8,8 @@ from what the fake platform received that no message arrived twice and none was 
    Feishu in turn, DingTalk and Feishu signed), more messages per robot than one minute allows.
 3. Start `policydesk campaign run ID --time-scale S`; after a random moment SIGKILL it; count the
    deliveries the database shows as `sending` (the sends in flight at the kill); start it again.
-   --kills times, then let a last run finish.
+   --kills times; then start it once more and send it SIGHUP, which must stop it cleanly (exit 130,
+   no delivery left `sending`); then let a last run finish.
 4. Check: every delivery is delivered or uncertain; the fake accepted every delivered message
    exactly once and every uncertain one at most once; nothing was accepted twice; the uncertain
    ones are exactly the sends in flight at the kills (each kill at most --max-in-flight); no robot
@@ -77,6 +78,41 @@ def main():
         fake.wait()
 
 
+def delivered_count(db_path):
+    with sqlite3.connect(db_path) as db:
+        return db.execute("SELECT COUNT(*) FROM campaign_delivery WHERE state = 'delivered'").fetchone()[0]
+
+
+def stop_on_hangup(run_command, env, db_path, rng):
+    """Starts a run, sends it SIGHUP once it is sending, and checks it stopped cleanly."""
+    before = delivered_count(db_path)
+    process = subprocess.Popen(run_command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while process.poll() is None and delivered_count(db_path) <= before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(rng.uniform(0.0, 0.5))
+    if process.poll() is not None:
+        print(f"SIGHUP: the run finished before the signal (exit {process.returncode})")
+        return 0 if process.returncode == 0 else 1
+    process.send_signal(signal.SIGHUP)
+    try:
+        _, err = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        print("FAIL: campaign run did not stop within 120 s of SIGHUP")
+        return 1
+    with sqlite3.connect(db_path) as db:
+        sending = db.execute("SELECT COUNT(*) FROM campaign_delivery WHERE state = 'sending'").fetchone()[0]
+    if process.returncode != 130 or "stopping" not in err or sending != 0:
+        print(f"FAIL: after SIGHUP the run exited {process.returncode} with {sending} deliveries still sending: "
+              f"{err.strip()}")
+        return 1
+    print(f"SIGHUP: the run stopped cleanly (exit 130) after {delivered_count(db_path) - before} deliveries, "
+          "none left in flight")
+    return 0
+
+
 def run(args, rng, work, log_path, db_path, port):
     base = f"http://127.0.0.1:{port}"
     roster_path = os.path.join(work, "roster.csv")
@@ -124,6 +160,11 @@ def run(args, rng, work, log_path, db_path, port):
             states = dict(db.execute("SELECT state, COUNT(*) FROM campaign_delivery GROUP BY state").fetchall())
         in_flight_at_kills.append(sending)
         print(f"kill {len(in_flight_at_kills)} after {delay:.2f}s: {sending} sends in flight; states {states}")
+
+    # SIGHUP (a closed terminal, or a reload sent to the wrong process) stops a run as Ctrl-C does: the
+    # calls in flight finish and are recorded, the run exits 130, and nothing is left uncertain.
+    if stop_on_hangup(run_command, env, db_path, rng) != 0:
+        return 1
 
     final = subprocess.run(run_command, env=env, capture_output=True, text=True)
     summary = [line for line in final.stdout.splitlines() if line.startswith("Campaign ")]

@@ -41,8 +41,11 @@ while [ $# -gt 0 ]; do
 done
 
 command -v wrk >/dev/null || { echo "load.sh: wrk is not installed (apt-get install -y wrk)" >&2; exit 2; }
+# The Python of .build/venv (scripts/setup.sh --test) holds the SDKs; python3 below is that one.
+[ -x "$ROOT/.build/venv/bin/python3" ] || "$ROOT/scripts/setup.sh" --test
+export PATH="$ROOT/.build/venv/bin:$PATH"
 python3 -c "import wechatpy, cryptography" 2>/dev/null \
-    || { echo "load.sh: needs pip install wechatpy==1.8.18 cryptography" >&2; exit 2; }
+    || { echo "load.sh: the SDKs are missing from .build/venv; run scripts/setup.sh --test" >&2; exit 2; }
 
 if [ -n "${POLICYDESK_BIN:-}" ]; then
     BIN="$POLICYDESK_BIN"

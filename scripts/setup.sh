@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Installs what PolicyDesk needs on a fresh Debian machine that already has Swift:
-# libcurl (outbound HTTP) and SQLite headers; with --test also the Python SDKs the
-# interoperability tests play the platforms with.
+# libcurl (outbound HTTP) and SQLite headers. With --test, also a Python virtual environment
+# in .build/venv holding the platforms' SDKs that the interoperability tests play the
+# platforms with (Debian's own Python refuses pip installs, and the SDKs stay out of it);
+# scripts/test.sh puts .build/venv/bin first on PATH.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+apt_install() {
+    $sudo_cmd apt-get install -y "$@" || { $sudo_cmd apt-get update && $sudo_cmd apt-get install -y "$@"; }
+}
 
 packages=(libcurl4-openssl-dev libsqlite3-dev pkg-config)
 missing=()
@@ -10,12 +19,22 @@ for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get install -y "${missing[@]}" || { $sudo_cmd apt-get update && $sudo_cmd apt-get install -y "${missing[@]}"; }
+    apt_install "${missing[@]}"
 fi
 
 if [ "${1:-}" = "--test" ]; then
-    python3 -m pip install --quiet --disable-pip-version-check \
-        wechatpy==1.8.18 cryptography pycryptodome lark-oapi==1.7.5
+    VENV=".build/venv"
+    if [ ! -x "$VENV/bin/python3" ]; then
+        mkdir -p .build
+        # Debian splits ensurepip into python3-venv; without it `python3 -m venv` fails.
+        if ! python3 -m venv "$VENV" 2>/dev/null; then
+            rm -rf "$VENV"
+            apt_install python3-venv
+            python3 -m venv "$VENV"
+        fi
+    fi
+    if ! "$VENV/bin/python3" -c 'import wechatpy, lark_oapi, cryptography, Crypto' 2>/dev/null; then
+        "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check \
+            wechatpy==1.8.18 cryptography pycryptodome lark-oapi==1.7.5
+    fi
 fi

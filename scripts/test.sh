@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: the Swift test targets, lint and eval on the shipped policy, and the
-# interoperability, restart and crash tests against real processes.
+# Runs every test: the Swift test targets, lint and eval on the shipped policy, the
+# interoperability, restart and crash tests against real processes, the operator's checks
+# (scripts/ops-check.sh) and the deployable artifact's test (scripts/package-test.sh, which
+# needs a release build: about 13-20 more minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
+# The Python tests and fakes run on the virtual environment's python3, also when Swift tests start them.
+export PATH="$PWD/.build/venv/bin:$PATH"
 
 swift build --build-tests
 swift test
@@ -13,10 +17,14 @@ swift test
 .build/debug/policydesk eval Tests/DeskTests/Fixtures/dev.jsonl > .build/eval.txt
 head -8 .build/eval.txt
 
-for extra in .ci/interop.sh scripts/crash-test.sh scripts/campaign-crash-test.sh; do
+export POLICYDESK_BIN="$PWD/.build/debug/policydesk"
+for extra in .ci/interop.sh scripts/crash-test.sh scripts/campaign-crash-test.sh scripts/ops-check.sh; do
     if [ -x "$extra" ]; then
         echo "== $extra"
         "$extra"
     fi
 done
+unset POLICYDESK_BIN
+echo "== scripts/package-test.sh"
+scripts/package-test.sh
 echo "all tests passed"

@@ -189,8 +189,12 @@ public struct CampaignRunner: Sendable {
         } catch is CancellationError {
             stopped = true
         }
+        // After a stop the task is cancelled, and a cancelled task's database reads throw at once
+        // (GRDB checks): read the final counts outside it, so a stopped run still reports them.
+        let store = store
+        let deliveries = try await Task.detached { try await store.deliveries(campaignID: campaignID) }.value
         var counts: [DeliveryState: Int] = [:]
-        for delivery in try await store.deliveries(campaignID: campaignID) { counts[delivery.state, default: 0] += 1 }
+        for delivery in deliveries { counts[delivery.state, default: 0] += 1 }
         return Summary(
             recovered: recovered, attempts: attempts, counts: counts, stopped: stopped,
             elapsed: clock.now().timeIntervalSince(start))

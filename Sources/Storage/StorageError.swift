@@ -19,6 +19,10 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case damaged(path: String, findings: [String])
     /// The file opens but takes no write (read-only file or folder, full disk).
     case notWritable(path: String, reason: String)
+    /// A backup would replace an existing file.
+    case backupExists(path: String)
+    /// A backup's copy failed `PRAGMA integrity_check`; it was not kept.
+    case backupDamaged(path: String, problems: [String])
 
     /// A one-line message that names the database and says what to do next.
     public var description: String {
@@ -46,6 +50,11 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "writable by the user running policydesk, and check that the disk has room."
         case .missGroupNotFound(let id):
             "No miss group has id \(id). List the misses again to get current ids."
+        case .backupExists(let path):
+            "\(path) already exists; nothing was written. Give another name, or --force to replace it."
+        case .backupDamaged(let path, let problems):
+            "The copy for \(path) failed its integrity check and was not kept: \(problems.joined(separator: "; ")). "
+                + "Check the source with `sqlite3 FILE 'PRAGMA integrity_check'`."
         }
     }
 }

@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import Outreach
 import PolicyKit
+import Server
 import Storage
 import Synchronization
 
@@ -23,7 +24,7 @@ struct Campaign: AsyncParsableCommand {
             and follow it up. Campaigns live in $POLICYDESK_DB (default policydesk.sqlite).
             """,
         subcommands: [
-            CampaignPlanCommand.self, CampaignRunCommand.self, CampaignStatusCommand.self, CampaignReportCommand.self,
+            CampaignPlanCommand.self, CampaignRehearseCommand.self, CampaignRunCommand.self, CampaignStatusCommand.self, CampaignReportCommand.self,
             CampaignResolveCommand.self, CampaignListCommand.self, CampaignColumnsCommand.self,
         ]
     )
@@ -197,6 +198,111 @@ struct CampaignPlanCommand: AsyncParsableCommand {
     }
 }
 
+/// `policydesk campaign rehearse`.
+struct CampaignRehearseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rehearse",
+        abstract: "Play a campaign through against a local fake platform and print what each enterprise would receive.",
+        discussion: """
+            Plans the campaign as `campaign plan` does, then sends it as `campaign run` does (the same messages, \
+            signatures and sender), but every robot address is rewritten to a listener this command starts on \
+            127.0.0.1, which answers as the platforms do and records what it got. Nothing reaches a real group, \
+            nothing is stored in $POLICYDESK_DB (the rehearsal's ledger is in memory; the real database is only \
+            read, for whom recent campaigns already told), and the robots' rate limits are not waited for.
+            """)
+
+    @OptionGroup var knowledge: KnowledgeOptions
+
+    @Argument(help: "The roster: a CSV file in UTF-8 (with or without BOM) or GB18030/GBK.")
+    var roster: String
+
+    @Option(name: .long, help: "The items to announce, comma-separated, such as 12.2,9.3.")
+    var items: String
+
+    @Option(name: .long, help: "The template in Templates/ without its ending (default outreach).")
+    var template = "outreach"
+
+    @Flag(name: .long, help: "Send plain text (TEMPLATE.txt) instead of Markdown (TEMPLATE.md).")
+    var text = false
+
+    @Flag(name: .long, help: "Rehearse the good lines of a roster with bad ones, listing the bad ones.")
+    var skipBadLines = false
+
+    @Option(name: .long, help: "Do not tell an enterprise about the same item again within this many days.")
+    var windowDays = 30
+
+    @Flag(name: .long, help: "Also print each request body (JSON) as the robot would receive it.")
+    var raw = false
+
+    func validate() throws {
+        if windowDays < 0 { throw ValidationError("--window-days must be 0 or more") }
+    }
+
+    func run() async throws {
+        let kb = try knowledge.load()
+        guard let data = FileManager.default.contents(atPath: roster) else {
+            throw CommandFailure(
+                description: "Cannot read the roster \(roster): the file does not exist or is not readable.")
+        }
+        let rosterName = URL(fileURLWithPath: roster).lastPathComponent
+        let parsed: Roster
+        do {
+            parsed = try Roster.parse(data, skipBadLines: skipBadLines)
+        } catch {
+            for problem in error.problems { emit("\(rosterName):\(problem.line): \(problem.reason)") }
+            throw ExitCode(1)
+        }
+        let itemIDs = items.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let now = Date()
+        // Whom real campaigns told recently, read from the real database when there is one; it is not written.
+        var recent: [RecentSend] = []
+        if FileManager.default.fileExists(atPath: CampaignDatabase.path) {
+            let store = try CampaignDatabase.open()
+            recent = try await store.recentSends(
+                itemIDs: Set(itemIDs), since: now.addingTimeInterval(-Double(windowDays) * 86_400))
+            try? store.close()
+        }
+        let format: MessageFormat = text ? .text : .markdown
+        let outcome: CampaignRehearsal.Outcome
+        do {
+            outcome = try await CampaignRehearsal.rehearse(
+                roster: parsed, planner: CampaignPlanner(knowledge: kb, template: template, format: format),
+                itemIDs: itemIDs, recentSends: recent, windowDays: windowDays, rosterName: rosterName,
+                template: template, format: format, now: now)
+        } catch let error as OutreachError {
+            throw CommandFailure(description: error.description)
+        }
+        let plan = outcome.plan
+        emit(
+            "Rehearsal of \(rosterName): \(CampaignPlanCommand.count(plan.messages.count, "message")) to "
+                + "\(CampaignPlanCommand.count(plan.messages.count, "enterprise")) through "
+                + "\(CampaignPlanCommand.count(plan.robotCount, "robot")); "
+                + "\(CampaignPlanCommand.count(plan.ineligibleCount, "enterprise")) "
+                + (plan.ineligibleCount == 1 ? "qualifies" : "qualify") + " for none of the items; "
+                + "estimated \(CampaignPlanCommand.yuan(plan.estimatedYuan))")
+        for skip in plan.skips {
+            emit("  skipped \(skip.enterpriseName) (\(skip.creditCode)) item \(skip.itemID): \(skip.reason)")
+        }
+        for message in outcome.messages {
+            emit(
+                "=== \(message.seq)/\(outcome.messages.count) \(message.enterpriseName) (\(message.creditCode)) "
+                    + "via \(message.robot): \(message.state.rawValue) ===")
+            guard let request = message.request else {
+                emit("(the fake platform received nothing for this message)")
+                continue
+            }
+            emit(request.text ?? "(a message the fake platform could not read)")
+            if raw { emit("--- request body ---\n" + String(decoding: request.body, as: UTF8.self)) }
+        }
+        let delivered = outcome.messages.filter { $0.request != nil }.count
+        emit(
+            "Rehearsal only: the local fake platform received \(outcome.requests.count) requests, "
+                + "\(delivered) of \(outcome.messages.count) messages; nothing was sent to a real group and nothing "
+                + "was recorded in \(CampaignDatabase.path).")
+        if delivered != outcome.messages.count { throw ExitCode(1) }
+    }
+}
+
 /// `policydesk campaign run`.
 struct CampaignRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -206,8 +312,8 @@ struct CampaignRunCommand: AsyncParsableCommand {
             Every message is recorded as being sent before its HTTP call and with its outcome after, so a run \
             stopped in any way (even kill -9) and started again sends nothing twice. A message that was in flight \
             when a run died is marked uncertain and never resent on its own: `campaign status` lists them, and \
-            `campaign resolve` records what a person found in the group chat. Ctrl-C stops cleanly: calls in \
-            flight finish first.
+            `campaign resolve` records what a person found in the group chat. Ctrl-C, SIGTERM and SIGHUP stop \
+            cleanly: calls in flight finish first, then the run exits with status 130.
             """)
 
     @Argument(help: "The campaign id that `campaign plan` printed.")
@@ -271,6 +377,10 @@ struct CampaignRunCommand: AsyncParsableCommand {
             summary = try await task.value
         } catch let error as OutreachError {
             throw CommandFailure(description: error.description)
+        } catch is CancellationError {
+            // Stopped before the first send began: nothing was in flight.
+            emit("Campaign \(id): stopped before sending began; `policydesk campaign run \(id)` starts it again.")
+            throw ExitCode(130)
         }
         withExtendedLifetime(lock) {}
         let counts = summary.counts
@@ -290,9 +400,11 @@ struct CampaignRunCommand: AsyncParsableCommand {
         }
     }
 
-    /// Cancels the run on SIGINT and SIGTERM instead of dying, so calls in flight can finish.
+    /// Cancels the run on SIGINT, SIGTERM and SIGHUP instead of dying, so calls in flight can
+    /// finish. SIGHUP would otherwise end the process mid-send when its terminal closes, and to
+    /// the server it means "reload": here there is nothing to reload, so it means "stop cleanly".
     static func stopOnSignals(_ stop: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { number in
+        [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {

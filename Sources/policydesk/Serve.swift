@@ -34,7 +34,15 @@ struct Serve: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         var logger = Logger(label: "policydesk")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.logLevel = configuration.logLevel
+        // Before the database is opened: a second server on the same files stops here.
+        let pidFile: PidFile
+        do {
+            pidFile = try PidFile.claim(path: configuration.pidFilePath)
+        } catch {
+            throw CommandFailure(description: error.description)
+        }
+        defer { pidFile.remove() }
         let store: SQLiteStorage
         do {
             store = try SQLiteStorage(path: configuration.databasePath, missLimits: configuration.missLimits)
@@ -63,6 +71,7 @@ struct Serve: AsyncParsableCommand {
         logger.notice("starting", metadata: [
             "address": "\(configuration.host):\(configuration.port)", "db": "\(configuration.databasePath)",
             "platforms": "\(platforms.isEmpty ? "none" : platforms.joined(separator: ","))",
+            "pid": "\(pidFile.pid)", "pid_file": "\(pidFile.path)",
             "items": "\(built.parts.desks.desk.knowledge.policy.items.count)",
         ])
         try await built.application.runService()

@@ -33,13 +33,7 @@ struct AdminSignalTests {
                 process.executableURL = binary
                 process.arguments = ["serve"]
                 process.currentDirectoryURL = copy.root
-                process.environment = [
-                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                    "POLICYDESK_HOST": "127.0.0.1", "POLICYDESK_PORT": String(port),
-                    "POLICYDESK_INTENTS": copy.intents.path, "POLICYDESK_TEMPLATES": copy.templates.path,
-                    "POLICYDESK_DB": copy.root.appendingPathComponent("policydesk-\(port).sqlite").path,
-                    "POLICYDESK_ADMIN_TOKEN": AdminTest.token,
-                ]
+                process.environment = environment(copy, port: port)
                 process.standardOutput = handle
                 process.standardError = handle
                 try process.run()
@@ -53,6 +47,17 @@ struct AdminSignalTests {
             }
             Issue.record("policydesk serve did not start")
             throw CancellationError()
+        }
+
+        /// The environment the server runs with; `reload` and a second `serve` use the same.
+        static func environment(_ copy: KnowledgeCopy, port: Int) -> [String: String] {
+            [
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                "POLICYDESK_HOST": "127.0.0.1", "POLICYDESK_PORT": String(port),
+                "POLICYDESK_INTENTS": copy.intents.path, "POLICYDESK_TEMPLATES": copy.templates.path,
+                "POLICYDESK_DB": copy.root.appendingPathComponent("policydesk.sqlite").path,
+                "POLICYDESK_ADMIN_TOKEN": AdminTest.token,
+            ]
         }
 
         func get(_ path: String) async throws -> OutboundResponse {
@@ -116,5 +121,67 @@ struct AdminSignalTests {
         let answer = try await server.ask(question)
         #expect(answer["item"] as? String == "12.2")
         #expect(answer["confidence"] as? Double == 1)
+    }
+
+    /// Runs the command to its end with `environment`; returns its exit status and output.
+    static func command(_ arguments: [String], environment: [String: String], in directory: URL) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The pid file: written at start, refusing a second server on the same database, read by
+    /// `policydesk reload` (which signals that process only), and removed on a graceful stop.
+    @Test(
+        .enabled(if: binary != nil, "needs .build/debug/policydesk: swift build --product policydesk"),
+        .timeLimit(.minutes(2)))
+    func pidFileAndReloadCommand() async throws {
+        let copy = try KnowledgeCopy()
+        defer { copy.remove() }
+        let server = try await ServeProcess.start(copy)
+        defer { server.stop() }
+        let environment = ServeProcess.environment(copy, port: server.port)
+        let pidFile = copy.root.appendingPathComponent("policydesk.pid")
+        #expect(try String(contentsOf: pidFile, encoding: .utf8) == "\(server.process.processIdentifier)\n")
+
+        // A second server on the same database stops before opening it.
+        var second = environment
+        second["POLICYDESK_PORT"] = String(server.port == 60_999 ? 60_998 : server.port + 1)
+        let (refused, refusal) = try Self.command(["serve"], environment: second, in: copy.root)
+        #expect(refused != 0)
+        #expect(refusal.contains("another policydesk server (pid \(server.process.processIdentifier))"), "\(refusal)")
+        #expect(server.process.isRunning)
+
+        // `policydesk reload` makes this server reload.
+        let question = "刚拿到高企证书能领多少"
+        let original = try copy.text("clauses/12.yaml")
+        try IntentsAdmin.writeAtomically(
+            original.replacingOccurrences(
+                of: "      - 首次认定高企奖补找哪个局\n", with: "      - 首次认定高企奖补找哪个局\n      - \(question)\n"),
+            to: copy.url("clauses/12.yaml"))
+        let (status, said) = try Self.command(["reload"], environment: environment, in: copy.root)
+        #expect(status == 0, "\(said)")
+        #expect(said.contains("sent SIGHUP to policydesk (pid \(server.process.processIdentifier))"))
+        let reloaded = await eventually(timeout: .seconds(15)) {
+            let answer = try? await server.ask(question)
+            return answer?["item"] as? String == "12.2" && answer?["confidence"] as? Double == 1
+        }
+        #expect(reloaded, "policydesk reload did not reload: \(server.logText)")
+
+        // A graceful stop removes the file; reload then says there is no server.
+        server.stop()
+        #expect(!FileManager.default.fileExists(atPath: pidFile.path))
+        let (failed, message) = try Self.command(["reload"], environment: environment, in: copy.root)
+        #expect(failed != 0)
+        #expect(message.contains("no pid file at \(pidFile.path)"), "\(message)")
     }
 }
