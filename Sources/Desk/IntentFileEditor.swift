@@ -26,12 +26,21 @@ public enum IntentEditError: Error, Sendable, Equatable, CustomStringConvertible
     case notFound(String)
     case unchanged(String)
     case invalid(String)
+    /// A value holds a character the file cannot keep as written (see `FieldCharacters`):
+    /// which field, the character, and where it stands in the value (from 1).
+    case refusedCharacter(field: String, character: Unicode.Scalar, position: Int, multiline: Bool)
+    /// The file could not be written so that it reads back as it was plus exactly the change.
+    case unsafe(String)
 
     public var description: String {
         switch self {
         case .notFound(let what): "\(what) not found"
         case .unchanged(let why): "nothing to change: \(why)"
         case .invalid(let why): why
+        case .refusedCharacter(let field, let character, let position, let multiline):
+            "\(field) contains \(FieldCharacters.name(of: character)) at character \(position); "
+                + FieldCharacters.advice(for: character, multiline: multiline)
+        case .unsafe(let why): "nothing was changed: \(why)"
         }
     }
 }
@@ -43,38 +52,50 @@ public enum IntentFileEditor {
     /// The contact fields a unit has in `contacts.yaml`.
     public static let contactFields = ["phone", "address", "person", "hours"]
 
-    /// `text` with `edit` applied.
+    /// `text` with `edit` applied. Every value is checked for characters a field may not hold
+    /// (`FieldCharacters`) before anything is written, and the result is read back with the YAML
+    /// parser: it must be the document `text` holds with exactly the change `edit` asks for, every
+    /// other value the same, or the edit is refused (`IntentEditError.unsafe`).
     public static func apply(_ edit: IntentEdit, to text: String) throws(IntentEditError) -> String {
-        var lines = text.components(separatedBy: "\n")
+        try checkCharacters(of: edit)
+        try checkLineBreaks(in: text)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
             throw .invalid("the file does not parse as YAML: \(error)")
         }
+        let edited = try write(edit, to: text, root: root)
+        try verify(edit, before: root, after: edited)
+        return edited
+    }
+
+    /// `text` (whose parsed document is `root`) with `edit` written into its lines; not yet read back.
+    static func write(_ edit: IntentEdit, to text: String, root: Node?) throws(IntentEditError) -> String {
+        var lines = text.components(separatedBy: "\n")
         switch edit {
         case .addExample(let id, let example):
             let item = try itemNode(id, in: root)
             guard let (key, value) = pair("examples", in: item), case .sequence(let seq) = value, !seq.isEmpty,
                 value.mark?.line != key.mark?.line
             else {
-                return try apply(.setExamples(item: id, examples: (item["examples"]?.array().compactMap(\.string) ?? []) + [example]), to: text)
+                let examples = (item["examples"]?.array().compactMap(\.string) ?? []) + [example]
+                return try write(.setExamples(item: id, examples: examples), to: text, root: root)
             }
             if seq.contains(where: { $0.string == example }) { throw .unchanged("「\(example)」 is already an example of \(id)") }
             let end = blockEnd(after: key, in: lines)
             let indent = indentation(of: lines[(seq.first?.mark?.line ?? 1) - 1])
             lines.insert(String(repeating: " ", count: indent) + "- " + scalar(example), at: end)
         case .removeExample(let id, let example):
+            // The example is found by its whole value, byte for byte, and the list is then set to
+            // the others: never a line found by its number alone.
             let item = try itemNode(id, in: root)
-            guard let (key, value) = pair("examples", in: item), case .sequence(let seq) = value,
-                let element = seq.first(where: { $0.string == example }), let line = element.mark?.line
+            guard let (_, value) = pair("examples", in: item), case .sequence(let seq) = value,
+                let index = seq.firstIndex(where: { $0.string.map { same($0, example) } ?? false })
             else { throw .notFound("example 「\(example)」 of item \(id)") }
-            // A one-line list (「examples: [a, b]」) or the last entry is rewritten whole.
-            if seq.count == 1 || value.mark?.line == key.mark?.line {
-                let rest = seq.compactMap(\.string).filter { $0 != example }
-                return try apply(.setExamples(item: id, examples: rest), to: text)
-            }
-            lines.remove(at: line - 1)
+            var rest = Array(seq)
+            rest.remove(at: index)
+            return try write(.setExamples(item: id, examples: rest.compactMap(\.string)), to: text, root: root)
         case .setExamples(let id, let examples):
             lines = try setList("examples", of: try itemNode(id, in: root), to: examples, in: lines)
         case .setChecklist(let id, let checklist):
@@ -95,7 +116,7 @@ public enum IntentFileEditor {
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
                     if let i = ordered.firstIndex(where: { $0.0 == name }) { ordered[i].1 = value } else { ordered.append((name, value)) }
                 }
-                let body = ordered.map { "\($0.0): \($0.0 == "name" ? scalar($0.1) : quoted($0.1))" }.joined(separator: ", ")
+                let body = ordered.map { "\($0.0): \($0.0 == "name" ? flowScalar($0.1) : quoted($0.1))" }.joined(separator: ", ")
                 // What follows the mapping on its line (a comment) stays as it was.
                 let rest = lines[line - 1][lines[line - 1].index(after: close)...]
                 lines[line - 1] = String(lines[line - 1][..<brace]) + "{" + body + "}" + rest
@@ -156,10 +177,33 @@ public enum IntentFileEditor {
 
     /// The index of the first line after the value of `key`: the first line, not blank and
     /// not a comment, indented no deeper than the key (a list may sit at the key's own
-    /// depth). Trailing blank lines and comments stay outside, with what follows.
+    /// depth). Trailing blank lines and comments stay outside, with what follows. A block
+    /// scalar (「text: |」) ends at its first line less indented than its text, since a line
+    /// starting with `#` inside it is text, not a comment.
     static func blockEnd(after key: Node, in lines: [String]) -> Int {
         let start = (key.mark?.line ?? 1)
         let indent = (key.mark?.column ?? 1) - 1
+        if let header = blockScalarHeader(of: key, in: lines) {
+            var end = start
+            var i = start
+            var textIndent = header.indentation.map { indent + $0 }
+            while i < lines.count {
+                let line = lines[i]
+                // A line of spaces belongs to the text when it is deeper than the text (its spaces
+                // are text) or more text follows.
+                guard line.contains(where: { $0 != " " }) else {
+                    i += 1
+                    if let textIndent, line.count > textIndent { end = i }
+                    continue
+                }
+                let depth = indentation(of: line)
+                guard depth >= (textIndent ?? indent + 1) else { break }
+                if textIndent == nil { textIndent = depth }
+                i += 1
+                end = i
+            }
+            return end
+        }
         var end = start
         var i = start
         while i < lines.count {
@@ -175,6 +219,18 @@ public enum IntentFileEditor {
             end = i
         }
         return end
+    }
+
+    /// The header of a block scalar that is the value of `key` (「|」, 「|2」, 「>-」) with its
+    /// indentation indicator, if it has one; nil when the value is not a block scalar.
+    static func blockScalarHeader(of key: Node, in lines: [String]) -> (header: String, indentation: Int?)? {
+        guard let name = key.string, let line = key.mark?.line, line - 1 < lines.count else { return nil }
+        let rest = lines[line - 1].drop { $0 == " " }
+        guard rest.hasPrefix(name + ":") else { return nil }
+        let value = rest.dropFirst(name.count + 1).drop { $0 == " " }
+        guard let first = value.first, first == "|" || first == ">" else { return nil }
+        let header = String(value.prefix { "|>+-0123456789".contains($0) })
+        return (header, header.first(where: \.isWholeNumber)?.wholeNumberValue)
     }
 
     /// The index after the last line of a sequence entry whose keys sit at `indent`.
@@ -324,10 +380,12 @@ public enum IntentFileEditor {
             replacement = ["\(pad)\(name): []"]
         case .list(let entries):
             replacement = ["\(pad)\(name):"] + entries.map { "\(pad)  - \(scalar($0))" }
-        case .text(let text) where text.contains("\n"):
-            replacement = ["\(pad)\(name): |"] + text.components(separatedBy: "\n").map { $0.isEmpty ? "" : "\(pad)  \($0)" }
         case .text(let text):
-            replacement = ["\(pad)\(name): \(scalar(text))"]
+            if let block = literalBlock(text) {
+                replacement = ["\(pad)\(name): \(block.header)"] + block.lines.map { $0.isEmpty ? "" : "\(pad)  \($0)" }
+            } else {
+                replacement = ["\(pad)\(name): \(scalar(text))"]
+            }
         }
         // A comment after the key on its own line is kept, spacing and all.
         if let comment = trailingComment(lines[line - 1]), case .list = value {
@@ -351,20 +409,89 @@ public enum IntentFileEditor {
 
     /// A double-quoted YAML scalar, as contact fields are written.
     static func quoted(_ text: String) -> String {
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+        doubleQuoted(text)
     }
 
     /// A YAML scalar for `text`: plain when that reads back as the same string, otherwise
-    /// double-quoted with JSON escapes (a valid YAML double-quoted scalar).
+    /// double-quoted (`doubleQuoted`).
     public static func scalar(_ text: String) -> String {
-        let special: Set<Character> = ["-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`", " "]
-        let plainSafe = !text.isEmpty && !special.contains(text.first!) && !text.hasSuffix(" ")
-            && !text.contains(": ") && !text.contains(" #") && !text.hasSuffix(":") && !text.contains("\n")
-            && !text.contains("\t") && Double(text) == nil
-            && !["true", "false", "yes", "no", "null", "~", "on", "off"].contains(text.lowercased())
-        if plainSafe { return text }
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+        isPlainSafe(text, inFlow: false) ? text : doubleQuoted(text)
+    }
+
+    /// A YAML scalar for `text` inside a one-line mapping (「{name: …, phone: …}」), where commas
+    /// and brackets end a plain scalar too.
+    static func flowScalar(_ text: String) -> String {
+        isPlainSafe(text, inFlow: true) ? text : doubleQuoted(text)
+    }
+
+    /// The characters that mean something at the start of a plain scalar.
+    static let indicators: Set<Character> = [
+        "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`", " ",
+    ]
+
+    /// Whether `text` written plain reads back as the same text: it has no indicator at the start,
+    /// no space at either end, nothing that starts a comment or a key, no character a field
+    /// refuses, and it does not read as a number, a truth value, null or a date.
+    static func isPlainSafe(_ text: String, inFlow: Bool) -> Bool {
+        guard let first = text.first, !indicators.contains(first), !text.hasSuffix(" "), !text.hasSuffix(":"),
+            !text.contains(": "), !text.contains(" #"),
+            !text.unicodeScalars.contains(where: { FieldCharacters.isRefused($0, multiline: false, inEmoji: false) })
+        else { return false }
+        if inFlow && text.contains(where: { ",[]{}:#\"'".contains($0) }) { return false }
+        return Resolver.default.resolveTag(of: Node(text)) == .str
+    }
+
+    /// `text` as a YAML double-quoted scalar: quotes and backslashes escaped, and every control,
+    /// line-break or invisible character written as an escape (`\n`, `\u2028`), so that the
+    /// scalar stays on one line and reads back as exactly `text`.
+    static func doubleQuoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            case _ where FieldCharacters.isRefused(scalar, multiline: false, inEmoji: false):
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                let (prefix, width) = scalar.value <= 0xFF ? ("\\x", 2) : scalar.value <= 0xFFFF ? ("\\u", 4) : ("\\U", 8)
+                result += prefix + String(repeating: "0", count: width - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+
+    /// A text of several lines as a literal block (「text: |」 and its lines, without the
+    /// indentation), or nil when the text is one line or a block cannot hold it exactly: a
+    /// block keeps one final line break (`|`), which the loader trims, or none (`|-` is not
+    /// used, so that the house style stays and an undo gives the lines back as they were).
+    /// Two final line breaks or more, or nothing but line breaks, are written double-quoted.
+    static func literalBlock(_ text: String) -> (header: String, lines: [String])? {
+        guard text.contains("\n") else { return nil }
+        var body = Substring(text)
+        var breaks = 0
+        while body.hasSuffix("\n") {
+            body = body.dropLast()
+            breaks += 1
+        }
+        guard breaks <= 1, !body.isEmpty, body.contains(where: { $0 != "\n" }) else { return nil }
+        let lines = body.components(separatedBy: "\n")
+        // A first line that starts with a space would be read as the block's indentation.
+        let indicator = lines.first(where: { !$0.isEmpty })?.hasPrefix(" ") == true ? "2" : ""
+        return ("|" + indicator, lines)
+    }
+
+    /// What a text reads back as once written: a literal block ends with one line break.
+    static func written(_ text: String) -> String {
+        if literalBlock(text) != nil && !text.hasSuffix("\n") { return text + "\n" }
+        return text
+    }
+
+    /// Whether two values are the same, scalar for scalar (「é」 written as one character or as
+    /// two is not the same example).
+    static func same(_ a: String, _ b: String) -> Bool {
+        a.unicodeScalars.elementsEqual(b.unicodeScalars)
     }
 }

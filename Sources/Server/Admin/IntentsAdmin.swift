@@ -10,6 +10,8 @@ public enum AdminError: Error, Sendable, CustomStringConvertible {
     case invalid(String)
     case rejected([Problem])
     case unchanged(String)
+    /// The edit could not be written so that the file reads back as it was plus the change.
+    case unsafe(String)
     case storage(String)
 
     public var description: String {
@@ -18,6 +20,7 @@ public enum AdminError: Error, Sendable, CustomStringConvertible {
         case .invalid(let why): why
         case .rejected(let problems): "the edit was refused, nothing was changed: " + problems.map(\.description).joined(separator: "; ")
         case .unchanged(let why): why
+        case .unsafe(let why): why
         case .storage(let why): why
         }
     }
@@ -54,6 +57,8 @@ public actor IntentsAdmin {
             case .notFound(let what): throw .notFound(what)
             case .unchanged(let why): throw .unchanged(why)
             case .invalid(let why): throw .invalid(why)
+            case .refusedCharacter: throw .invalid(error.description)
+            case .unsafe(let why): throw .unsafe("the edit was refused, nothing was changed in Intents/\(file): \(why)")
             }
         }
         var checking = loader
