@@ -28,7 +28,8 @@ extension IntentFileEditor {
             let unknown = fields.keys.filter { !contactFields.contains($0) }.sorted()
             guard unknown.isEmpty else {
                 throw .invalid(
-                    "unknown contact field \(unknown.joined(separator: ", ")); use \(contactFields.joined(separator: ", "))")
+                    "unknown contact field \(unknown.joined(separator: ", ")); use \(contactFields.joined(separator: ", "))"
+                )
             }
             for (name, value) in fields.sorted(by: { $0.key < $1.key }) { try check(value, "the \(name) of \(unit)") }
         }
@@ -46,7 +47,8 @@ extension IntentFileEditor {
             case 0x0D, 0x85, 0x2028, 0x2029:
                 let name = FieldCharacters.name(of: scalar)
                 if edited {
-                    throw .unsafe("the edit would leave \(name) on line \(line) of the file, which YAML reads as a line break")
+                    throw .unsafe(
+                        "the edit would leave \(name) on line \(line) of the file, which YAML reads as a line break")
                 }
                 throw .unsafe(
                     "line \(line) of the file holds \(name), which YAML reads as a line break, so the editor cannot "
@@ -74,7 +76,8 @@ extension IntentFileEditor {
         guard let after else { throw .unsafe("the edited file would be empty") }
         if let difference = difference(expected, after, at: []) {
             throw .unsafe(
-                "written into the file, the edit would not read back as written (\(difference)); edit the file by hand and reload")
+                "written into the file, the edit would not read back as written (\(difference)); edit the file by hand and reload"
+            )
         }
     }
 
@@ -135,13 +138,16 @@ extension IntentFileEditor {
                 return "\(place): expected \(shown(string)), would read \(shown(scalar.string))"
             }
             if written && Resolver.default.resolveTag(of: actual) != .str {
-                return "\(place): \(shown(string)) would read as \(Resolver.default.resolveTag(of: actual).rawValue), not as text"
+                return
+                    "\(place): \(shown(string)) would read as \(Resolver.default.resolveTag(of: actual).rawValue), not as text"
             }
             return nil
         case (.sequence(let entries), .sequence(let sequence)):
             let nodes = Array(sequence)
             for (index, (entry, node)) in zip(entries, nodes).enumerated() {
-                if let difference = difference(entry, node, at: path + [entry.label ?? "#\(index + 1)"]) { return difference }
+                if let difference = difference(entry, node, at: path + [entry.label ?? "#\(index + 1)"]) {
+                    return difference
+                }
             }
             if entries.count != nodes.count {
                 return "\(place): expected \(entries.count) entries, would read \(nodes.count)"
@@ -155,12 +161,15 @@ extension IntentFileEditor {
                 if let difference = difference(value, actualValue, at: path + [name]) { return difference }
             }
             if pairs.count != actualPairs.count {
-                let expectedKeys = pairs.map { $0.key.scalarText ?? "?" }, actualKeys = actualPairs.map { $0.key.string ?? "?" }
-                return "\(place): expected the keys \(expectedKeys.joined(separator: ", ")), would read \(actualKeys.joined(separator: ", "))"
+                let expectedKeys = pairs.map { $0.key.scalarText ?? "?" },
+                    actualKeys = actualPairs.map { $0.key.string ?? "?" }
+                return
+                    "\(place): expected the keys \(expectedKeys.joined(separator: ", ")), would read \(actualKeys.joined(separator: ", "))"
             }
             return nil
         case (.alias(let anchor), .alias(let alias)):
-            return anchor == alias.anchor.rawValue ? nil : "\(place): expected the alias *\(anchor), would read *\(alias.anchor.rawValue)"
+            return anchor == alias.anchor.rawValue
+                ? nil : "\(place): expected the alias *\(anchor), would read *\(alias.anchor.rawValue)"
         default:
             return "\(place): expected \(expected.kind), would read \(YAMLValue(actual).kind)"
         }
@@ -168,7 +177,9 @@ extension IntentFileEditor {
 
     /// A value as a message shows it: quoted, invisible characters escaped, long text cut.
     static func shown(_ text: String) -> String {
-        let cut = text.unicodeScalars.count > 60 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(60))) + "…" : text
+        let cut =
+            text.unicodeScalars.count > 60
+            ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(60))) + "…" : text
         return doubleQuoted(cut)
     }
 }
@@ -179,10 +190,14 @@ indirect enum YAMLValue {
     /// A scalar; `written` when the edit wrote it, so that it must also read back as text
     /// (not as a number, a truth value or null).
     case scalar(String, written: Bool)
+    /// A list, in order.
     case sequence([YAMLValue])
+    /// A mapping's pairs, in the order the file has them.
     case mapping([(key: YAMLValue, value: YAMLValue)])
+    /// An alias (「*name」), by its anchor's name.
     case alias(String)
 
+    /// The value a parsed node holds.
     init(_ node: Node) {
         switch node {
         case .scalar(let scalar): self = .scalar(scalar.string, written: false)
@@ -230,7 +245,8 @@ indirect enum YAMLValue {
     /// This clause file with `key` of item `id` changed by `change`.
     func updatingItem(_ id: String, key: String, _ change: (YAMLValue) -> YAMLValue?) -> YAMLValue? {
         updating(key: "items") { items in
-            guard case .sequence(var entries) = items, let index = entries.firstIndex(where: { $0["id"]?.scalarText == id }),
+            guard case .sequence(var entries) = items,
+                let index = entries.firstIndex(where: { $0["id"]?.scalarText == id }),
                 let item = entries[index].updating(key: key, change)
             else { return nil }
             entries[index] = item

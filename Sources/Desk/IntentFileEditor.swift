@@ -23,8 +23,11 @@ public enum IntentEdit: Sendable, Equatable {
 
 /// Why an edit cannot be made to a file's text.
 public enum IntentEditError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The item, unit, key or example the edit names is not in the file.
     case notFound(String)
+    /// The edit would change nothing (an example that is already there).
     case unchanged(String)
+    /// The edit or the file is not one the editor can work with.
     case invalid(String)
     /// A value holds a character the file cannot keep as written (see `FieldCharacters`):
     /// which field, the character, and where it stands in the value (from 1).

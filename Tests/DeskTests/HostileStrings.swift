@@ -37,11 +37,14 @@ enum HostileStrings {
     static let quotes = ["\"", "'", "\\", "\\n", "\\u2028", "\\\"", "\"\"", "''", "\"'", "\\x41"]
     static let indicators = [
         "#", " #", "# ", ": ", ":", "- ", "-", "? ", "?", "{", "}", "[", "]", "&a", "*a", "!", "!!str ", "!!int ", "|",
-        "|-", ">", "%", "@", "`", ",", ", ", "~", "<<", "---", "...", "=", "&", "*", "%YAML 1.1", "- - ", "[a, b]", "{a: b}",
+        "|-", ">", "%", "@", "`", ",", ", ", "~", "<<", "---", "...", "=", "&", "*", "%YAML 1.1", "- - ", "[a, b]",
+        "{a: b}",
     ]
     static let words = [
-        "null", "Null", "NULL", "yes", "No", "on", "OFF", "true", "False", "y", "0x1F", "0o17", "0b101", "1_000", "12:30",
-        "190:20:30", ".inf", "-.inf", ".NaN", "3.14", "-5", "+7", "010", "1e3", "2026-01-01", "2026-12-04T18:00:00Z", "0",
+        "null", "Null", "NULL", "yes", "No", "on", "OFF", "true", "False", "y", "0x1F", "0o17", "0b101", "1_000",
+        "12:30",
+        "190:20:30", ".inf", "-.inf", ".NaN", "3.14", "-5", "+7", "010", "1e3", "2026-01-01", "2026-12-04T18:00:00Z",
+        "0",
     ]
     static let cjk = [
         "高企", "首次认定", "区财政局", "奖补多少", "規上企業", "规上企业首次认定高企能拿多少", "（副本复印件）", "：", "，", "。",
@@ -65,7 +68,8 @@ enum HostileStrings {
     static func value(_ random: inout SeededGenerator) -> String {
         switch Int.random(in: 0..<20, using: &random) {
         case 0:
-            return String(repeating: cjk.randomElement(using: &random)!, count: Int.random(in: 20...400, using: &random))
+            return String(
+                repeating: cjk.randomElement(using: &random)!, count: Int.random(in: 20...400, using: &random))
         case 1, 2:
             return piece(&random)
         default:
@@ -93,7 +97,8 @@ enum HostileStrings {
         text.unicodeScalars.contains { scalar in
             switch scalar.value {
             case 0x0A: !multiline
-            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0xFEFF, 0x200B, 0x200C, 0x200E, 0x200F, 0x2060, 0x202A...0x202E,
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0xFEFF, 0x200B, 0x200C, 0x200E, 0x200F, 0x2060,
+                0x202A...0x202E,
                 0x2066...0x2069, 0xAD, 0x61C, 0xFFF9...0xFFFB, 0xE0001, 0xFFFE, 0xFFFF:
                 true
             default: false
@@ -110,7 +115,8 @@ enum HostileStrings {
     /// `text` with its invisible characters written as escapes, for a failure message.
     static func shown(_ text: String) -> String {
         let escaped = text.unicodeScalars.map { scalar -> String in
-            scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F || scalar.properties.generalCategory == .otherLetter
+            scalar.isASCII && scalar.value >= 0x20 && scalar.value < 0x7F
+                || scalar.properties.generalCategory == .otherLetter
                 ? String(scalar) : "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
         }.joined()
         return "\"" + (escaped.count > 300 ? String(escaped.prefix(300)) + "…" : escaped) + "\""

@@ -17,7 +17,8 @@ struct IntentFileEditorPropertyTests {
     struct Copy {
         let root: URL
         init() throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("policydesk-editor-\(UUID().uuidString)")
+            root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "policydesk-editor-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             try FileManager.default.copyItem(at: Shipped.intents, to: root.appendingPathComponent("Intents"))
         }
@@ -37,14 +38,17 @@ struct IntentFileEditorPropertyTests {
         }
     }
 
-    @Test("every edit reads back as exactly the change, or is refused with the file untouched; undo gives the bytes back")
+    @Test(
+        "every edit reads back as exactly the change, or is refused with the file untouched; undo gives the bytes back")
     func generatedEdits() throws {
         let seed = PropertySeed.value
         var random = SeededGenerator(seed: seed)
         let copy = try Copy()
         defer { copy.remove() }
-        let clauseFiles = try FileManager.default.contentsOfDirectory(atPath: copy.url("clauses").path).filter { $0.hasSuffix(".yaml") }
-            .sorted().map { "clauses/\($0)" }
+        let clauseFiles = try FileManager.default.contentsOfDirectory(atPath: copy.url("clauses").path).filter {
+            $0.hasSuffix(".yaml")
+        }
+        .sorted().map { "clauses/\($0)" }
         #expect(clauseFiles.count > 30)
         var tally = Tally()
         var failures = 0
@@ -85,7 +89,9 @@ struct IntentFileEditorPropertyTests {
                 do {
                     let undone = try IntentFileEditor.apply(undo, to: current)
                     if undone != before {
-                        Issue.record("seed \(seed), chain \(chain): undo \(Self.shown(undo)) did not give \(file) back byte for byte")
+                        Issue.record(
+                            "seed \(seed), chain \(chain): undo \(Self.shown(undo)) did not give \(file) back byte for byte"
+                        )
                         failures += 1
                     }
                     tally.undone += 1
@@ -109,7 +115,9 @@ struct IntentFileEditorPropertyTests {
         if contacts {
             let units = root?["units"]?.array().compactMap { $0["name"]?.string } ?? []
             var fields: [String: String] = [:]
-            for field in IntentFileEditor.contactFields.shuffled(using: &random).prefix(Int.random(in: 1...4, using: &random)) {
+            for field in IntentFileEditor.contactFields.shuffled(using: &random).prefix(
+                Int.random(in: 1...4, using: &random))
+            {
                 fields[field] = HostileStrings.value(&random)
             }
             return .setContact(unit: units.randomElement(using: &random)!, fields: fields)
@@ -145,23 +153,28 @@ struct IntentFileEditorPropertyTests {
         let root = try Yams.compose(yaml: text)
         switch edit {
         case .setContact(let unit, _):
-            guard case .sequence(let units)? = root?["units"], let entry = units.first(where: { $0["name"]?.string == unit }) else {
+            guard case .sequence(let units)? = root?["units"],
+                let entry = units.first(where: { $0["name"]?.string == unit })
+            else {
                 throw Missing(what: unit)
             }
             var fields: [String: String] = [:]
             for field in IntentFileEditor.contactFields { fields[field] = entry[field]?.string ?? "" }
             return .setContact(unit: unit, fields: fields)
         case .addExample(let id, _), .removeExample(let id, _), .setExamples(let id, _):
-            return .setExamples(item: id, examples: try item(id, in: root)["examples"]?.array().compactMap(\.string) ?? [])
+            return .setExamples(
+                item: id, examples: try item(id, in: root)["examples"]?.array().compactMap(\.string) ?? [])
         case .setChecklist(let id, _):
-            return .setChecklist(item: id, checklist: try item(id, in: root)["checklist"]?.array().compactMap(\.string) ?? [])
+            return .setChecklist(
+                item: id, checklist: try item(id, in: root)["checklist"]?.array().compactMap(\.string) ?? [])
         case .setText(let id, _):
             return .setText(item: id, text: try item(id, in: root)["text"]?.string ?? "")
         }
     }
 
     static func item(_ id: String, in root: Node?) throws -> Node {
-        guard case .sequence(let items)? = root?["items"], let item = items.first(where: { $0["id"]?.string == id }) else {
+        guard case .sequence(let items)? = root?["items"], let item = items.first(where: { $0["id"]?.string == id })
+        else {
             throw Missing(what: id)
         }
         return item
@@ -176,7 +189,8 @@ struct IntentFileEditorPropertyTests {
         }
         let placeholder = Node("⟪the edited value⟫")
         if case .setContact(let unit, let fields) = edit {
-            guard case .sequence(let units)? = old["units"], let index = units.firstIndex(where: { $0["name"]?.string == unit }),
+            guard case .sequence(let units)? = old["units"],
+                let index = units.firstIndex(where: { $0["name"]?.string == unit }),
                 case .sequence(let newUnits)? = new["units"], newUnits.count > index
             else { return "unit \(unit) is gone" }
             for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
@@ -195,7 +209,9 @@ struct IntentFileEditorPropertyTests {
         switch edit {
         case .addExample(_, let example):
             key = "examples"
-            if let problem = list(newItems[index][key], is: examples + [example], at: "\(id) › examples") { return problem }
+            if let problem = list(newItems[index][key], is: examples + [example], at: "\(id) › examples") {
+                return problem
+            }
         case .removeExample(_, let example):
             key = "examples"
             var rest = examples
@@ -214,7 +230,9 @@ struct IntentFileEditorPropertyTests {
             key = "text"
             // A text of several lines is written as a block, which ends with a line break.
             let block = value.contains("\n") && !value.hasSuffix("\n")
-            if block, let read = newItems[index][key]?.string, read.unicodeScalars.elementsEqual((value + "\n").unicodeScalars) {
+            if block, let read = newItems[index][key]?.string,
+                read.unicodeScalars.elementsEqual((value + "\n").unicodeScalars)
+            {
                 break
             }
             if let problem = text(newItems[index][key], is: value, at: "\(id) › text") { return problem }
@@ -232,7 +250,9 @@ struct IntentFileEditorPropertyTests {
         guard scalar.string.unicodeScalars.elementsEqual(value.unicodeScalars) else {
             return "\(place) reads \(HostileStrings.shown(scalar.string)), not \(HostileStrings.shown(value))"
         }
-        guard Resolver.default.resolveTag(of: node) == .str else { return "\(place) reads as \(Resolver.default.resolveTag(of: node))" }
+        guard Resolver.default.resolveTag(of: node) == .str else {
+            return "\(place) reads as \(Resolver.default.resolveTag(of: node))"
+        }
         return nil
     }
 
@@ -254,7 +274,8 @@ struct IntentFileEditorPropertyTests {
         case .setText(_, let text): HostileStrings.mustRefuse(text, multiline: true) ? text : nil
         case .setExamples(_, let list), .setChecklist(_, let list):
             list.first { HostileStrings.mustRefuse($0, multiline: false) }
-        case .setContact(_, let fields): fields.values.sorted().first { HostileStrings.mustRefuse($0, multiline: false) }
+        case .setContact(_, let fields):
+            fields.values.sorted().first { HostileStrings.mustRefuse($0, multiline: false) }
         }
     }
 
@@ -269,13 +290,16 @@ struct IntentFileEditorPropertyTests {
         case .setExamples(_, let list), .setChecklist(_, let list): values = list.map { ($0, false) }
         case .setContact(_, let fields): values = fields.values.sorted().map { ($0, false) }
         }
-        let refusable = values.contains { HostileStrings.mustRefuse($0.0, multiline: $0.1) || HostileStrings.mayRefuse($0.0) }
+        let refusable = values.contains {
+            HostileStrings.mustRefuse($0.0, multiline: $0.1) || HostileStrings.mayRefuse($0.0)
+        }
         switch error {
         case .refusedCharacter:
             return refusable ? nil : "refused a value with no character to refuse: \(error)"
         case .unchanged:
             if case .addExample(let id, let example) = edit,
-                (try? item(id, in: Yams.compose(yaml: text))["examples"]?.array().compactMap(\.string).contains(example)) == true
+                (try? item(id, in: Yams.compose(yaml: text))["examples"]?.array().compactMap(\.string).contains(example))
+                    == true
             {
                 return nil
             }
@@ -319,9 +343,11 @@ struct IntentFileEditorPropertyTests {
         switch edit {
         case .addExample(let id, let text): "add example \(id) \(HostileStrings.shown(text))"
         case .removeExample(let id, let text): "remove example \(id) \(HostileStrings.shown(text))"
-        case .setExamples(let id, let list): "set examples \(id) [\(list.map(HostileStrings.shown).joined(separator: ", "))]"
+        case .setExamples(let id, let list):
+            "set examples \(id) [\(list.map(HostileStrings.shown).joined(separator: ", "))]"
         case .setText(let id, let text): "set text \(id) \(HostileStrings.shown(text))"
-        case .setChecklist(let id, let list): "set checklist \(id) [\(list.map(HostileStrings.shown).joined(separator: ", "))]"
+        case .setChecklist(let id, let list):
+            "set checklist \(id) [\(list.map(HostileStrings.shown).joined(separator: ", "))]"
         case .setContact(let unit, let fields):
             "set contact \(unit) {\(fields.sorted { $0.key < $1.key }.map { "\($0.key): \(HostileStrings.shown($0.value))" }.joined(separator: ", "))}"
         }

@@ -38,8 +38,12 @@ struct IntentFileEditorSafetyTests {
     }
 
     static let refusals: [Refusal] = [
-        Refusal(value: "高企奖补\r    exclusions:", character: "\r", position: 5, says: "a carriage return (U+000D) at character 5"),
-        Refusal(value: "首次认定高企\u{2028}奖多少", character: "\u{2028}", position: 7, says: "a line break (U+2028) at character 7"),
+        Refusal(
+            value: "高企奖补\r    exclusions:", character: "\r", position: 5,
+            says: "a carriage return (U+000D) at character 5"),
+        Refusal(
+            value: "首次认定高企\u{2028}奖多少", character: "\u{2028}", position: 7, says: "a line break (U+2028) at character 7"
+        ),
         Refusal(value: "a\u{2029}b", character: "\u{2029}", position: 2, says: "a paragraph break (U+2029)"),
         Refusal(value: "a\u{85}b", character: "\u{85}", position: 2, says: "a line break (U+0085)"),
         Refusal(value: "第一行\n第二行", character: "\n", position: 4, says: "a line break (U+000A) at character 4"),
@@ -52,7 +56,8 @@ struct IntentFileEditorSafetyTests {
         Refusal(value: "\u{FEFF}高企", character: "\u{FEFF}", position: 1, says: "a byte order mark (U+FEFF)"),
         Refusal(value: "高\u{200B}企", character: "\u{200B}", position: 2, says: "a zero-width space (U+200B)"),
         Refusal(value: "高\u{200D}企", character: "\u{200D}", position: 1, says: "a zero-width joiner (U+200D)"),
-        Refusal(value: "abc\u{202E}def", character: "\u{202E}", position: 4, says: "an invisible direction mark (U+202E)"),
+        Refusal(
+            value: "abc\u{202E}def", character: "\u{202E}", position: 4, says: "an invisible direction mark (U+202E)"),
         Refusal(value: "x\u{FFFF}", character: "\u{FFFF}", position: 2, says: "a noncharacter (U+FFFF)"),
     ]
 
@@ -85,11 +90,17 @@ struct IntentFileEditorSafetyTests {
     func textLineBreaks() throws {
         let edited = try IntentFileEditor.apply(.setText(item: "17.1", text: "第一行\n第二行"), to: Self.clause)
         #expect(edited.contains("    text: |\n      第一行\n      第二行\n    award:"))
-        #expect(throws: IntentEditError.refusedCharacter(field: "the text", character: "\r", position: 4, multiline: true)) {
+        #expect(
+            throws: IntentEditError.refusedCharacter(field: "the text", character: "\r", position: 4, multiline: true)
+        ) {
             try IntentFileEditor.apply(.setText(item: "17.1", text: "第一行\r\n第二行"), to: Self.clause)
         }
-        let error = IntentEditError.refusedCharacter(field: "the text", character: "\u{2028}", position: 4, multiline: true)
-        #expect(error.description == "the text contains a line break (U+2028) at character 4; break lines with a plain line feed (\\n) only")
+        let error = IntentEditError.refusedCharacter(
+            field: "the text", character: "\u{2028}", position: 4, multiline: true)
+        #expect(
+            error.description
+                == "the text contains a line break (U+2028) at character 4; break lines with a plain line feed (\\n) only"
+        )
     }
 
     @Test("an emoji joined with zero-width joiners is one picture, not an invisible character")
@@ -133,7 +144,10 @@ struct IntentFileEditorSafetyTests {
     @Test("a carriage return in an example cannot add a key to the item")
     func carriageReturnInjection() throws {
         let value = "新问法\r    exclusions:\r      - 注入的条件"
-        #expect(throws: IntentEditError.refusedCharacter(field: "the example", character: "\r", position: 4, multiline: false)) {
+        #expect(
+            throws: IntentEditError.refusedCharacter(
+                field: "the example", character: "\r", position: 4, multiline: false)
+        ) {
             try IntentFileEditor.apply(.addExample(item: "17.1", text: value), to: Self.clause)
         }
         #expect(throws: IntentEditError.self) {
@@ -167,9 +181,11 @@ struct IntentFileEditorSafetyTests {
     @Test("a U+2028 in a contact phone is refused, and later edits of other units touch only them")
     func contactLineSeparator() throws {
         #expect(throws: IntentEditError.self) {
-            try IntentFileEditor.apply(.setContact(unit: "区财政局", fields: ["phone": "0477\u{2028}8581234"]), to: Self.contacts)
+            try IntentFileEditor.apply(
+                .setContact(unit: "区财政局", fields: ["phone": "0477\u{2028}8581234"]), to: Self.contacts)
         }
-        let phone = try IntentFileEditor.apply(.setContact(unit: "区财政局", fields: ["phone": "0477-8581234"]), to: Self.contacts)
+        let phone = try IntentFileEditor.apply(
+            .setContact(unit: "区财政局", fields: ["phone": "0477-8581234"]), to: Self.contacts)
         let science = try IntentFileEditor.apply(.setContact(unit: "区科协", fields: ["hours": "8:30-17:30"]), to: phone)
         let root = try Yams.compose(yaml: science)
         guard case .sequence(let units)? = root?["units"] else { throw Missing() }

@@ -134,6 +134,9 @@ struct AdminController<Context: RequestContext>: Sendable {
         }
     }
 
+    /// Makes `edit` and answers with its audit entry. The values are checked by the editor, not
+    /// here: it refuses the characters a field may not hold, naming them, and reads every
+    /// write back before it replaces the file.
     func edit(_ edit: IntentEdit, _ request: Request) async throws -> Response {
         do {
             let entry = try await editor.apply(edit, who: who(request))
