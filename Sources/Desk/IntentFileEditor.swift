@@ -173,8 +173,14 @@ public enum IntentFileEditor {
         line.prefix { $0 == " " }.count
     }
 
+    /// Whether `line` starts a list entry (「  - 营业执照」).
+    static func isListEntry(_ line: String) -> Bool {
+        line.drop { $0 == " " }.hasPrefix("- ")
+    }
+
     static func isBlankOrComment(_ line: String) -> Bool {
-        let t = line.trimmingCharacters(in: .whitespaces)
+        // YAML's blanks are spaces and tabs only: a line of U+3000 is text.
+        let t = line.drop { $0 == " " || $0 == "\t" }
         return t.isEmpty || t.hasPrefix("#")
     }
 
@@ -216,7 +222,7 @@ public enum IntentFileEditor {
                 continue
             }
             let depth = indentation(of: line)
-            let listAtKeyDepth = depth == indent && line.trimmingCharacters(in: .whitespaces).hasPrefix("- ")
+            let listAtKeyDepth = depth == indent && isListEntry(line)
             guard depth > indent || listAtKeyDepth else { break }
             i += 1
             end = i
@@ -246,7 +252,7 @@ public enum IntentFileEditor {
                 i += 1
                 continue
             }
-            guard indentation(of: l) >= indent, !l.trimmingCharacters(in: .whitespaces).hasPrefix("- ") || indentation(of: l) > indent else { break }
+            guard indentation(of: l) >= indent, !isListEntry(l) || indentation(of: l) > indent else { break }
             i += 1
             end = i
         }
@@ -297,20 +303,20 @@ public enum IntentFileEditor {
     /// stay keep their lines as written, and so do the comments between them; an entry that goes
     /// loses its line only; a new entry gets a line right after the entry it follows (after the
     /// key when it comes first). This is what lets an undo give back the file byte for byte. `nil` when the list is not a block list of
-    /// distinct one-line entries, or no entry stays: the caller then writes the list whole.
+    /// one-line entries, or no entry stays: the caller then writes the list whole. Entries are
+    /// compared scalar for scalar, and the same entry may stand twice.
     static func editList(_ name: String, of node: Node, to entries: [String], in lines: [String]) -> [String]? {
         guard let (key, value) = pair(name, in: node), case .sequence(let seq) = value, !seq.isEmpty,
-            let keyLine = key.mark?.line, value.mark?.line != keyLine, Set(entries).count == entries.count
+            let keyLine = key.mark?.line, value.mark?.line != keyLine
         else { return nil }
         // The old entries, each with the index of its line.
         var old: [(text: String, index: Int)] = []
         for element in seq {
             guard let text = element.string, let line = element.mark?.line, line - 1 < lines.count,
-                lines[line - 1].trimmingCharacters(in: .whitespaces).hasPrefix("- "), old.last.map({ $0.index < line - 1 }) ?? true
+                isListEntry(lines[line - 1]), old.last.map({ $0.index < line - 1 }) ?? true
             else { return nil }
             old.append((text, line - 1))
         }
-        guard Set(old.map(\.text)).count == old.count else { return nil }
         // Each entry must stand on one line: only blank lines and comments until the next entry.
         let end = blockEnd(after: key, in: lines)
         for (i, entry) in old.enumerated() {
@@ -322,13 +328,13 @@ public enum IntentFileEditor {
         var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
         for i in stride(from: a.count - 1, through: 0, by: -1) {
             for j in stride(from: b.count - 1, through: 0, by: -1) {
-                table[i][j] = a[i] == b[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+                table[i][j] = same(a[i], b[j]) ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
             }
         }
         var keptOld: [Int: Int] = [:]  // new index → old index
         var i = 0, j = 0
         while i < a.count, j < b.count {
-            if a[i] == b[j] {
+            if same(a[i], b[j]) {
                 keptOld[j] = i
                 i += 1
                 j += 1

@@ -197,6 +197,30 @@ struct IntentFileEditorSafetyTests {
         #expect(try IntentFileEditor.apply(.setContact(unit: "区财政局", fields: ["phone": ""]), to: back) == Self.contacts)
     }
 
+    @Test("a text whose lines start with # or are only spaces is replaced whole by the next edit")
+    func textWithCommentLikeLines() throws {
+        let text = "第一行\n  \n# 末行不是注释"
+        let edited = try IntentFileEditor.apply(.setText(item: "17.1", text: text), to: Self.clause)
+        let item = try Yams.compose(yaml: edited)?["items"]?[0]
+        #expect(item?["text"]?.string == text + "\n")
+        let back = try IntentFileEditor.apply(
+            .setText(item: "17.1", text: "对新批复备案的自治区创新联合体一次性给予30万元奖补。"), to: edited)
+        #expect(back == Self.clause)
+    }
+
+    @Test("a list with the same entry twice, or an entry of wide spaces, is still edited line by line")
+    func listsEditedLineByLine() throws {
+        for value in ["创新联合体奖多少", "\u{3000}", "\u{2003}"] {
+            let examples = ["创新联合体奖多少", "联合体备案了给多少", value]
+            let edited = try IntentFileEditor.apply(.setExamples(item: "17.1", examples: examples), to: Self.clause)
+            #expect(edited.contains("# keep this comment"), "\(examples)")
+            #expect(try Self.examples("17.1", in: edited) == examples)
+            let back = try IntentFileEditor.apply(
+                .setExamples(item: "17.1", examples: ["创新联合体奖多少", "联合体备案了给多少"]), to: edited)
+            #expect(back == Self.clause)
+        }
+    }
+
     @Test("an unknown contact field is refused by the editor too")
     func unknownContactField() {
         #expect(throws: IntentEditError.invalid("unknown contact field fax; use phone, address, person, hours")) {
