@@ -472,11 +472,12 @@ public enum IntentFileEditor {
         return result + "\""
     }
 
-    /// A text of several lines as a literal block (「text: |」 and its lines, without the
-    /// indentation), or nil when the text is one line or a block cannot hold it exactly: a
-    /// block keeps one final line break (`|`), which the loader trims, or none (`|-` is not
-    /// used, so that the house style stays and an undo gives the lines back as they were).
-    /// Two final line breaks or more, or nothing but line breaks, are written double-quoted.
+    /// A text of several lines as a literal block (the header after 「text: 」 and the lines,
+    /// without their indentation), or nil when the text is one line or a block cannot hold it.
+    /// A block (`|`) ends with one line break: a text without one reads back with one added,
+    /// which the loader trims (`written(_:)` says so to the read-back check). `|-` is not used,
+    /// so that the files keep their style and an undo gives their lines back as they were. A
+    /// text ending in two line breaks or more, or holding nothing else, is written double-quoted.
     static func literalBlock(_ text: String) -> (header: String, lines: [String])? {
         guard text.contains("\n") else { return nil }
         var body = Substring(text)
