@@ -23,15 +23,27 @@ public enum IntentEdit: Sendable, Equatable {
 
 /// Why an edit cannot be made to a file's text.
 public enum IntentEditError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The item, unit, key or example the edit names is not in the file.
     case notFound(String)
+    /// The edit would change nothing (an example that is already there).
     case unchanged(String)
+    /// The edit or the file is not one the editor can work with.
     case invalid(String)
+    /// A value holds a character the file cannot keep as written (see `FieldCharacters`):
+    /// which field, the character, and where it stands in the value (from 1).
+    case refusedCharacter(field: String, character: Unicode.Scalar, position: Int, multiline: Bool)
+    /// The file could not be written so that it reads back as it was plus exactly the change.
+    case unsafe(String)
 
     public var description: String {
         switch self {
         case .notFound(let what): "\(what) not found"
         case .unchanged(let why): "nothing to change: \(why)"
         case .invalid(let why): why
+        case .refusedCharacter(let field, let character, let position, let multiline):
+            "\(field) contains \(FieldCharacters.name(of: character)) at character \(position); "
+                + FieldCharacters.advice(for: character, multiline: multiline)
+        case .unsafe(let why): "nothing was changed: \(why)"
         }
     }
 }
@@ -43,38 +55,50 @@ public enum IntentFileEditor {
     /// The contact fields a unit has in `contacts.yaml`.
     public static let contactFields = ["phone", "address", "person", "hours"]
 
-    /// `text` with `edit` applied.
+    /// `text` with `edit` applied. Every value is checked for characters a field may not hold
+    /// (`FieldCharacters`) before anything is written, and the result is read back with the YAML
+    /// parser: it must be the document `text` holds with exactly the change `edit` asks for, every
+    /// other value the same, or the edit is refused (`IntentEditError.unsafe`).
     public static func apply(_ edit: IntentEdit, to text: String) throws(IntentEditError) -> String {
-        var lines = text.components(separatedBy: "\n")
+        try checkCharacters(of: edit)
+        try checkLineBreaks(in: text)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
             throw .invalid("the file does not parse as YAML: \(error)")
         }
+        let edited = try write(edit, to: text, root: root)
+        try verify(edit, before: root, after: edited)
+        return edited
+    }
+
+    /// `text` (whose parsed document is `root`) with `edit` written into its lines; not yet read back.
+    static func write(_ edit: IntentEdit, to text: String, root: Node?) throws(IntentEditError) -> String {
+        var lines = text.components(separatedBy: "\n")
         switch edit {
         case .addExample(let id, let example):
             let item = try itemNode(id, in: root)
             guard let (key, value) = pair("examples", in: item), case .sequence(let seq) = value, !seq.isEmpty,
                 value.mark?.line != key.mark?.line
             else {
-                return try apply(.setExamples(item: id, examples: (item["examples"]?.array().compactMap(\.string) ?? []) + [example]), to: text)
+                let examples = (item["examples"]?.array().compactMap(\.string) ?? []) + [example]
+                return try write(.setExamples(item: id, examples: examples), to: text, root: root)
             }
             if seq.contains(where: { $0.string == example }) { throw .unchanged("「\(example)」 is already an example of \(id)") }
             let end = blockEnd(after: key, in: lines)
             let indent = indentation(of: lines[(seq.first?.mark?.line ?? 1) - 1])
             lines.insert(String(repeating: " ", count: indent) + "- " + scalar(example), at: end)
         case .removeExample(let id, let example):
+            // The example is found by its whole value, byte for byte, and the list is then set to
+            // the others: never a line found by its number alone.
             let item = try itemNode(id, in: root)
-            guard let (key, value) = pair("examples", in: item), case .sequence(let seq) = value,
-                let element = seq.first(where: { $0.string == example }), let line = element.mark?.line
+            guard let (_, value) = pair("examples", in: item), case .sequence(let seq) = value,
+                let index = seq.firstIndex(where: { $0.string.map { same($0, example) } ?? false })
             else { throw .notFound("example 「\(example)」 of item \(id)") }
-            // A one-line list (「examples: [a, b]」) or the last entry is rewritten whole.
-            if seq.count == 1 || value.mark?.line == key.mark?.line {
-                let rest = seq.compactMap(\.string).filter { $0 != example }
-                return try apply(.setExamples(item: id, examples: rest), to: text)
-            }
-            lines.remove(at: line - 1)
+            var rest = Array(seq)
+            rest.remove(at: index)
+            return try write(.setExamples(item: id, examples: rest.compactMap(\.string)), to: text, root: root)
         case .setExamples(let id, let examples):
             lines = try setList("examples", of: try itemNode(id, in: root), to: examples, in: lines)
         case .setChecklist(let id, let checklist):
@@ -95,7 +119,7 @@ public enum IntentFileEditor {
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
                     if let i = ordered.firstIndex(where: { $0.0 == name }) { ordered[i].1 = value } else { ordered.append((name, value)) }
                 }
-                let body = ordered.map { "\($0.0): \($0.0 == "name" ? scalar($0.1) : quoted($0.1))" }.joined(separator: ", ")
+                let body = ordered.map { "\($0.0): \($0.0 == "name" ? flowScalar($0.1) : quoted($0.1))" }.joined(separator: ", ")
                 // What follows the mapping on its line (a comment) stays as it was.
                 let rest = lines[line - 1][lines[line - 1].index(after: close)...]
                 lines[line - 1] = String(lines[line - 1][..<brace]) + "{" + body + "}" + rest
@@ -149,17 +173,46 @@ public enum IntentFileEditor {
         line.prefix { $0 == " " }.count
     }
 
+    /// Whether `line` starts a list entry (「  - 营业执照」).
+    static func isListEntry(_ line: String) -> Bool {
+        line.drop { $0 == " " }.hasPrefix("- ")
+    }
+
     static func isBlankOrComment(_ line: String) -> Bool {
-        let t = line.trimmingCharacters(in: .whitespaces)
+        // YAML's blanks are spaces and tabs only: a line of U+3000 is text.
+        let t = line.drop { $0 == " " || $0 == "\t" }
         return t.isEmpty || t.hasPrefix("#")
     }
 
     /// The index of the first line after the value of `key`: the first line, not blank and
     /// not a comment, indented no deeper than the key (a list may sit at the key's own
-    /// depth). Trailing blank lines and comments stay outside, with what follows.
+    /// depth). Trailing blank lines and comments stay outside, with what follows. A block
+    /// scalar (「text: |」) ends at its first line less indented than its text, since a line
+    /// starting with `#` inside it is text, not a comment.
     static func blockEnd(after key: Node, in lines: [String]) -> Int {
         let start = (key.mark?.line ?? 1)
         let indent = (key.mark?.column ?? 1) - 1
+        if let header = blockScalarHeader(of: key, in: lines) {
+            var end = start
+            var i = start
+            var textIndent = header.indentation.map { indent + $0 }
+            while i < lines.count {
+                let line = lines[i]
+                // A line of spaces belongs to the text when it is deeper than the text (its spaces
+                // are text) or more text follows.
+                guard line.contains(where: { $0 != " " }) else {
+                    i += 1
+                    if let textIndent, line.count > textIndent { end = i }
+                    continue
+                }
+                let depth = indentation(of: line)
+                guard depth >= (textIndent ?? indent + 1) else { break }
+                if textIndent == nil { textIndent = depth }
+                i += 1
+                end = i
+            }
+            return end
+        }
         var end = start
         var i = start
         while i < lines.count {
@@ -169,12 +222,24 @@ public enum IntentFileEditor {
                 continue
             }
             let depth = indentation(of: line)
-            let listAtKeyDepth = depth == indent && line.trimmingCharacters(in: .whitespaces).hasPrefix("- ")
+            let listAtKeyDepth = depth == indent && isListEntry(line)
             guard depth > indent || listAtKeyDepth else { break }
             i += 1
             end = i
         }
         return end
+    }
+
+    /// The header of a block scalar that is the value of `key` (「|」, 「|2」, 「>-」) with its
+    /// indentation indicator, if it has one; nil when the value is not a block scalar.
+    static func blockScalarHeader(of key: Node, in lines: [String]) -> (header: String, indentation: Int?)? {
+        guard let name = key.string, let line = key.mark?.line, line - 1 < lines.count else { return nil }
+        let rest = lines[line - 1].drop { $0 == " " }
+        guard rest.hasPrefix(name + ":") else { return nil }
+        let value = rest.dropFirst(name.count + 1).drop { $0 == " " }
+        guard let first = value.first, first == "|" || first == ">" else { return nil }
+        let header = String(value.prefix { "|>+-0123456789".contains($0) })
+        return (header, header.first(where: \.isWholeNumber)?.wholeNumberValue)
     }
 
     /// The index after the last line of a sequence entry whose keys sit at `indent`.
@@ -187,7 +252,7 @@ public enum IntentFileEditor {
                 i += 1
                 continue
             }
-            guard indentation(of: l) >= indent, !l.trimmingCharacters(in: .whitespaces).hasPrefix("- ") || indentation(of: l) > indent else { break }
+            guard indentation(of: l) >= indent, !isListEntry(l) || indentation(of: l) > indent else { break }
             i += 1
             end = i
         }
@@ -238,20 +303,20 @@ public enum IntentFileEditor {
     /// stay keep their lines as written, and so do the comments between them; an entry that goes
     /// loses its line only; a new entry gets a line right after the entry it follows (after the
     /// key when it comes first). This is what lets an undo give back the file byte for byte. `nil` when the list is not a block list of
-    /// distinct one-line entries, or no entry stays: the caller then writes the list whole.
+    /// one-line entries, or no entry stays: the caller then writes the list whole. Entries are
+    /// compared scalar for scalar, and the same entry may stand twice.
     static func editList(_ name: String, of node: Node, to entries: [String], in lines: [String]) -> [String]? {
         guard let (key, value) = pair(name, in: node), case .sequence(let seq) = value, !seq.isEmpty,
-            let keyLine = key.mark?.line, value.mark?.line != keyLine, Set(entries).count == entries.count
+            let keyLine = key.mark?.line, value.mark?.line != keyLine
         else { return nil }
         // The old entries, each with the index of its line.
         var old: [(text: String, index: Int)] = []
         for element in seq {
             guard let text = element.string, let line = element.mark?.line, line - 1 < lines.count,
-                lines[line - 1].trimmingCharacters(in: .whitespaces).hasPrefix("- "), old.last.map({ $0.index < line - 1 }) ?? true
+                isListEntry(lines[line - 1]), old.last.map({ $0.index < line - 1 }) ?? true
             else { return nil }
             old.append((text, line - 1))
         }
-        guard Set(old.map(\.text)).count == old.count else { return nil }
         // Each entry must stand on one line: only blank lines and comments until the next entry.
         let end = blockEnd(after: key, in: lines)
         for (i, entry) in old.enumerated() {
@@ -263,13 +328,13 @@ public enum IntentFileEditor {
         var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
         for i in stride(from: a.count - 1, through: 0, by: -1) {
             for j in stride(from: b.count - 1, through: 0, by: -1) {
-                table[i][j] = a[i] == b[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+                table[i][j] = same(a[i], b[j]) ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
             }
         }
         var keptOld: [Int: Int] = [:]  // new index → old index
         var i = 0, j = 0
         while i < a.count, j < b.count {
-            if a[i] == b[j] {
+            if same(a[i], b[j]) {
                 keptOld[j] = i
                 i += 1
                 j += 1
@@ -324,10 +389,12 @@ public enum IntentFileEditor {
             replacement = ["\(pad)\(name): []"]
         case .list(let entries):
             replacement = ["\(pad)\(name):"] + entries.map { "\(pad)  - \(scalar($0))" }
-        case .text(let text) where text.contains("\n"):
-            replacement = ["\(pad)\(name): |"] + text.components(separatedBy: "\n").map { $0.isEmpty ? "" : "\(pad)  \($0)" }
         case .text(let text):
-            replacement = ["\(pad)\(name): \(scalar(text))"]
+            if let block = literalBlock(text) {
+                replacement = ["\(pad)\(name): \(block.header)"] + block.lines.map { $0.isEmpty ? "" : "\(pad)  \($0)" }
+            } else {
+                replacement = ["\(pad)\(name): \(scalar(text))"]
+            }
         }
         // A comment after the key on its own line is kept, spacing and all.
         if let comment = trailingComment(lines[line - 1]), case .list = value {
@@ -351,20 +418,90 @@ public enum IntentFileEditor {
 
     /// A double-quoted YAML scalar, as contact fields are written.
     static func quoted(_ text: String) -> String {
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+        doubleQuoted(text)
     }
 
     /// A YAML scalar for `text`: plain when that reads back as the same string, otherwise
-    /// double-quoted with JSON escapes (a valid YAML double-quoted scalar).
+    /// double-quoted (`doubleQuoted`).
     public static func scalar(_ text: String) -> String {
-        let special: Set<Character> = ["-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`", " "]
-        let plainSafe = !text.isEmpty && !special.contains(text.first!) && !text.hasSuffix(" ")
-            && !text.contains(": ") && !text.contains(" #") && !text.hasSuffix(":") && !text.contains("\n")
-            && !text.contains("\t") && Double(text) == nil
-            && !["true", "false", "yes", "no", "null", "~", "on", "off"].contains(text.lowercased())
-        if plainSafe { return text }
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+        isPlainSafe(text, inFlow: false) ? text : doubleQuoted(text)
+    }
+
+    /// A YAML scalar for `text` inside a one-line mapping (「{name: …, phone: …}」), where commas
+    /// and brackets end a plain scalar too.
+    static func flowScalar(_ text: String) -> String {
+        isPlainSafe(text, inFlow: true) ? text : doubleQuoted(text)
+    }
+
+    /// The characters that mean something at the start of a plain scalar.
+    static let indicators: Set<Character> = [
+        "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`", " ",
+    ]
+
+    /// Whether `text` written plain reads back as the same text: it has no indicator at the start,
+    /// no space at either end, nothing that starts a comment or a key, no character a field
+    /// refuses, and it does not read as a number, a truth value, null or a date.
+    static func isPlainSafe(_ text: String, inFlow: Bool) -> Bool {
+        guard let first = text.first, !indicators.contains(first), !text.hasSuffix(" "), !text.hasSuffix(":"),
+            !text.contains(": "), !text.contains(" #"),
+            !text.unicodeScalars.contains(where: { FieldCharacters.isRefused($0, multiline: false, inEmoji: false) })
+        else { return false }
+        if inFlow && text.contains(where: { ",[]{}:#\"'".contains($0) }) { return false }
+        return Resolver.default.resolveTag(of: Node(text)) == .str
+    }
+
+    /// `text` as a YAML double-quoted scalar: quotes and backslashes escaped, and every control,
+    /// line-break or invisible character written as an escape (`\n`, `\u2028`), so that the
+    /// scalar stays on one line and reads back as exactly `text`.
+    static func doubleQuoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            case _ where FieldCharacters.isRefused(scalar, multiline: false, inEmoji: false):
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                let (prefix, width) = scalar.value <= 0xFF ? ("\\x", 2) : scalar.value <= 0xFFFF ? ("\\u", 4) : ("\\U", 8)
+                result += prefix + String(repeating: "0", count: width - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+
+    /// A text of several lines as a literal block (the header after 「text: 」 and the lines,
+    /// without their indentation), or nil when the text is one line or a block cannot hold it.
+    /// A block (`|`) ends with one line break: a text without one reads back with one added,
+    /// which the loader trims (`written(_:)` says so to the read-back check). `|-` is not used,
+    /// so that the files keep their style and an undo gives their lines back as they were. A
+    /// text ending in two line breaks or more, or holding nothing else, is written double-quoted.
+    static func literalBlock(_ text: String) -> (header: String, lines: [String])? {
+        guard text.contains("\n") else { return nil }
+        var body = Substring(text)
+        var breaks = 0
+        while body.hasSuffix("\n") {
+            body = body.dropLast()
+            breaks += 1
+        }
+        guard breaks <= 1, !body.isEmpty, body.contains(where: { $0 != "\n" }) else { return nil }
+        let lines = body.components(separatedBy: "\n")
+        // A first line that starts with a space would be read as the block's indentation.
+        let indicator = lines.first(where: { !$0.isEmpty })?.hasPrefix(" ") == true ? "2" : ""
+        return ("|" + indicator, lines)
+    }
+
+    /// What a text reads back as once written: a literal block ends with one line break.
+    static func written(_ text: String) -> String {
+        if literalBlock(text) != nil && !text.hasSuffix("\n") { return text + "\n" }
+        return text
+    }
+
+    /// Whether two values are the same, scalar for scalar (「é」 written as one character or as
+    /// two is not the same example).
+    static func same(_ a: String, _ b: String) -> Bool {
+        a.unicodeScalars.elementsEqual(b.unicodeScalars)
     }
 }

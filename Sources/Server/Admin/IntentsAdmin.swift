@@ -10,6 +10,8 @@ public enum AdminError: Error, Sendable, CustomStringConvertible {
     case invalid(String)
     case rejected([Problem])
     case unchanged(String)
+    /// The edit could not be written so that the file reads back as it was plus the change.
+    case unsafe(String)
     case storage(String)
 
     public var description: String {
@@ -18,6 +20,7 @@ public enum AdminError: Error, Sendable, CustomStringConvertible {
         case .invalid(let why): why
         case .rejected(let problems): "the edit was refused, nothing was changed: " + problems.map(\.description).joined(separator: "; ")
         case .unchanged(let why): why
+        case .unsafe(let why): why
         case .storage(let why): why
         }
     }
@@ -39,6 +42,14 @@ public actor IntentsAdmin {
 
     /// Applies `edit` for `who` and returns the audit entry.
     public func apply(_ edit: IntentEdit, who: String, action: String? = nil) async throws(AdminError) -> AuditEntry {
+        try await apply(edit, who: who, action: action, restoring: nil)
+    }
+
+    /// Applies `edit`; an undo gives `restoring`, the value as it was before the edit it undoes
+    /// (the audit entry's "before"), and the edit is refused unless it gives exactly that back.
+    private func apply(_ edit: IntentEdit, who: String, action: String?, restoring: String?) async throws(AdminError)
+        -> AuditEntry
+    {
         let knowledge = desks.desk.knowledge
         let loader = desks.source
         let (file, before, target) = try locate(edit, in: knowledge)
@@ -54,6 +65,8 @@ public actor IntentsAdmin {
             case .notFound(let what): throw .notFound(what)
             case .unchanged(let why): throw .unchanged(why)
             case .invalid(let why): throw .invalid(why)
+            case .refusedCharacter: throw .invalid(error.description)
+            case .unsafe(let why): throw .unsafe("the edit was refused, nothing was changed in Intents/\(file): \(why)")
             }
         }
         var checking = loader
@@ -66,6 +79,9 @@ public actor IntentsAdmin {
         }
         let after = Self.value(of: edit, in: next)
         guard after != before else { throw .unchanged("the edit changes nothing") }
+        if let restoring, after != restoring {
+            throw .unsafe("the undo was refused, nothing was changed in Intents/\(file): \(target) would read \(after), not \(restoring) as before")
+        }
         do {
             try Self.writeAtomically(edited, to: url)
         } catch {
@@ -95,7 +111,7 @@ public actor IntentsAdmin {
         guard let entry else { throw .notFound("audit entry \(id)") }
         guard let before = entry.before else { throw .invalid("audit entry \(id) has no earlier state to go back to") }
         let edit = try Self.restoring(target: entry.target, to: before)
-        return try await apply(edit, who: who, action: "undo \(id)")
+        return try await apply(edit, who: who, action: "undo \(id)", restoring: before)
     }
 
     // MARK: - What an edit touches
