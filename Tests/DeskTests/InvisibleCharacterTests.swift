@@ -37,7 +37,7 @@ struct InvisibleCharacterTests {
     func property() throws {
         let desk = try Shipped.desk()
         let seed = ProcessInfo.processInfo.environment["POLICYDESK_PROPERTY_SEED"].flatMap(UInt64.init) ?? 20_261_204
-        var random = SplitMix(seed: seed)
+        var random = SeededGenerator(seed: seed)
         for (index, question) in try Self.devQuestions().enumerated() {
             let expected = desk.answer(question, now: t0).answer.jsonLine()
             var scalars = Array(question.unicodeScalars)
@@ -61,18 +61,5 @@ struct InvisibleCharacterTests {
         let normalized = Normalizer(lexicon: .empty).normalize(text)
         #expect(!normalized.unicodeScalars.contains { Self.invisible.contains($0) }, "\(normalized)")
         #expect(normalized.unicodeScalars.count == text.unicodeScalars.filter { !Self.invisible.contains($0) }.count)
-    }
-}
-
-/// A seeded generator for the property tests of this target.
-struct SplitMix: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
