@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -76,6 +77,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -96,6 +99,7 @@ let package = Package(
             dependencies: [
                 "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -110,11 +114,14 @@ let package = Package(
             dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage"],
             swiftSettings: swiftSettings
         ),
+        // What several test targets share: seeded generators and the values property tests try.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "PolicyKitTests", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "PolicyKit"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MatchingTests", dependencies: ["Matching", "PolicyKit", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DeskTests",
-            dependencies: ["Desk", "Matching", "PolicyKit"],
+            dependencies: ["Desk", "Matching", "PolicyKit", "TestSupport", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -124,7 +131,9 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "OutreachTests",
             dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage"],
@@ -134,10 +143,13 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Channels", "Storage", "Outreach", "Desk",
+                "Server", "Channels", "Storage", "Outreach", "Desk", "PolicyKit", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

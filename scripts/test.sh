@@ -18,11 +18,10 @@ swift test
 head -8 .build/eval.txt
 
 export POLICYDESK_BIN="$PWD/.build/debug/policydesk"
-for extra in .ci/interop.sh scripts/crash-test.sh scripts/campaign-crash-test.sh scripts/ops-check.sh; do
-    if [ -x "$extra" ]; then
-        echo "== $extra"
-        "$extra"
-    fi
+# Each of these must exist: a missing one is a failure, not a test quietly skipped.
+for extra in .ci/interop.sh scripts/campaign-crash-test.sh scripts/ops-check.sh; do
+    echo "== $extra"
+    "$extra"
 done
 unset POLICYDESK_BIN
 echo "== scripts/package-test.sh"

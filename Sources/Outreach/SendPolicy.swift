@@ -84,7 +84,6 @@ public struct SendPolicy: Sendable {
     }
 
     static func seconds(_ duration: Duration) -> TimeInterval {
-        let (whole, fraction) = duration.components
-        return Double(whole) + Double(fraction) / 1e18
+        duration / .seconds(1)
     }
 }

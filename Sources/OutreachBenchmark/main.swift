@@ -30,8 +30,7 @@ func fail(_ message: String) -> Never {
 }
 
 func seconds(_ duration: Duration) -> Double {
-    let (whole, fraction) = duration.components
-    return Double(whole) + Double(fraction) / 1e18
+    duration / .seconds(1)
 }
 
 /// A roster of `count` enterprises over `robots` robots (WeCom, DingTalk and Feishu in turn), each

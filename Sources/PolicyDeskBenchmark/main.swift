@@ -47,11 +47,11 @@ func measure(_ desk: Desk, questions: [String], rounds: Int) -> Figures {
             let t1 = clock.now
             checksum &+= answer.reply.utf8.count
             let d = t1 - t0
-            latencies.append(Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12)
+            latencies.append(d / .microseconds(1))
         }
     }
     let total = clock.now - start
-    let seconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
+    let seconds = total / .seconds(1)
     latencies.sort()
     if checksum == 42 { print("") }  // keeps the work from being optimised away
     func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
@@ -157,7 +157,7 @@ report("generated knowledge base (\(bigPolicy.items.count) items)", measure(bigD
     let start = clock.now
     for _ in 0..<3 { for q in questions { sink &+= body(q) } }
     let d = clock.now - start
-    let us = (Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12) / Double(3 * questions.count)
+    let us = (d / .microseconds(1)) / Double(3 * questions.count)
     print(String(format: "  stage %-10@ %.1f µs/answer%@", name, us, sink == 42 ? " " : ""))
 }
 print("stages (shipped knowledge base):")

@@ -63,7 +63,7 @@ public struct AnswerService: Sendable {
     /// The reply text for a platform message: the answer to a text message, the polite
     /// slow-down when the user asks too fast, or the note that only text is understood.
     public func replyText(
-        to message: InboundMessage, flavour: ReplyFlavour, now: Date = Date(), logger: Logger
+        to message: InboundMessage, flavour: ReplyFlavour, now: Date, logger: Logger
     ) async -> String {
         guard let text = message.text, message.messageType == "text" else { return Self.notText }
         switch await answer(text, channel: message.platform.rawValue, chat: message.chatID, user: message.userID,
@@ -82,7 +82,7 @@ public struct AnswerService: Sendable {
     /// Answers `text` from `user` in `chat` on `channel`.
     public func answer(
         _ text: String, channel: String, chat: String, user: String, flavour: ReplyFlavour = .plain,
-        now: Date = Date(), logger: Logger
+        now: Date, logger: Logger
     ) async -> Outcome {
         guard limiter.allow("\(channel)|\(user)", now: now) else {
             metrics.outcome("rate_limited", channel: channel)

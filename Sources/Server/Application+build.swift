@@ -112,7 +112,7 @@ func buildRouter(
         return Response.text("ok")
     }
     router.get("/metrics") { _, _ in Response.text(parts.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8") }
-    AskController(answers: parts.answers, bodyLimit: configuration.bodyLimit).addRoutes(to: router)
+    AskController(answers: parts.answers, bodyLimit: configuration.bodyLimit, now: dependencies.now).addRoutes(to: router)
     let window = configuration.dedupeWindow
     let dedupe = HealthCheckedDedupe(base: dependencies.store, health: parts.storeHealth, logger: Logger(label: "policydesk.store"))
     if let wecom = configuration.wecom {
@@ -122,7 +122,8 @@ func buildRouter(
         } catch {
             throw StartupError(description: "WeCom is misconfigured: \(error)")
         }
-        WeComController(callback: callback, answers: parts.answers, dedupe: dedupe, bodyLimit: configuration.bodyLimit, dedupeWindow: window)
+        WeComController(callback: callback, answers: parts.answers, dedupe: dedupe, bodyLimit: configuration.bodyLimit,
+                        dedupeWindow: window, now: dependencies.now)
             .addRoutes(to: router)
     }
     if let secret = configuration.dingTalkAppSecret {
@@ -131,12 +132,13 @@ func buildRouter(
             .addRoutes(to: router)
     }
     if let token = configuration.adminToken {
-        let editor = IntentsAdmin(desks: parts.desks, audit: dependencies.store, logger: Logger(label: "policydesk.admin"))
+        let editor = IntentsAdmin(
+            desks: parts.desks, audit: dependencies.store, logger: Logger(label: "policydesk.admin"), now: dependencies.now)
         AdminController(token: token, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
                         metrics: parts.metrics, bodyLimit: configuration.bodyLimit)
             .addRoutes(to: router)
         if let campaigns = dependencies.campaigns {
-            CampaignReportController(token: token, campaigns: campaigns).addRoutes(to: router)
+            CampaignReportController(token: token, campaigns: campaigns, now: dependencies.now).addRoutes(to: router)
         }
     }
     if let feishu = configuration.feishu {

@@ -9,6 +9,8 @@ import PolicyKit
 struct AskController<Context: RequestContext>: Sendable {
     let answers: AnswerService
     let bodyLimit: Int
+    /// The clock every answer and rate-limit decision reads.
+    let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<Context>) {
         router.post("/v1/ask") { request, context in try await ask(request, context: context) }
@@ -27,7 +29,7 @@ struct AskController<Context: RequestContext>: Sendable {
         // Without a user each call stands alone: a shared "anonymous" id would carry one
         // caller's half-finished question into another's and put every caller in one rate bucket.
         let user = question.user.flatMap { $0.isEmpty ? nil : $0 } ?? "anonymous-\(UUID().uuidString)"
-        switch await answers.answer(text, channel: "api", chat: "api", user: user, logger: context.logger) {
+        switch await answers.answer(text, channel: "api", chat: "api", user: user, now: now(), logger: context.logger) {
         case .rateLimited:
             return Response.json(["error": AnswerService.slowDown], status: .tooManyRequests)
         case .answered(let answer):

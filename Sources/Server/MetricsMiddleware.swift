@@ -35,7 +35,6 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        (ContinuousClock.now - start) / .seconds(1)
     }
 }

@@ -27,7 +27,7 @@ public final class RateLimiter: Sendable {
     public var count: Int { buckets.withLock { $0.count } }
 
     /// Whether `key` may ask now; takes a token if so.
-    public func allow(_ key: String, now: Date = Date()) -> Bool {
+    public func allow(_ key: String, now: Date) -> Bool {
         buckets.withLock { buckets in
             var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
             bucket.tokens = min(capacity, bucket.tokens + now.timeIntervalSince(bucket.updated) * refillPerSecond)

@@ -46,8 +46,6 @@ public struct ServerConfiguration: Sendable {
     public var wecom: WeCom?
     public var dingTalkAppSecret: String?
     public var feishu: Feishu?
-    public var wecomAPIBase = "https://qyapi.weixin.qq.com"
-    public var dingTalkAPIBase = "https://oapi.dingtalk.com"
     public var feishuAPIBase = "https://open.feishu.cn"
     /// The largest request body accepted, in bytes.
     public var bodyLimit = 64 * 1024
@@ -92,7 +90,7 @@ public struct ServerConfiguration: Sendable {
         public static let dingTalkSecret = "DINGTALK_APP_SECRET"
         public static let feishuAppID = "FEISHU_APP_ID", feishuAppSecret = "FEISHU_APP_SECRET"
         public static let feishuToken = "FEISHU_VERIFICATION_TOKEN", feishuEncryptKey = "FEISHU_ENCRYPT_KEY"
-        public static let wecomBase = "WECOM_API_BASE", dingTalkBase = "DINGTALK_API_BASE", feishuBase = "FEISHU_API_BASE"
+        public static let feishuBase = "FEISHU_API_BASE"
         public static let bodyLimit = "POLICYDESK_BODY_LIMIT", questionsPerMinute = "POLICYDESK_QUESTIONS_PER_MINUTE"
         public static let pidFile = "POLICYDESK_PID_FILE", logLevel = "LOG_LEVEL"
         public static let idleTimeout = "POLICYDESK_IDLE_TIMEOUT", bodyTimeout = "POLICYDESK_BODY_TIMEOUT"
@@ -133,7 +131,7 @@ public struct ServerConfiguration: Sendable {
         Variable.bodyLimit, Variable.questionsPerMinute, Variable.pidFile, Variable.logLevel,
         Variable.wecomToken, Variable.wecomAESKey, Variable.wecomCorpID, Variable.dingTalkSecret,
         Variable.feishuAppID, Variable.feishuAppSecret, Variable.feishuToken, Variable.feishuEncryptKey,
-        Variable.wecomBase, Variable.dingTalkBase, Variable.feishuBase,
+        Variable.feishuBase,
         Variable.idleTimeout, Variable.bodyTimeout, Variable.maxConnections,
         Variable.reviewTextLimit, Variable.reviewPerUser, Variable.reviewMaxGroups, Variable.reviewRetentionDays,
     ]
@@ -311,8 +309,6 @@ public struct ServerConfiguration: Sendable {
         } else if feishu.contains(where: { $0 != nil }) {
             throw .incomplete("Feishu", "\(Variable.feishuAppID), \(Variable.feishuAppSecret) and \(Variable.feishuToken)", source)
         }
-        if let b = nonEmpty(Variable.wecomBase) { c.wecomAPIBase = b }
-        if let b = nonEmpty(Variable.dingTalkBase) { c.dingTalkAPIBase = b }
         if let b = nonEmpty(Variable.feishuBase) { c.feishuAPIBase = b }
         return c
     }

@@ -16,6 +16,8 @@ struct WeComController<Context: RequestContext>: Sendable {
     let dedupe: any DedupeStore
     let bodyLimit: Int
     let dedupeWindow: Duration
+    /// The clock that dedupe claims and answers read.
+    let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<Context>) {
         router.get("/webhooks/wecom") { request, _ in try verify(request) }
@@ -48,7 +50,7 @@ struct WeComController<Context: RequestContext>: Sendable {
             : "wecom:msg:\(message.messageID)"
         var logger = context.logger
         logger[metadataKey: "wecom.msg_id"] = "\(message.messageID)"
-        let claim = try await dedupe.claim(key: key, now: Date(), ttl: dedupeWindow)
+        let claim = try await dedupe.claim(key: key, now: now(), ttl: dedupeWindow)
         let replyText: String
         switch claim {
         case .duplicate(let stored?):
@@ -62,13 +64,13 @@ struct WeComController<Context: RequestContext>: Sendable {
                 try await dedupe.recordReply(key: key, reply: "")
                 return Response.text(WeComCallback.acknowledgementBody)
             }
-            replyText = await answers.replyText(to: message, flavour: .plain, logger: logger)
+            replyText = await answers.replyText(to: message, flavour: .plain, now: now(), logger: logger)
             try await dedupe.recordReply(key: key, reply: replyText)
         }
         guard !replyText.isEmpty else { return Response.text(WeComCallback.acknowledgementBody) }
         do {
             let xml = try callback.encodeReply(
-                to: message, text: replyText, timestamp: String(Int(Date().timeIntervalSince1970)),
+                to: message, text: replyText, timestamp: String(Int(now().timeIntervalSince1970)),
                 nonce: String(UInt32.random(in: 100_000_000...UInt32.max)))
             return Response.text(xml, contentType: "application/xml; charset=utf-8")
         } catch {

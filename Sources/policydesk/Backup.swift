@@ -46,8 +46,7 @@ struct Backup: ParsableCommand {
         } catch {
             throw CommandFailure(description: "\(error)")
         }
-        let (seconds, attoseconds) = report.elapsed.components
-        let milliseconds = Double(seconds) * 1_000 + Double(attoseconds) / 1e15
+        let milliseconds = report.elapsed / .milliseconds(1)
         let rows = report.rows.sorted { $0.key < $1.key }.filter { $0.key != "grdb_migrations" }
             .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         emit(

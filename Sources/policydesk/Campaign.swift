@@ -193,8 +193,7 @@ struct CampaignPlanCommand: AsyncParsableCommand {
 
     /// Whole milliseconds of a duration.
     static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+        Int((duration / .milliseconds(1)).rounded(.down))
     }
 }
 
@@ -475,7 +474,7 @@ struct CampaignReportCommand: AsyncParsableCommand {
         let text =
             switch format {
             case .csv: report.csv()
-            case .html: report.html()
+            case .html: report.html(generatedAt: Date())
             }
         if let output {
             do {

@@ -1,5 +1,6 @@
 import Desk
 import Foundation
+import TestSupport
 import Testing
 import Yams
 

@@ -1,6 +1,7 @@
 import Desk
 import Foundation
 import Matching
+import TestSupport
 import Testing
 
 private let t0 = Date(timeIntervalSince1970: 1_750_000_000)

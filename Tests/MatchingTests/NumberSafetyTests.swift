@@ -1,27 +1,8 @@
 import Foundation
 import Matching
 import PolicyKit
+import TestSupport
 import Testing
-
-/// A seeded generator, so that a failing case can be run again: the seed is in every message.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    /// The seed from `POLICYDESK_PROPERTY_SEED`, or a fixed one.
-    static var seed: UInt64 {
-        ProcessInfo.processInfo.environment["POLICYDESK_PROPERTY_SEED"].flatMap(UInt64.init) ?? 20_261_204
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Numbers from strangers never trap")
 struct NumberSafetyTests {
@@ -103,7 +84,7 @@ struct NumberSafetyTests {
 
     @Test("thousands of generated amounts are read and computed without a trap, and read whole")
     func generatedAmounts() {
-        let seed = SeededGenerator.seed
+        let seed = PropertySeed.value
         var random = SeededGenerator(seed: seed)
         for round in 0..<5000 {
             let length = Int.random(in: 1...24, using: &random)

@@ -101,6 +101,26 @@ struct ReportTests {
         #expect(page.contains("errcode 93000: invalid webhook url"))
         #expect(page.contains("以牵头单位通知为准"))
         #expect(!page.contains("sekret"))
+        #expect(page.contains("甲, &quot;引号&quot; 公司"), "quotes in a name cannot end an attribute")
+        #expect(page.contains("policydesk campaign resolve \(id) 编号"), "the campaign's id, not a message's, in the advice")
+        #expect(!page.contains("{{") && !page.contains("}}"), "every tag of the template was filled")
+    }
+
+    @Test("a campaign with nothing to see to says so, and its page has no empty tables")
+    func htmlWithNothingToSeeTo() async throws {
+        let store = try SQLiteStorage.inMemory()
+        var b = RosterBuilder(["企业名称", "统一社会信用代码", "规模", "平台", "机器人地址", "首次认定高企"])
+        b.add([
+            "企业名称": "{{id}}公司", "统一社会信用代码": RosterBuilder.code(1), "规模": "规上", "平台": "企业微信",
+            "机器人地址": "https://example.invalid/wecom?key=k", "首次认定高企": "是",
+        ])
+        let id = try await storeCampaign(b, items: ["12.2"], in: store, now: t0)
+        let page = try await CampaignReport.load(campaignID: id, from: store).html(generatedAt: t0)
+        #expect(page.contains("需要人工处理（0）"))
+        #expect(page.contains("没有。所有已处理的消息都有明确结果。"))
+        #expect(!page.contains("因近期已发送而跳过（"), "no skips, no skip table")
+        #expect(page.contains("<td>{{id}}公司</td>"), "a name that looks like a tag is shown as it is, not rendered")
+        #expect(page.contains("<b>1</b>待发送"))
     }
 
     @Test("the admin API's snapshot carries the same figures as JSON, without secrets")

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PolicyKit
+import TestSupport
 import Testing
 import Yams
 
@@ -32,7 +33,7 @@ struct AdminPropertyTests {
                 let route = Route.allCases[n % Route.allCases.count]
                 let request = Self.request(route, parts.desks.desk.knowledge, &random)
                 let context =
-                    "seed \(seed) (POLICYDESK_PROPERTY_SEED), case \(n): \(request.method) \(request.uri) \(HostileValues.shown(AdminTest.json(request.body)))"
+                    "seed \(seed) (POLICYDESK_PROPERTY_SEED), case \(n): \(request.method) \(request.uri) \(HostileStrings.shown(AdminTest.json(request.body)))"
                 let files = try copy.snapshot()
                 let original = try copy.bytes(request.file)
                 let response = try await client.admin(request.method, request.uri, json: request.body)
@@ -118,23 +119,23 @@ struct AdminPropertyTests {
             Request(
                 route: route, method: method, uri: path, body: body, file: file, item: item.id, unit: nil,
                 values: values,
-                refusable: values.contains { HostileValues.mustRefuse($0, multiline: multiline) },
-                mayRefuse: values.contains(where: HostileValues.mayRefuse))
+                refusable: values.contains { HostileStrings.mustRefuse($0, multiline: multiline) },
+                mayRefuse: values.contains(where: HostileStrings.mayRefuse))
         }
         switch route {
         case .addExample:
-            let text = HostileValues.value(&random)
+            let text = HostileStrings.value(&random)
             return request(.post, "/admin/items/\(item.id)/examples", ["text": text], [trimmed(text)])
         case .removeExample:
             let text =
                 Bool.random(using: &random)
-                ? item.examples.randomElement(using: &random) ?? "" : HostileValues.value(&random)
+                ? item.examples.randomElement(using: &random) ?? "" : HostileStrings.value(&random)
             return request(.delete, "/admin/items/\(item.id)/examples", ["text": text], [])
         case .text:
-            let text = HostileValues.text(&random)
+            let text = HostileStrings.text(&random)
             return request(.put, "/admin/items/\(item.id)/text", ["text": text], [trimmed(text)], multiline: true)
         case .checklist:
-            let list = (0..<Int.random(in: 0...3, using: &random)).map { _ in HostileValues.value(&random) }
+            let list = (0..<Int.random(in: 0...3, using: &random)).map { _ in HostileStrings.value(&random) }
             return request(.put, "/admin/items/\(item.id)/checklist", ["checklist": list], list.map(trimmed))
         case .contact:
             let unit = knowledge.contacts.keys.sorted().randomElement(using: &random)!
@@ -142,15 +143,15 @@ struct AdminPropertyTests {
             for field in IntentFileEditor.contactFields.shuffled(using: &random).prefix(
                 Int.random(in: 1...2, using: &random))
             {
-                fields[field] = HostileValues.value(&random)
+                fields[field] = HostileStrings.value(&random)
             }
             let values = fields.sorted { $0.key < $1.key }.map(\.value)
             return Request(
                 route: route, method: .put, uri: "/admin/contacts/\(AdminTest.segment(unit))", body: fields,
                 file: "contacts.yaml",
                 item: nil, unit: unit, values: values,
-                refusable: values.contains { HostileValues.mustRefuse($0, multiline: false) },
-                mayRefuse: values.contains(where: HostileValues.mayRefuse))
+                refusable: values.contains { HostileStrings.mustRefuse($0, multiline: false) },
+                mayRefuse: values.contains(where: HostileStrings.mayRefuse))
         }
     }
 
@@ -221,7 +222,7 @@ struct AdminPropertyTests {
             let value = request.values[0], read = newItems[index][key]?.string
             // A text of several lines is written as a block, which ends with a line break.
             guard same(read, value) || value.contains("\n") && same(read, value + "\n") else {
-                return "\(id) › text reads \(HostileValues.shown(read ?? "nothing")), not \(HostileValues.shown(value))"
+                return "\(id) › text reads \(HostileStrings.shown(read ?? "nothing")), not \(HostileStrings.shown(value))"
             }
         case .contact:
             return nil
@@ -229,7 +230,7 @@ struct AdminPropertyTests {
         if let expected {
             let read = newItems[index][key]?.array().compactMap(\.string) ?? []
             guard read.count == expected.count, zip(read, expected).allSatisfy({ same($0, $1) }) else {
-                return "\(id) › \(key) reads \(read.map(HostileValues.shown)), not \(expected.map(HostileValues.shown))"
+                return "\(id) › \(key) reads \(read.map(HostileStrings.shown)), not \(expected.map(HostileStrings.shown))"
             }
         }
         old["items"]?[index]?[key] = placeholder

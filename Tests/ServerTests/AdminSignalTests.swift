@@ -8,10 +8,18 @@ import Testing
 /// signal sent to the test process would reach every application the other tests are running.
 @Suite("Admin: SIGHUP reloads a running server")
 struct AdminSignalTests {
-    /// The debug build of the command, when it has been built.
+    /// The command built with these tests: beside the test bundle (whatever the build folder,
+    /// a sanitizer's included), else the default debug build. `swift build --build-tests`, which
+    /// the test script runs, builds both.
     static var binary: URL? {
-        let url = Repository.root.appendingPathComponent(".build/debug/policydesk")
-        return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
+        let besideTests = Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("policydesk")
+        let candidates = [besideTests, Repository.root.appendingPathComponent(".build/debug/policydesk")]
+        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    /// The command, or a failed test that says how to build it: never a silent skip.
+    static func requireBinary() throws -> URL {
+        try #require(binary, "policydesk is not built beside the tests: run `swift build --build-tests` first")
     }
 
     /// A `policydesk serve` process on a copy of the knowledge base.
@@ -23,7 +31,7 @@ struct AdminSignalTests {
 
         /// Starts the server on a free-looking port and waits until `/healthz` answers.
         static func start(_ copy: KnowledgeCopy) async throws -> ServeProcess {
-            let binary = try #require(AdminSignalTests.binary)
+            let binary = try AdminSignalTests.requireBinary()
             for _ in 0..<5 {
                 let port = Int.random(in: 20_000...60_000)
                 let log = copy.root.appendingPathComponent("server-\(port).log")
@@ -86,7 +94,6 @@ struct AdminSignalTests {
     }
 
     @Test(
-        .enabled(if: binary != nil, "needs .build/debug/policydesk: swift build --product policydesk"),
         .timeLimit(.minutes(2)))
     func hangupReloadsAndABrokenFileKeepsTheOldSnapshot() async throws {
         let copy = try KnowledgeCopy()
@@ -126,7 +133,7 @@ struct AdminSignalTests {
     /// Runs the command to its end with `environment`; returns its exit status and output.
     static func command(_ arguments: [String], environment: [String: String], in directory: URL) throws -> (Int32, String) {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = try Self.requireBinary()
         process.arguments = arguments
         process.environment = environment
         process.currentDirectoryURL = directory
@@ -142,7 +149,6 @@ struct AdminSignalTests {
     /// The pid file: written at start, refusing a second server on the same database, read by
     /// `policydesk reload` (which signals that process only), and removed on a graceful stop.
     @Test(
-        .enabled(if: binary != nil, "needs .build/debug/policydesk: swift build --product policydesk"),
         .timeLimit(.minutes(2)))
     func pidFileAndReloadCommand() async throws {
         let copy = try KnowledgeCopy()

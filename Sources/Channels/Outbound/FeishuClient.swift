@@ -203,8 +203,7 @@ private struct TokenFetchContext: Sendable {
             return .failure(.unexpectedResponse(.fetchToken, httpStatus: response.status))
         }
         let lifetime = Double(expire)
-        let (marginSeconds, marginFraction) = refreshMargin.components
-        let margin = min(Double(marginSeconds) + Double(marginFraction) / 1e18, lifetime / 2)
+        let margin = min(refreshMargin / .seconds(1), lifetime / 2)
         return .success(CachedToken(value: token, refreshAt: fetchedAt.addingTimeInterval(lifetime - margin)))
     }
 }

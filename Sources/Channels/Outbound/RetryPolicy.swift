@@ -107,8 +107,7 @@ public struct RetryPolicy: Sendable {
     }
 
     private func seconds(_ duration: Duration) -> Double {
-        let (whole, fraction) = duration.components
-        return Double(whole) + Double(fraction) / 1e18
+        duration / .seconds(1)
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// DingTalk robot message bodies, shared by the sessionWebhook and the custom robot.
+/// DingTalk robot message bodies, sent to a custom robot's webhook.
 enum DingTalkPayload {
     /// `{"msgtype":"text","text":{"content":…},"at":{"atUserIds":[…]}}`.
     static func text(_ content: String, atUserIDs: [String] = []) -> Data {

@@ -1,4 +1,5 @@
 import CCurl
+import Synchronization
 
 /// A libcurl easy handle owned by exactly one transfer at a time.
 ///
@@ -33,7 +34,7 @@ final class CurlHandlePool: Sendable {
 
     /// The most handles, and so concurrent transfers, that ever exist.
     let capacity: Int
-    private let state = LockedValue(State())
+    private let state = Mutex(State())
 
     /// Creates an empty pool; handles are created on demand up to `capacity`.
     init(capacity: Int) {

@@ -201,8 +201,7 @@ enum CurlTransfer {
 
     /// libcurl takes whole milliseconds and treats 0 as "no timeout", so round up to at least 1.
     private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        let total = Double(seconds) * 1_000 + Double(attoseconds) / 1e15
+        let total = duration / .milliseconds(1)
         guard total > 0 else { return 1 }
         return total >= Double(Int.max / 2) ? Int.max / 2 : Int(total.rounded(.up))
     }

@@ -1,5 +1,6 @@
 import CCurl
 import Dispatch
+import Synchronization
 
 /// ``HTTPTransport`` over libcurl's easy interface.
 ///
@@ -40,14 +41,14 @@ public final class CurlTransport: HTTPTransport {
     private let pool: CurlHandlePool
     /// One serial queue per transfer slot; ``freeQueues`` holds the indices not in use.
     private let queues: [DispatchQueue]
-    private let freeQueues: LockedValue<[Int]>
+    private let freeQueues: Mutex<[Int]>
 
     /// Creates a transport; libcurl's global state is initialised on first use.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         self.pool = CurlHandlePool(capacity: configuration.maxConcurrentTransfers)
         self.queues = (0..<pool.capacity).map { DispatchQueue(label: "policydesk.curl-transfer-\($0)") }
-        self.freeQueues = LockedValue(Array(0..<pool.capacity))
+        self.freeQueues = Mutex(Array(0..<pool.capacity))
     }
 
     /// Sends the request with libcurl and returns the final response of any status.
@@ -69,14 +70,13 @@ public final class CurlTransport: HTTPTransport {
         // The pool lets at most `capacity` transfers hold a handle, so a free queue always exists.
         let slot = freeQueues.withLock { $0.popLast() ?? 0 }
         let queue = queues[slot]
-        let freeQueues = freeQueues
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<OutboundResponse, TransportError>, Never>) in
                 queue.async {
                     let result = CurlTransfer.perform(
                         request, on: handle, configuration: configuration, cancellation: cancellation)
-                    freeQueues.withLock { $0.append(slot) }
+                    self.freeQueues.withLock { $0.append(slot) }
                     continuation.resume(returning: result)
                 }
             }
@@ -98,11 +98,11 @@ private enum CurlGlobal {
 /// Set when the task that started a transfer is cancelled; read by libcurl's progress
 /// callback on the transfer thread.
 final class CurlCancellationFlag: Sendable {
-    private let cancelled = LockedValue(false)
+    private let cancelled = Atomic(false)
 
     /// Requests that the transfer stop.
-    func cancel() { cancelled.withLock { $0 = true } }
+    func cancel() { cancelled.store(true, ordering: .releasing) }
 
     /// Whether ``cancel()`` was called.
-    var isCancelled: Bool { cancelled.withLock { $0 } }
+    var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
 }

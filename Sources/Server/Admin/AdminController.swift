@@ -137,12 +137,12 @@ struct AdminController<Context: RequestContext>: Sendable {
     /// Makes `edit` and answers with its audit entry. The values are checked by the editor, not
     /// here: it refuses the characters a field may not hold, naming them, and reads every
     /// write back before it replaces the file.
-    func edit(_ edit: IntentEdit, _ request: Request) async throws -> Response {
+    func edit(_ edit: IntentEdit, _ request: Request, _ context: Context) async throws -> Response {
         do {
             let entry = try await editor.apply(edit, who: who(request))
             return Response.json(AuditView(entry))
         } catch {
-            throw error.apiError
+            throw error.apiError(logger: context.logger)
         }
     }
 
@@ -152,14 +152,14 @@ struct AdminController<Context: RequestContext>: Sendable {
         guard let text = body.text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
             throw APIError(.badRequest, "missing `text`: the way of asking to add")
         }
-        return try await edit(.addExample(item: item.id, text: text), request)
+        return try await edit(.addExample(item: item.id, text: text), request, context)
     }
 
     func removeExample(_ request: Request, _ context: Context) async throws -> Response {
         let item = try lookup(context)
         let body = try await decode(TextBody.self, request, example: #"{"text": "要删除的问法"}"#)
         guard let text = body.text, !text.isEmpty else { throw APIError(.badRequest, "missing `text`: the example to remove") }
-        return try await edit(.removeExample(item: item.id, text: text), request)
+        return try await edit(.removeExample(item: item.id, text: text), request, context)
     }
 
     func setText(_ request: Request, _ context: Context) async throws -> Response {
@@ -168,7 +168,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         guard let text = body.text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
             throw APIError(.badRequest, "missing `text`: an item's text cannot be empty")
         }
-        return try await edit(.setText(item: item.id, text: text), request)
+        return try await edit(.setText(item: item.id, text: text), request, context)
     }
 
     func setChecklist(_ request: Request, _ context: Context) async throws -> Response {
@@ -179,7 +179,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         guard !cleaned.contains(where: \.isEmpty) else {
             throw APIError(.badRequest, "each checklist entry is one non-empty line")
         }
-        return try await edit(.setChecklist(item: item.id, checklist: cleaned), request)
+        return try await edit(.setChecklist(item: item.id, checklist: cleaned), request, context)
     }
 
     func setContact(_ request: Request, _ context: Context) async throws -> Response {
@@ -191,7 +191,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         guard unknown.isEmpty else {
             throw APIError(.badRequest, "unknown contact field \(unknown.sorted().joined(separator: ", ")); use \(IntentFileEditor.contactFields.joined(separator: ", "))")
         }
-        return try await edit(.setContact(unit: unit, fields: body), request)
+        return try await edit(.setContact(unit: unit, fields: body), request, context)
     }
 
     // MARK: - Audit and reload
@@ -228,7 +228,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         do {
             return Response.json(AuditView(try await editor.undo(id, who: who(request))))
         } catch {
-            throw error.apiError
+            throw error.apiError(logger: context.logger)
         }
     }
 
@@ -237,8 +237,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         switch desks.reload() {
         case .success(let knowledge):
             metrics.reload(ok: true)
-            let d = ContinuousClock.now - start
-            let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+            let ms = (ContinuousClock.now - start) / .milliseconds(1)
             return Response.json(ReloadView(ok: true, items: knowledge.policy.items.count, milliseconds: ms, problems: []))
         case .failure(let error):
             metrics.reload(ok: false)
@@ -300,7 +299,7 @@ struct AdminController<Context: RequestContext>: Sendable {
             throw APIError(.badRequest, "missing `item`: which item answers this question")
         }
         guard desks.desk.knowledge.policy.item(itemID) != nil else { throw APIError(.notFound, "no item \(itemID)") }
-        let response = try await edit(.addExample(item: itemID, text: group.latestText), request)
+        let response = try await edit(.addExample(item: itemID, text: group.latestText), request, context)
         try await misses.resolve(groupID: group.id, as: "example:\(itemID)")
         return response
     }
@@ -313,14 +312,24 @@ struct AdminController<Context: RequestContext>: Sendable {
 }
 
 extension AdminError {
-    var apiError: APIError {
+    /// The answer to the client. A storage failure is the server's, not the client's: its
+    /// cause (file names, database errors) goes to the log, and the client gets a reference
+    /// to find it there.
+    func apiError(logger: Logger) -> APIError {
         switch self {
         case .notFound(let what): APIError(.notFound, "\(what)")
         case .invalid(let why): APIError(.badRequest, why)
         case .rejected: APIError(.unprocessableContent, description)
         case .unchanged(let why): APIError(.conflict, why)
         case .unsafe(let why): APIError(.unprocessableContent, why)
-        case .storage(let why): APIError(.internalServerError, why)
+        case .storage(let why):
+            {
+                let reference = String(UInt32.random(in: .min ... .max), radix: 16)
+                logger.error("admin edit not stored", metadata: ["admin.failure": "\(why)", "admin.reference": "\(reference)"])
+                return APIError(
+                    .internalServerError,
+                    "the change could not be stored; the server log has the cause under reference \(reference)")
+            }()
         }
     }
 }

@@ -8,6 +8,8 @@ import Storage
 struct CampaignReportController<Context: RequestContext>: Sendable {
     let token: String
     let campaigns: any CampaignStore
+    /// The clock the page's "generated at" reads.
+    let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<Context>) {
         router.group("admin").add(middleware: BearerTokenMiddleware<Context>(token: token))
@@ -30,7 +32,7 @@ struct CampaignReportController<Context: RequestContext>: Sendable {
         }
         switch format {
         case "csv": return Response.text(report.csv(), contentType: "text/csv; charset=utf-8")
-        case "html": return Response.text(report.html(), contentType: "text/html; charset=utf-8")
+        case "html": return Response.text(report.html(generatedAt: now()), contentType: "text/html; charset=utf-8")
         default: return Response.json(report.snapshot)
         }
     }

@@ -1,5 +1,5 @@
 public import Desk
-import Foundation
+public import Foundation
 public import Logging
 import PolicyKit
 public import Storage
@@ -33,11 +33,14 @@ public actor IntentsAdmin {
     private let desks: DeskHolder
     private let audit: any AuditLog
     private let logger: Logger
+    private let now: @Sendable () -> Date
 
-    public init(desks: DeskHolder, audit: any AuditLog, logger: Logger) {
+    /// An editor whose audit entries are stamped by `now`, the server's one clock.
+    public init(desks: DeskHolder, audit: any AuditLog, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.desks = desks
         self.audit = audit
         self.logger = logger
+        self.now = now
     }
 
     /// Applies `edit` for `who` and returns the audit entry.
@@ -88,7 +91,7 @@ public actor IntentsAdmin {
             throw .storage("could not write Intents/\(file): \(error.localizedDescription)")
         }
         desks.install(next)
-        let entry = AuditEntry(who: who, at: Date(), action: action ?? Self.action(of: edit), target: target, before: before, after: after)
+        let entry = AuditEntry(who: who, at: now(), action: action ?? Self.action(of: edit), target: target, before: before, after: after)
         do {
             let id = try await audit.append(entry)
             var stored = entry
