@@ -114,9 +114,9 @@ extension SQLiteStorage: CampaignStore {
                     """,
                 arguments: [
                     campaign.createdAt.timeIntervalSince1970, campaign.rosterName,
-                    campaign.itemIDs.joined(separator: ","), Self.encodeLines(campaign.itemTitles), campaign.template,
+                    campaign.itemIDs.joined(separator: ","), StoredLines.encode(campaign.itemTitles), campaign.template,
                     campaign.format, campaign.windowDays,
-                    campaign.enterpriseCount, Self.encodeLines(campaign.notes),
+                    campaign.enterpriseCount, StoredLines.encode(campaign.notes),
                 ])
             let campaignID = db.lastInsertedRowID
             let robot = try db.cachedStatement(
@@ -172,21 +172,21 @@ extension SQLiteStorage: CampaignStore {
     /// Reads one campaign.
     public func campaign(id: Int64) async throws -> CampaignRecord? {
         try await read("read campaign \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM campaign WHERE id = ?", arguments: [id]).map(Self.campaignRecord)
+            try Row.fetchOne(db, sql: "SELECT * FROM campaign WHERE id = ?", arguments: [id]).map(CampaignRow.fetch)
         }
     }
 
     /// Lists campaigns newest first, counting deliveries by state in SQL.
     public func campaigns() async throws -> [CampaignListing] {
         try await read("list campaigns") { db in
-            let campaigns = try Row.fetchAll(db, sql: "SELECT * FROM campaign ORDER BY id DESC").map(
-                Self.campaignRecord)
+            let campaigns = try Row.fetchAll(db, sql: "SELECT * FROM campaign ORDER BY id DESC").map(CampaignRow.fetch)
             var counts: [Int64: [DeliveryState: Int]] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT campaign_id, state, COUNT(*) AS n FROM campaign_delivery GROUP BY campaign_id, state")
             {
-                let state = DeliveryState(rawValue: row["state"]) ?? .planned
-                counts[row["campaign_id"], default: [:]][state] = row["n"]
+                let campaignID: Int64 = row["campaign_id"]
+                let state = try UnreadableRow.state(row["state"], table: "campaign_delivery", id: campaignID)
+                counts[campaignID, default: [:]][state] = row["n"]
             }
             return campaigns.map { CampaignListing(campaign: $0, counts: counts[$0.id] ?? [:]) }
         }
@@ -198,9 +198,7 @@ extension SQLiteStorage: CampaignStore {
             try Row.fetchAll(
                 db, sql: "SELECT * FROM campaign_robot WHERE campaign_id = ? ORDER BY robot_key",
                 arguments: [campaignID]
-            ).map { row in
-                CampaignRobot(key: row["robot_key"], platform: row["platform"], url: row["url"], secret: row["secret"])
-            }
+            ).map(CampaignRobotRow.fetch)
         }
     }
 
@@ -215,7 +213,8 @@ extension SQLiteStorage: CampaignStore {
                     WHERE d.campaign_id = ? ORDER BY i.delivery_id, i.position
                     """, arguments: [campaignID])
             {
-                items[row["delivery_id"], default: []].append(Self.deliveryItem(row))
+                let item = try DeliveryItemRow.fetch(row)
+                items[item.deliveryId, default: []].append(item.item)
             }
             return try Row.fetchAll(
                 db,
@@ -224,7 +223,7 @@ extension SQLiteStorage: CampaignStore {
                     JOIN campaign_robot r ON r.campaign_id = d.campaign_id AND r.robot_key = d.robot_key
                     WHERE d.campaign_id = ? ORDER BY d.seq
                     """, arguments: [campaignID]
-            ).map { Self.deliveryRecord($0, items: items[$0["id"]] ?? []) }
+            ).map { try DeliveryRow.fetch($0, items: items) }
         }
     }
 
@@ -234,12 +233,7 @@ extension SQLiteStorage: CampaignStore {
             try Row.fetchAll(
                 db, sql: "SELECT * FROM campaign_skip WHERE campaign_id = ? ORDER BY id", arguments: [campaignID]
             )
-            .map { row in
-                CampaignSkip(
-                    enterpriseName: row["enterprise_name"], creditCode: row["credit_code"], itemID: row["item_id"],
-                    reason: row["reason"], previousCampaignID: row["previous_campaign_id"],
-                    previousAt: Self.date(row["previous_at"]))
-            }
+            .map(CampaignSkipRow.fetch)
         }
     }
 
@@ -252,7 +246,7 @@ extension SQLiteStorage: CampaignStore {
                     SELECT a.* FROM campaign_attempt a JOIN campaign_delivery d ON d.id = a.delivery_id
                     WHERE d.campaign_id = ? ORDER BY a.id
                     """, arguments: [campaignID]
-            ).map(Self.attempt)
+            ).map(AttemptRow.fetch)
         }
     }
 
@@ -272,7 +266,7 @@ extension SQLiteStorage: CampaignStore {
                         AND d.sent_at >= ?
                     ORDER BY d.sent_at
                     """, arguments: arguments
-            ).map(Self.recentSend)
+            ).map(RecentSendRow.fetch)
         }
     }
 
@@ -329,16 +323,17 @@ extension SQLiteStorage: CampaignStore {
 
     private static func claim(_ db: Database, deliveryID: Int64, at: Date, noRepeatSince: Date) throws -> SendClaim {
         guard
-            let row = try Row.fetchOne(
+            let found = try Row.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT state, credit_code, robot_key, attempts FROM campaign_delivery WHERE id = ?"),
+                    sql: "SELECT id, state, credit_code, robot_key, attempts FROM campaign_delivery WHERE id = ?"),
                 arguments: [deliveryID])
         else {
             return .notPending(.skipped)
         }
-        let state = DeliveryState(rawValue: row["state"]) ?? .planned
+        let row = try UnreadableRow.decode(ClaimRow.self, found, table: "campaign_delivery", id: "id")
+        let state = try UnreadableRow.state(row.state, table: "campaign_delivery", id: deliveryID)
         guard state.isPending else { return .notPending(state) }
-        let creditCode: String = row["credit_code"]
+        let creditCode = row.creditCode
         if let conflict = try Row.fetchOne(
             db.cachedStatement(
                 sql: """
@@ -350,7 +345,7 @@ extension SQLiteStorage: CampaignStore {
                         AND d.state IN ('delivered', 'sending', 'uncertain') AND d.sent_at >= ?
                     ORDER BY d.sent_at LIMIT 1
                     """), arguments: [deliveryID, creditCode, deliveryID, noRepeatSince.timeIntervalSince1970]
-        ).map(Self.recentSend) {
+        ).map(RecentSendRow.fetch) {
             try db.cachedStatement(
                 sql: "UPDATE campaign_delivery SET state = 'skipped', finished_at = ?, last_error = ? WHERE id = ?"
             ).execute(arguments: [
@@ -361,7 +356,7 @@ extension SQLiteStorage: CampaignStore {
             ])
             return .skipped(because: conflict)
         }
-        let attempt: Int = row["attempts"] + 1
+        let attempt = row.attempts + 1
         try db.cachedStatement(
             sql: """
                 UPDATE campaign_delivery SET state = 'sending', attempts = ?, sent_at = ?, next_attempt_at = NULL
@@ -370,7 +365,7 @@ extension SQLiteStorage: CampaignStore {
         ).execute(arguments: [attempt, at.timeIntervalSince1970, deliveryID])
         try db.cachedStatement(
             sql: "INSERT INTO campaign_attempt (delivery_id, robot_key, started_at) VALUES (?, ?, ?)"
-        ).execute(arguments: [deliveryID, row["robot_key"] as String, at.timeIntervalSince1970])
+        ).execute(arguments: [deliveryID, row.robotKey, at.timeIntervalSince1970])
         return .claimed(attemptID: db.lastInsertedRowID, attempt: attempt)
     }
 
@@ -429,7 +424,7 @@ extension SQLiteStorage: CampaignStore {
             try Row.fetchAll(
                 db, sql: "SELECT * FROM campaign_attempt WHERE started_at >= ? ORDER BY started_at, id",
                 arguments: [since.timeIntervalSince1970]
-            ).map(Self.attempt).filter { robotKeys.contains($0.robotKey) }
+            ).map(AttemptRow.fetch).filter { robotKeys.contains($0.robotKey) }
         }
     }
 
@@ -455,62 +450,7 @@ extension SQLiteStorage: CampaignStore {
         }
     }
 
-    // MARK: - Rows
-
-    private static func campaignRecord(_ row: Row) -> CampaignRecord {
-        let items: String = row["item_ids"]
-        return CampaignRecord(
-            id: row["id"], createdAt: Date(timeIntervalSince1970: row["created_at"]), rosterName: row["roster_name"],
-            itemIDs: items.split(separator: ",").map(String.init), itemTitles: decodeLines(row["item_titles"]),
-            template: row["template"], format: row["format"],
-            windowDays: row["window_days"], enterpriseCount: row["enterprise_count"],
-            notes: decodeLines(row["notes"]))
-    }
-
-    private static func deliveryItem(_ row: Row) -> DeliveryItem {
-        DeliveryItem(
-            itemID: row["item_id"], title: row["title"], yuan: row["yuan"], maxYuan: row["max_yuan"],
-            perYear: row["per_year"], formula: row["formula"], reason: row["reason"])
-    }
-
-    private static func deliveryRecord(_ row: Row, items: [DeliveryItem]) -> DeliveryRecord {
-        DeliveryRecord(
-            id: row["id"], campaignID: row["campaign_id"], seq: row["seq"], enterpriseName: row["enterprise_name"],
-            creditCode: row["credit_code"], robotKey: row["robot_key"], platform: row["platform"], title: row["title"],
-            body: row["body"], items: items, state: DeliveryState(rawValue: row["state"]) ?? .planned,
-            attempts: row["attempts"], rateLimited: row["rate_limited"], nextAttemptAt: date(row["next_attempt_at"]),
-            sentAt: date(row["sent_at"]), finishedAt: date(row["finished_at"]), errorCode: row["error_code"],
-            lastError: row["last_error"])
-    }
-
-    private static func attempt(_ row: Row) -> DeliveryAttempt {
-        DeliveryAttempt(
-            id: row["id"], deliveryID: row["delivery_id"], robotKey: row["robot_key"],
-            startedAt: Date(timeIntervalSince1970: row["started_at"]), finishedAt: date(row["finished_at"]),
-            outcome: row["outcome"], code: row["code"], detail: row["detail"])
-    }
-
-    private static func recentSend(_ row: Row) -> RecentSend {
-        RecentSend(
-            creditCode: row["credit_code"], itemID: row["item_id"], campaignID: row["campaign_id"],
-            deliveryID: row["delivery_id"], state: DeliveryState(rawValue: row["state"]) ?? .delivered,
-            at: Date(timeIntervalSince1970: row["sent_at"]))
-    }
-
-    private static func date(_ seconds: Double?) -> Date? {
-        seconds.map { Date(timeIntervalSince1970: $0) }
-    }
-
     private static func isoDate(_ date: Date) -> String {
         ISO8601DateFormatter().string(from: date)
-    }
-
-    /// Notes are stored one per line; a note never holds a line break of its own.
-    private static func encodeLines(_ lines: [String]) -> String {
-        lines.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
-    }
-
-    private static func decodeLines(_ text: String) -> [String] {
-        text.isEmpty ? [] : text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 }

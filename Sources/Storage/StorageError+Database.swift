@@ -19,6 +19,9 @@ extension StorageError {
         if error is CancellationError || error is StorageError {
             return error
         }
+        if let row = error as? UnreadableRow {
+            return StorageError.unreadableRow(path: path, table: row.table, id: row.id, problem: row.problem)
+        }
         return notADatabase(error, path: path)
             ?? .operationFailed(path: path, operation: operation, reason: reason(error))
     }

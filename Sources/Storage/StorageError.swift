@@ -19,6 +19,9 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     case damaged(path: String, findings: [String])
     /// The file opens but takes no write (read-only file or folder, full disk).
     case notWritable(path: String, reason: String)
+    /// A stored row cannot be read as what its table holds (a NULL where a value belongs, a
+    /// state no version wrote): the file was changed outside PolicyDesk or is damaged.
+    case unreadableRow(path: String, table: String, id: String, problem: String)
     /// A backup would replace an existing file.
     case backupExists(path: String)
     /// A backup's copy failed `PRAGMA integrity_check`; it was not kept.
@@ -50,6 +53,9 @@ public enum StorageError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "writable by the user running policydesk, and check that the disk has room."
         case .missGroupNotFound(let id):
             "No miss group has id \(id). List the misses again to get current ids."
+        case .unreadableRow(let path, let table, let id, let problem):
+            "The database \(path) holds a row it cannot read: \(table) \(id) (\(problem)). It was changed outside "
+                + "PolicyDesk or is damaged; restore it from a backup, or correct that row with sqlite3."
         case .backupExists(let path):
             "\(path) already exists; nothing was written. Give another name, or --force to replace it."
         case .backupDamaged(let path, let problems):
