@@ -12,4 +12,7 @@ public protocol AuditLog: Sendable {
 
     /// Returns the entry with `id`, or `nil` when there is none.
     func entry(id: Int64) async throws -> AuditEntry?
+
+    /// Returns the newest entry on `target` appended after entry `id`, or `nil` when none was.
+    func latestChange(of target: String, after id: Int64) async throws -> AuditEntry?
 }

@@ -216,4 +216,8 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog,
     public func entry(id: Int64) -> AuditEntry? {
         auditEntries.first { $0.id == id }
     }
+
+    public func latestChange(of target: String, after id: Int64) -> AuditEntry? {
+        auditEntries.last { ($0.id ?? 0) > id && $0.target == target }
+    }
 }

@@ -37,6 +37,16 @@ extension SQLiteStorage: AuditLog {
         }
     }
 
+    /// The audit log is small (one row per staff edit), so a scan of the ids after `id` is enough.
+    public func latestChange(of target: String, after id: Int64) async throws -> AuditEntry? {
+        try await read("read the later changes of \(target)") { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM audit_entry WHERE id > ? AND target = ? ORDER BY id DESC LIMIT 1",
+                arguments: [id, target]
+            ).map(Self.auditEntry)
+        }
+    }
+
     private static func auditEntry(_ row: Row) -> AuditEntry {
         AuditEntry(
             id: row["id"],

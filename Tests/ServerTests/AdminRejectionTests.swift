@@ -221,4 +221,34 @@ struct AdminRejectionTests {
             #expect(try await client.auditEntries().count == 2)
         }
     }
+
+    @Test("two edits of one item: the older cannot be undone past the newer, the newer undoes alone, then the older")
+    func undoNeverLosesALaterEdit() async throws {
+        try await AdminTest.run { client, parts, _ in
+            func examples() -> [String] { parts.desks.desk.knowledge.policy.item("12.2")?.examples ?? [] }
+            let original = examples()
+            let first = "高企新认定后多久发钱", second = "新高企奖励走什么流程"
+            #expect(try await client.admin(.post, "/admin/items/12.2/examples", json: ["text": first]).status == .ok)
+            #expect(try await client.admin(.post, "/admin/items/12.2/examples", json: ["text": second]).status == .ok)
+            #expect(examples() == original + [first, second])
+
+            // Undoing #1 would restore the list as it was before #1, dropping #2 with it.
+            let older = try await client.admin(.post, "/admin/audit/1/undo")
+            #expect(older.status == .conflict)
+            #expect(older.error.contains("a later edit #2 changed item:12.2/examples"), "\(older.error)")
+            #expect(examples() == original + [first, second], "nothing changed")
+            #expect(try await client.auditEntries().count == 2)
+
+            // The newer one undoes alone: the older edit stays.
+            #expect(try await client.admin(.post, "/admin/audit/2/undo").status == .ok)
+            #expect(examples() == original + [first])
+            // Undoing #2 again would bring its example back: its undo (#3) came after it.
+            let again = try await client.admin(.post, "/admin/audit/2/undo")
+            #expect(again.status == .conflict)
+            #expect(again.error.contains("#3"), "\(again.error)")
+            // Now #1's result stands again, so it can be undone.
+            #expect(try await client.admin(.post, "/admin/audit/1/undo").status == .ok)
+            #expect(examples() == original)
+        }
+    }
 }

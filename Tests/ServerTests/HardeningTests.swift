@@ -145,6 +145,7 @@ actor FlakyStore: DedupeStore, ConversationStore, MissLog, AuditLog, StoreProbe 
     func append(_ entry: AuditEntry) async throws -> Int64 { await base.append(entry) }
     func list(limit: Int, offset: Int) async throws -> [AuditEntry] { await base.list(limit: limit, offset: offset) }
     func entry(id: Int64) async throws -> AuditEntry? { await base.entry(id: id) }
+    func latestChange(of target: String, after id: Int64) async throws -> AuditEntry? { await base.latestChange(of: target, after: id) }
     func probeWrite() async throws { try check() }
 }
 

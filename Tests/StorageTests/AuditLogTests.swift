@@ -20,6 +20,22 @@ struct AuditLogTests {
         }
     }
 
+    @Test("the latest change of a target after an entry is the newest later one on that target", arguments: StorageKind.allCases)
+    func latestChange(kind: StorageKind) async throws {
+        try await kind.withStorage { log in
+            func on(_ target: String) -> AuditEntry { AuditEntry(who: "admin", at: epoch, action: "set", target: target) }
+            let first = try await log.append(on("item:12.2/examples"))
+            _ = try await log.append(on("item:12.1/examples"))
+            let third = try await log.append(on("item:12.2/examples"))
+            let fourth = try await log.append(on("item:12.2/examples"))
+            #expect(try await log.latestChange(of: "item:12.2/examples", after: first)?.id == fourth)
+            #expect(try await log.latestChange(of: "item:12.2/examples", after: third)?.id == fourth)
+            #expect(try await log.latestChange(of: "item:12.2/examples", after: fourth) == nil)
+            #expect(try await log.latestChange(of: "item:12.1/examples", after: first + 1) == nil)
+            #expect(try await log.latestChange(of: "contact:区科协", after: 0) == nil)
+        }
+    }
+
     @Test("an entry reads back with every field and its id", arguments: StorageKind.allCases)
     func roundTrip(kind: StorageKind) async throws {
         try await kind.withStorage { log in

@@ -322,6 +322,7 @@ extension AdminError {
         case .rejected: APIError(.unprocessableContent, description)
         case .unchanged(let why): APIError(.conflict, why)
         case .unsafe(let why): APIError(.unprocessableContent, why)
+        case .superseded(let why): APIError(.conflict, why)
         case .storage(let why):
             {
                 let reference = String(UInt32.random(in: .min ... .max), radix: 16)

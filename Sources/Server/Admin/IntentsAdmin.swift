@@ -12,6 +12,8 @@ public enum AdminError: Error, Sendable, CustomStringConvertible {
     case unchanged(String)
     /// The edit could not be written so that the file reads back as it was plus the change.
     case unsafe(String)
+    /// An undo would also take back a later edit of the same field.
+    case superseded(String)
     case storage(String)
 
     public var description: String {
@@ -21,6 +23,7 @@ public enum AdminError: Error, Sendable, CustomStringConvertible {
         case .rejected(let problems): "the edit was refused, nothing was changed: " + problems.map(\.description).joined(separator: "; ")
         case .unchanged(let why): why
         case .unsafe(let why): why
+        case .superseded(let why): why
         case .storage(let why): why
         }
     }
@@ -114,6 +117,20 @@ public actor IntentsAdmin {
         guard let entry else { throw .notFound("audit entry \(id)") }
         guard let before = entry.before else { throw .invalid("audit entry \(id) has no earlier state to go back to") }
         let edit = try Self.restoring(target: entry.target, to: before)
+        // The field is restored whole, so undoing an edit that a later one built on would take the
+        // later one back too. Only an edit whose result still stands is undone.
+        let current = Self.value(of: edit, in: desks.desk.knowledge)
+        if current != entry.after {
+            let later: AuditEntry?
+            do {
+                later = try await audit.latestChange(of: entry.target, after: id)
+            } catch {
+                throw .storage("\(error)")
+            }
+            let which = later.flatMap(\.id).map { "a later edit #\($0)" } ?? "a change made outside the admin API"
+            throw .superseded(
+                "\(which) changed \(entry.target) after #\(id); undo it first (the newest first), nothing was changed")
+        }
         return try await apply(edit, who: who, action: "undo \(id)", restoring: before)
     }
 
