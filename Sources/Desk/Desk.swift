@@ -125,7 +125,8 @@ public struct Desk: Sendable {
             facts = facts.merging(extraction.facts(for: other.award))
         }
         return respond(item: item, also: combined, facts: facts, extraction: extraction, question: text,
-                       confidence: ranking.confidence, alternatives: Array(alternatives), now: now, flavour: flavour)
+                       normalized: reading.normalized, confidence: ranking.confidence, alternatives: Array(alternatives),
+                       now: now, flavour: flavour)
     }
 
     // MARK: - Conversation
@@ -143,6 +144,7 @@ public struct Desk: Sendable {
             let original = FactExtractor.extract(knowledge.normalizer.normalize(conversation.question))
             let facts = original.facts(for: item.award).merging(stored).merging(extraction.facts(for: item.award))
             return respond(item: item, also: nil, facts: facts, extraction: extraction, question: conversation.question,
+                           normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
                            confidence: 0.9, alternatives: [], now: now, flavour: flavour)
         case .facts(let itemID, let awaiting):
             guard let item = knowledge.policy.item(itemID) else { return nil }
@@ -151,7 +153,9 @@ public struct Desk: Sendable {
             let staysOnTopic = ranking.candidates.first?.itemID == itemID || normalized.count <= 16
             guard filled, staysOnTopic else { return nil }
             return respond(item: item, also: nil, facts: stored.merging(fresh), extraction: extraction,
-                           question: conversation.question, confidence: 0.9, alternatives: [], now: now, flavour: flavour)
+                           question: conversation.question,
+                           normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
+                           confidence: 0.9, alternatives: [], now: now, flavour: flavour)
         }
     }
 
@@ -190,17 +194,32 @@ public struct Desk: Sendable {
     // MARK: - Replies
 
     private func respond(
-        item: Item, also: Item?, facts: Facts, extraction: Extraction, question: String, confidence: Double,
-        alternatives: [Answer.Alternative], now: Date, flavour: ReplyFlavour
+        item: Item, also: Item?, facts: Facts, extraction: Extraction, question: String, normalized: String,
+        confidence: Double, alternatives: [Answer.Alternative], now: Date, flavour: ReplyFlavour
     ) -> Exchange {
         guard let clause = knowledge.policy.clause(item.clause) else {
             return Exchange(answer: refusal(flavour: flavour, kind: .refusal, confidence: 0, alternatives: []), conversation: nil)
         }
+        // What the question says of the item's conditions in words is read here; whether that
+        // makes the award 0 is the calculator's decision.
+        let scalars = normalized.unicodeScalars.map(\.value)
+        var facts = facts
+        facts.conditions = knowledge.conditionReader.read(itemID: item.id, scalars: scalars)
         var calculation = Calculator.evaluate(item, facts: facts)
         var title = item.title
-        if let also, let first = calculation, let a = first.yuan, let second = Calculator.evaluate(also, facts: facts), let b = second.yuan, let sum = Checked.add(a, b) {
-            calculation = Calculation(yuan: sum, formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(sum))")
-            title = "\(item.title)、\(also.title)"
+        if let also, let first = calculation, let a = first.yuan {
+            var alsoFacts = facts
+            alsoFacts.conditions = knowledge.conditionReader.read(itemID: also.id, scalars: scalars)
+            if let second = Calculator.evaluate(also, facts: alsoFacts), let b = second.yuan, let sum = Checked.add(a, b) {
+                calculation = Calculation(yuan: sum, formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(sum))")
+                title = "\(item.title)、\(also.title)"
+            }
+        }
+        if var c = calculation, c.yuan.map({ $0 > 0 }) ?? false, c.disqualification == nil,
+            Self.readsRoughFigure(item: item, extraction: extraction)
+        {
+            c.approximate = true
+            calculation = c
         }
         let needs = calculation?.needs ?? []
         let reply = reply(.answer(item: item.id, also: also?.id, calculation: calculation, flavour: flavour)) {
@@ -210,7 +229,10 @@ public struct Desk: Sendable {
             return render("answer", flavour: flavour, context: context)
         }
         let amount = calculation.map {
-            Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
+            var amount = Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
+            amount.approximate = $0.approximate
+            amount.brokenCondition = $0.brokenCondition
+            return amount
         }
         let answer = Answer(
             matched: true, clause: clause.number, item: item.id, title: title, confidence: confidence, amount: amount,
@@ -222,6 +244,16 @@ public struct Desk: Sendable {
                 pending: .facts(item: item.id, awaiting: needs.map(\.rawValue)), facts: Conversation.encode(facts),
                 question: question, expiresAt: now.addingTimeInterval(conversationLifetime))
         return Exchange(answer: answer, conversation: state)
+    }
+
+    /// Whether the amount rests on a figure the question gives only roughly: an amount the rule
+    /// reads is approximate (「市里补了80多万」).
+    static func readsRoughFigure(item: Item, extraction: Extraction) -> Bool {
+        guard extraction.money.contains(where: \.approximate) else { return false }
+        switch item.award {
+        case .percent, .perYear: return true
+        default: return false
+        }
     }
 
     private func clarification(options: [Item], confidence: Double, flavour: ReplyFlavour, alternatives: [Answer.Alternative]) -> Answer {

@@ -39,6 +39,8 @@ public final class KnowledgeBase: Sendable {
     public let normalizer: Normalizer
     /// The item matcher.
     public let matcher: Matcher
+    /// Reads what a question says about items' conditions in words.
+    public let conditionReader: ConditionReader
     /// Short phrases of small talk by kind (greeting, thanks, identity).
     public let smalltalk: [String: [String]]
     /// Out-of-scope example questions, as written.
@@ -66,6 +68,7 @@ public final class KnowledgeBase: Sendable {
         self.matcher = Matcher(
             corpus: MatcherCorpus(policy: policy, outOfScope: outOfScope, nearMisses: nearMisses),
             normalizer: normalizer, tuning: tuning)
+        self.conditionReader = ConditionReader(policy: policy, normalizer: normalizer)
         let normalizer = Normalizer(lexicon: lexicon)
         self.smalltalk = smalltalk.mapValues { $0.map { Self.stripped(normalizer.normalize($0)) }.filter { !$0.isEmpty } }
         self.outOfScopeExamples = outOfScope

@@ -8,10 +8,13 @@ public struct Extraction: Sendable, Equatable {
         public var yuan: Int64
         /// The fact the context names (「市里给了」 → cityAmount), or nil.
         public var role: FactName?
+        /// Whether the question gives the amount only roughly (「80多万」, 「三百万左右」).
+        public var approximate: Bool
 
-        public init(yuan: Int64, role: FactName?) {
+        public init(yuan: Int64, role: FactName?, approximate: Bool = false) {
             self.yuan = yuan
             self.role = role
+            self.approximate = approximate
         }
     }
 
@@ -180,7 +183,7 @@ public enum FactExtractor {
         for (index, mention) in money.enumerated() {
             let nextStart = index + 1 < money.count ? money[index + 1].range.lowerBound : scalars.count
             let role = role(of: mention, roles: roles, scalars: scalars, windowStart: previousEnd, windowEnd: nextStart)
-            extraction.money.append(.init(yuan: mention.value, role: role))
+            extraction.money.append(.init(yuan: mention.value, role: role, approximate: mention.approximate))
             previousEnd = mention.range.upperBound
         }
         return extraction

@@ -13,12 +13,15 @@ public struct MatcherCorpus: Sendable {
         public var descriptions: [String]
         /// The level of government the item's title names (国家级 or 自治区级), if one.
         public var level: Level?
+        /// Words that tell the item apart from the other items of its clause (`terms` in `Intents/`).
+        public var terms: [String]
 
         public init(
             itemID: String, clause: Int, facts: Set<FactName>, paysMoney: Bool, examples: [String],
-            descriptions: [String], level: Level? = nil
+            descriptions: [String], level: Level? = nil, terms: [String] = []
         ) {
             self.level = level
+            self.terms = terms
             self.itemID = itemID
             self.clause = clause
             self.facts = facts
@@ -56,7 +59,7 @@ public struct MatcherCorpus: Sendable {
                 entries.append(Entry(
                     itemID: item.id, clause: clause.number, facts: Set(item.award.facts + item.requires.map(\.fact)),
                     paysMoney: pays, examples: item.examples, descriptions: descriptions,
-                    level: Level.named(in: item.title)))
+                    level: Level.named(in: item.title), terms: item.terms))
             }
         }
         self.init(entries: entries, outOfScope: outOfScope, nearMisses: nearMisses)
@@ -147,6 +150,9 @@ public struct Matcher: Sendable {
     private let labelPays: [Bool]
     private let labelLevels: [Level?]
     private let nearMisses: PhraseMatcher<Bool>
+    /// Every item's distinguishing terms, to the item's label.
+    private let terms: PhraseMatcher<Int32>
+    private let labelClauses: [Int]
     private let outOfScopeLabel: Int
     public var tuning: MatcherTuning
 
@@ -174,6 +180,15 @@ public struct Matcher: Sendable {
         self.labelFacts = corpus.entries.map { Self.mask($0.facts) }
         self.labelPays = corpus.entries.map(\.paysMoney)
         self.labelLevels = corpus.entries.map(\.level)
+        self.labelClauses = corpus.entries.map(\.clause)
+        var termPhrases: [(String, Int32)] = []
+        for (label, entry) in corpus.entries.enumerated() {
+            for term in entry.terms {
+                let folded = normalizer.normalize(term)
+                if !folded.isEmpty { termPhrases.append((folded, Int32(label))) }
+            }
+        }
+        self.terms = PhraseMatcher(termPhrases)
         self.nearMisses = PhraseMatcher(corpus.nearMisses.map { (normalizer.normalize($0), true) }.filter { !$0.0.isEmpty })
         self.outOfScopeLabel = oos
         self.tuning = tuning
@@ -200,8 +215,11 @@ public struct Matcher: Sendable {
         let level = Level.asked(in: scalars)
         let stated = Self.mask(Set(extraction.facts.values.keys).subtracting([.scale]))
         let roles = extraction.money.compactMap(\.role)
+        let named = namedTerms(scalars)
         var best: [(label: Int, score: Float)] = []
         best.reserveCapacity(6)
+        var scored: [(label: Int, score: Float)] = []
+        scored.reserveCapacity(labelScores.count)
         for (label, first, second) in labelScores {
             // The best wording counts fully, a second one a little.
             var s = first + 0.15 * second
@@ -212,8 +230,10 @@ public struct Matcher: Sendable {
             s += boost(label, stated: stated, roles: roles)
             if statesAmount && !labelPays[label] { s -= tuning.nonPayingPenalty }
             if let level, let own = labelLevels[label], own != level { s -= tuning.levelBoost }
-            Self.insert((label, s), into: &best, keep: 5)
+            scored.append((label, s))
         }
+        if !named.isEmpty { Self.putNamedFirst(named, in: &scored, clauses: labelClauses) }
+        for candidate in scored { Self.insert(candidate, into: &best, keep: 5) }
         let candidates = best.map { Candidate(itemID: entries[$0.label].itemID, clause: entries[$0.label].clause, score: $0.score) }
         let top = candidates.first?.score ?? 0
         let refuse = top < tuning.minimumScore
@@ -222,6 +242,48 @@ public struct Matcher: Sendable {
         let confidence = Self.calibrate(top: top, second: candidates.dropFirst().first?.score ?? 0, outOfScope: outOfScopeScore)
         return Ranking(candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
                        confidence: confidence, isOutOfScope: refuse)
+    }
+
+    /// The labels whose terms the question names, each with the length of its longest term
+    /// found; a term inside a longer term of another item counts only as the longer one.
+    func namedTerms(_ scalars: [UInt32]) -> [(label: Int, length: Int)] {
+        let hits = terms.hits(in: scalars)
+        guard !hits.isEmpty else { return [] }
+        var result: [(label: Int, length: Int)] = []
+        for hit in hits {
+            let length = hit.end - hit.start
+            let covered = hits.contains { other in
+                other.value != hit.value && other.start <= hit.start && other.end >= hit.end && other.end - other.start > length
+            }
+            if covered { continue }
+            let label = Int(hit.value)
+            if let i = result.firstIndex(where: { $0.label == label }) {
+                result[i].length = max(result[i].length, length)
+            } else {
+                result.append((label, length))
+            }
+        }
+        return result
+    }
+
+    /// Puts the item whose term the question names ahead of the other items of its clause: it
+    /// takes the clause's best score and a hair more. Of several named items of one clause the
+    /// one with the longest term goes first. No weight is involved: the order within the clause
+    /// follows the words staff listed as `terms`.
+    static func putNamedFirst(_ named: [(label: Int, length: Int)], in scored: inout [(label: Int, score: Float)], clauses: [Int]) {
+        var clauseBest: [Int: Float] = [:]
+        for (label, score) in scored { clauseBest[clauses[label]] = max(clauseBest[clauses[label]] ?? -.infinity, score) }
+        var winner: [Int: (label: Int, length: Int, score: Float)] = [:]
+        for (label, length) in named {
+            guard let score = scored.first(where: { $0.label == label })?.score else { continue }
+            let clause = clauses[label]
+            if let w = winner[clause], w.length > length || (w.length == length && w.score >= score) { continue }
+            winner[clause] = (label, length, score)
+        }
+        for (clause, w) in winner {
+            guard let best = clauseBest[clause], let i = scored.firstIndex(where: { $0.label == w.label }) else { continue }
+            if scored[i].score < best + 0.001 { scored[i].score = best + 0.001 }
+        }
     }
 
     /// Keeps the best `keep` labels in order without sorting every label; ties go to the
