@@ -105,6 +105,28 @@ public struct Desk: Sendable {
             return Exchange(answer: refusal(flavour: flavour, kind: .refusal, confidence: ranking.confidence, alternatives: Array(alternatives)), conversation: nil)
         }
 
+        // A granted amount with no measure named (「市里补了300万，区里配多少」): several measures
+        // match a city's grant, so the desk asks which rather than guess.
+        if !ranking.namesMeasure {
+            var seen = Set<Int>()
+            let options = ranking.candidates.compactMap { c -> Item? in
+                guard seen.insert(c.clause).inserted, let i = knowledge.policy.item(c.itemID), Self.readsGrant(i) else { return nil }
+                return i
+            }.prefix(3)
+            if options.count >= 2 {
+                return clarify(Array(options), extraction: extraction, text: text, ranking: ranking, alternatives: Array(alternatives), now: now, flavour: flavour)
+            }
+        }
+        // Two items of one clause that pay differently and that the question tells apart by none
+        // of their terms (「专项，市里补了300万」: 战新专项 100% or 市科技重大专项 5%?).
+        if let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
+            best.score - second.score < clarifyMargin, !ranking.namedItems.contains(where: { id in id == best.itemID || id == second.itemID }),
+            let other = knowledge.policy.item(second.itemID), !item.terms.isEmpty, !other.terms.isEmpty,
+            Calculator.evaluate(item, facts: extraction.facts(for: item.award))?.yuan != Calculator.evaluate(other, facts: extraction.facts(for: other.award))?.yuan
+        {
+            return clarify([item, other], extraction: extraction, text: text, ranking: ranking, alternatives: Array(alternatives), now: now, flavour: flavour)
+        }
+
         if let second = ranking.candidates.dropFirst().first, second.clause != best.clause,
             ranking.confidence < clarifyBelow, best.score - second.score < clarifyMargin,
             let other = knowledge.policy.item(second.itemID)
@@ -127,6 +149,22 @@ public struct Desk: Sendable {
         return respond(item: item, also: combined, facts: facts, extraction: extraction, question: text,
                        normalized: reading.normalized, confidence: ranking.confidence, alternatives: Array(alternatives),
                        now: now, flavour: flavour)
+    }
+
+    /// Whether an item's rule reads a granted amount (区里配套 of a city's or region's grant).
+    static func readsGrant(_ item: Item) -> Bool {
+        item.award.facts.contains { $0.isGrantAmount }
+    }
+
+    private func clarify(
+        _ options: [Item], extraction: Extraction, text: String, ranking: Ranking, alternatives: [Answer.Alternative],
+        now: Date, flavour: ReplyFlavour
+    ) -> Exchange {
+        let answer = clarification(options: options, confidence: ranking.confidence, flavour: flavour, alternatives: alternatives)
+        let state = Conversation(
+            pending: .choice(items: options.map(\.id)), facts: Conversation.encode(extraction.facts),
+            question: text, expiresAt: now.addingTimeInterval(conversationLifetime))
+        return Exchange(answer: answer, conversation: state)
     }
 
     // MARK: - Conversation
@@ -165,6 +203,7 @@ public struct Desk: Sendable {
         let ordinals: [(Set<String>, Int)] = [
             (["1", "一", "第一", "第一个", "第1个", "前者", "第一项", "a"], 0),
             (["2", "二", "第二", "第二个", "第2个", "后者", "第二项", "b"], 1),
+            (["3", "三", "第三", "第三个", "第3个", "第三项", "c"], 2),
         ]
         for (words, index) in ordinals where words.contains(trimmed) && index < items.count {
             return items[index]
@@ -330,6 +369,20 @@ public struct Desk: Sendable {
 }
 
 extension Desk {
+    /// What the other items of `itemID`'s clause would pay for the facts of `question`: how
+    /// an evaluation tells an item confused with its sibling from a misread figure.
+    public func siblingAmounts(of itemID: String, question: String) -> [Int64] {
+        guard let item = knowledge.policy.item(itemID), let clause = knowledge.policy.clause(item.clause) else { return [] }
+        let scalars = knowledge.normalizer.normalizedScalars(question)
+        let extraction = FactExtractor.extract(scalars: scalars)
+        return clause.items.filter { $0.id != itemID }.compactMap { sibling in
+            var facts = extraction.facts(for: sibling.award)
+            facts.conditions = knowledge.conditionReader.read(itemID: sibling.id, scalars: scalars)
+            let calculation = Calculator.evaluate(sibling, facts: facts)
+            return calculation?.yuan ?? calculation?.maxYuan
+        }
+    }
+
     /// How the desk reads a question, for staff who want to know why it answered as it did.
     public func explain(_ question: String) -> [String] {
         let (bounded, cut) = Self.bounded(question)
@@ -350,6 +403,8 @@ extension Desk {
         lines.append(String(format: "out-of-scope score: %.3f%@, confidence %.3f, refuse: %@",
                             ranking.outOfScopeScore, ranking.nearMiss ? " (near miss)" : "", ranking.confidence,
                             ranking.isOutOfScope ? "yes" : "no"))
+        lines.append("names a measure: " + (ranking.namesMeasure ? "yes" : "no (only generic words)")
+                     + (ranking.namedItems.isEmpty ? "" : "; item terms named: " + ranking.namedItems.joined(separator: ", ")))
         for c in ranking.candidates { lines.append(String(format: "  %@ (clause %d): %.3f", c.itemID, c.clause, c.score)) }
         return lines
     }

@@ -36,15 +36,27 @@ public struct MatcherCorpus: Sendable {
     public var outOfScope: [String]
     /// Phrases that mark a question as a near miss (购房补贴).
     public var nearMisses: [String]
+    /// Words that name a measure: the clauses' `keywords` and the items' `terms`. A question
+    /// naming none of them is not about the plan (unless it states a granted amount, when the
+    /// desk asks which measure is meant).
+    public var measureTerms: [String]
+    /// Words common to the plan and to other business (高新区, 银行, 贷款, 科技): a measure term
+    /// found only inside one of them does not count.
+    public var genericWords: [String]
 
-    public init(entries: [Entry], outOfScope: [String], nearMisses: [String]) {
+    public init(
+        entries: [Entry], outOfScope: [String], nearMisses: [String], measureTerms: [String] = [],
+        genericWords: [String] = []
+    ) {
         self.entries = entries
         self.outOfScope = outOfScope
         self.nearMisses = nearMisses
+        self.measureTerms = measureTerms
+        self.genericWords = genericWords
     }
 
     /// The corpus of a policy, with out-of-scope examples.
-    public init(policy: Policy, outOfScope: [String], nearMisses: [String]) {
+    public init(policy: Policy, outOfScope: [String], nearMisses: [String], genericWords: [String] = []) {
         var entries: [Entry] = []
         for clause in policy.clauses {
             for item in clause.items {
@@ -62,7 +74,10 @@ public struct MatcherCorpus: Sendable {
                     level: Level.named(in: item.title), terms: item.terms))
             }
         }
-        self.init(entries: entries, outOfScope: outOfScope, nearMisses: nearMisses)
+        let measureTerms = policy.clauses.flatMap { $0.keywords + $0.items.flatMap(\.terms) }
+        self.init(
+            entries: entries, outOfScope: outOfScope, nearMisses: nearMisses, measureTerms: measureTerms,
+            genericWords: genericWords)
     }
 }
 
@@ -121,6 +136,11 @@ public struct Ranking: Sendable {
     public var confidence: Double
     /// Whether the bot should refuse.
     public var isOutOfScope: Bool
+    /// Whether the question names a measure (a clause keyword or an item term); when it does
+    /// not but states a granted amount, the desk asks which measure is meant.
+    public var namesMeasure = true
+    /// The items whose `terms` the question names.
+    public var namedItems: [String] = []
 }
 
 /// Thresholds of the matcher's decisions.
@@ -135,6 +155,10 @@ public struct MatcherTuning: Sendable {
     public var levelBoost: Float = 0.1
     /// Subtracted from an item that pays nothing when the question states an amount.
     public var nonPayingPenalty: Float = 0.04
+    /// A question that names no measure (no clause keyword, no item term) is refused unless a
+    /// known wording matches it at least this well: the wording of a measure's own questions,
+    /// not shared words such as 高新区 or 银行, is then what tells it is about the plan.
+    public var unnamedMeasureMinimum: Float = 0.45
 
     public init() {}
 }
@@ -150,6 +174,9 @@ public struct Matcher: Sendable {
     private let labelPays: [Bool]
     private let labelLevels: [Level?]
     private let nearMisses: PhraseMatcher<Bool>
+    /// Measure terms (true) and generic words (false).
+    private let measureWords: PhraseMatcher<Bool>
+    private let checksMeasureTerms: Bool
     /// Every item's distinguishing terms, to the item's label.
     private let terms: PhraseMatcher<Int32>
     private let labelClauses: [Int]
@@ -189,6 +216,9 @@ public struct Matcher: Sendable {
             }
         }
         self.terms = PhraseMatcher(termPhrases)
+        let measure = corpus.measureTerms.map { (normalizer.normalize($0), true) } + corpus.genericWords.map { (normalizer.normalize($0), false) }
+        self.measureWords = PhraseMatcher(measure.filter { !$0.0.isEmpty })
+        self.checksMeasureTerms = !corpus.measureTerms.isEmpty
         self.nearMisses = PhraseMatcher(corpus.nearMisses.map { (normalizer.normalize($0), true) }.filter { !$0.0.isEmpty })
         self.outOfScopeLabel = oos
         self.tuning = tuning
@@ -210,6 +240,7 @@ public struct Matcher: Sendable {
         guard !labelScores.isEmpty else {
             return Ranking(candidates: [], outOfScopeScore: 0, nearMiss: nearMiss, confidence: 0, isOutOfScope: true)
         }
+        let namesMeasure = !checksMeasureTerms || self.namesMeasure(scalars)
         var outOfScopeScore: Float = 0
         let statesAmount = !extraction.money.isEmpty
         let level = Level.asked(in: scalars)
@@ -236,12 +267,26 @@ public struct Matcher: Sendable {
         for candidate in scored { Self.insert(candidate, into: &best, keep: 5) }
         let candidates = best.map { Candidate(itemID: entries[$0.label].itemID, clause: entries[$0.label].clause, score: $0.score) }
         let top = candidates.first?.score ?? 0
+        let statesGrant = extraction.money.contains { $0.role?.isGrantAmount ?? false }
         let refuse = top < tuning.minimumScore
             || outOfScopeScore > top + tuning.outOfScopeMargin
             || (nearMiss && outOfScopeScore + 0.25 > top)
+            || (!namesMeasure && !statesGrant && top < tuning.unnamedMeasureMinimum)
         let confidence = Self.calibrate(top: top, second: candidates.dropFirst().first?.score ?? 0, outOfScope: outOfScopeScore)
-        return Ranking(candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
-                       confidence: confidence, isOutOfScope: refuse)
+        var ranking = Ranking(candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
+                              confidence: confidence, isOutOfScope: refuse, namesMeasure: namesMeasure)
+        ranking.namedItems = named.map { entries[$0.label].itemID }
+        return ranking
+    }
+
+    /// Whether the question names a measure: a measure term occurs that is not only part of a
+    /// generic word (「高新技术」 inside 「鄂尔多斯高新技术产业开发区」 does not count).
+    public func namesMeasure(_ scalars: [UInt32]) -> Bool {
+        let hits = measureWords.hits(in: scalars)
+        let generic = hits.filter { !$0.value }
+        return hits.contains { hit in
+            hit.value && !generic.contains { $0.start <= hit.start && $0.end >= hit.end && $0.end - $0.start > hit.end - hit.start }
+        }
     }
 
     /// The labels whose terms the question names, each with the length of its longest term
