@@ -121,8 +121,8 @@ public struct Desk: Sendable {
         // of their terms (「专项，市里补了300万」: 战新专项 100% or 市科技重大专项 5%?).
         if let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
             best.score - second.score < clarifyMargin, !ranking.namedItems.contains(where: { id in id == best.itemID || id == second.itemID }),
-            let other = knowledge.policy.item(second.itemID), !item.terms.isEmpty, !other.terms.isEmpty,
-            Calculator.evaluate(item, facts: extraction.facts(for: item.award))?.yuan != Calculator.evaluate(other, facts: extraction.facts(for: other.award))?.yuan
+            let other = knowledge.policy.item(second.itemID),
+            Self.pays(item, extraction) != Self.pays(other, extraction)
         {
             return clarify([item, other], extraction: extraction, text: text, ranking: ranking, alternatives: Array(alternatives), now: now, flavour: flavour)
         }
@@ -149,6 +149,12 @@ public struct Desk: Sendable {
         return respond(item: item, also: combined, facts: facts, extraction: extraction, question: text,
                        normalized: reading.normalized, confidence: ranking.confidence, alternatives: Array(alternatives),
                        now: now, flavour: flavour)
+    }
+
+    /// What an item pays for the question's facts, exactly or at most.
+    static func pays(_ item: Item, _ extraction: Extraction) -> Int64? {
+        let calculation = Calculator.evaluate(item, facts: extraction.facts(for: item.award))
+        return calculation?.yuan ?? calculation?.maxYuan
     }
 
     /// Whether an item's rule reads a granted amount (区里配套 of a city's or region's grant).

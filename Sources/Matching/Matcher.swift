@@ -39,13 +39,13 @@ public struct MatcherCorpus: Sendable {
     /// Words that name a measure: the clauses' `keywords` and the items' `terms`. A question
     /// naming none of them is not about the plan (unless it states a granted amount, when the
     /// desk asks which measure is meant).
-    public var measureTerms: [String]
+    public var measureTerms: [(term: String, clause: Int)]
     /// Words common to the plan and to other business (高新区, 银行, 贷款, 科技): a measure term
     /// found only inside one of them does not count.
     public var genericWords: [String]
 
     public init(
-        entries: [Entry], outOfScope: [String], nearMisses: [String], measureTerms: [String] = [],
+        entries: [Entry], outOfScope: [String], nearMisses: [String], measureTerms: [(term: String, clause: Int)] = [],
         genericWords: [String] = []
     ) {
         self.entries = entries
@@ -74,7 +74,9 @@ public struct MatcherCorpus: Sendable {
                     level: Level.named(in: item.title), terms: item.terms))
             }
         }
-        let measureTerms = policy.clauses.flatMap { $0.keywords + $0.items.flatMap(\.terms) }
+        let measureTerms = policy.clauses.flatMap { clause in
+            (clause.keywords + clause.items.flatMap(\.terms)).map { (term: $0, clause: clause.number) }
+        }
         self.init(
             entries: entries, outOfScope: outOfScope, nearMisses: nearMisses, measureTerms: measureTerms,
             genericWords: genericWords)
@@ -174,8 +176,8 @@ public struct Matcher: Sendable {
     private let labelPays: [Bool]
     private let labelLevels: [Level?]
     private let nearMisses: PhraseMatcher<Bool>
-    /// Measure terms (true) and generic words (false).
-    private let measureWords: PhraseMatcher<Bool>
+    /// Measure terms (with their clause) and generic words (-1).
+    private let measureWords: PhraseMatcher<Int32>
     private let checksMeasureTerms: Bool
     /// Every item's distinguishing terms, to the item's label.
     private let terms: PhraseMatcher<Int32>
@@ -216,7 +218,8 @@ public struct Matcher: Sendable {
             }
         }
         self.terms = PhraseMatcher(termPhrases)
-        let measure = corpus.measureTerms.map { (normalizer.normalize($0), true) } + corpus.genericWords.map { (normalizer.normalize($0), false) }
+        let measure = corpus.measureTerms.map { (normalizer.normalize($0.term), Int32($0.clause)) }
+            + corpus.genericWords.map { (normalizer.normalize($0), Int32(-1)) }
         self.measureWords = PhraseMatcher(measure.filter { !$0.0.isEmpty })
         self.checksMeasureTerms = !corpus.measureTerms.isEmpty
         self.nearMisses = PhraseMatcher(corpus.nearMisses.map { (normalizer.normalize($0), true) }.filter { !$0.0.isEmpty })
@@ -240,7 +243,8 @@ public struct Matcher: Sendable {
         guard !labelScores.isEmpty else {
             return Ranking(candidates: [], outOfScopeScore: 0, nearMiss: nearMiss, confidence: 0, isOutOfScope: true)
         }
-        let namesMeasure = !checksMeasureTerms || self.namesMeasure(scalars)
+        let namedClauses = checksMeasureTerms ? self.namedClauses(scalars) : []
+        let namesMeasure = !checksMeasureTerms || !namedClauses.isEmpty
         var outOfScopeScore: Float = 0
         let statesAmount = !extraction.money.isEmpty
         let level = Level.asked(in: scalars)
@@ -264,6 +268,7 @@ public struct Matcher: Sendable {
             scored.append((label, s))
         }
         if !named.isEmpty { Self.putNamedFirst(named, in: &scored, clauses: labelClauses) }
+        if namedClauses.count == 1, let clause = namedClauses.first { Self.putClauseFirst(clause, in: &scored, clauses: labelClauses) }
         for candidate in scored { Self.insert(candidate, into: &best, keep: 5) }
         let candidates = best.map { Candidate(itemID: entries[$0.label].itemID, clause: entries[$0.label].clause, score: $0.score) }
         let top = candidates.first?.score ?? 0
@@ -279,14 +284,27 @@ public struct Matcher: Sendable {
         return ranking
     }
 
-    /// Whether the question names a measure: a measure term occurs that is not only part of a
-    /// generic word (「高新技术」 inside 「鄂尔多斯高新技术产业开发区」 does not count).
-    public func namesMeasure(_ scalars: [UInt32]) -> Bool {
+    /// The clauses whose measure terms the question names; a term only inside a generic word
+    /// (「高新技术」 inside 「鄂尔多斯高新技术产业开发区」) does not count.
+    public func namedClauses(_ scalars: [UInt32]) -> Set<Int> {
         let hits = measureWords.hits(in: scalars)
-        let generic = hits.filter { !$0.value }
-        return hits.contains { hit in
-            hit.value && !generic.contains { $0.start <= hit.start && $0.end >= hit.end && $0.end - $0.start > hit.end - hit.start }
+        let generic = hits.filter { $0.value < 0 }
+        var clauses = Set<Int>()
+        for hit in hits where hit.value >= 0 {
+            let inGeneric = generic.contains { $0.start <= hit.start && $0.end >= hit.end && $0.end - $0.start > hit.end - hit.start }
+            if !inGeneric { clauses.insert(Int(hit.value)) }
         }
+        return clauses
+    }
+
+    /// When the question names the words of one clause only, that clause's best item goes ahead
+    /// of items of clauses it does not name (「上市奖励能拿几万」 is about 科创板上市, whatever
+    /// other questions share 「奖励能拿几万」).
+    static func putClauseFirst(_ clause: Int, in scored: inout [(label: Int, score: Float)], clauses: [Int]) {
+        guard let best = scored.map(\.score).max(),
+            let i = scored.indices.filter({ clauses[scored[$0].label] == clause }).max(by: { scored[$0].score < scored[$1].score })
+        else { return }
+        if scored[i].score < best { scored[i].score = best + 0.001 }
     }
 
     /// The labels whose terms the question names, each with the length of its longest term

@@ -44,6 +44,18 @@ public enum Calculator {
                 return Calculation(yuan: 0, formula: "不符合条件：\(requirement.reason)", disqualification: requirement.reason)
             }
         }
+        // A threshold on a figure the question does not give (迁入当年销售收入200万元以上) decides
+        // whether anything is paid: the answer asks for the figure rather than assume it.
+        let unknownThresholds = item.requires.filter {
+            if case .atLeast = $0.test { return facts[$0.fact] == nil } else { return false }
+        }
+        if !unknownThresholds.isEmpty, var calculation = evaluate(item.award, facts: facts), calculation.yuan != nil {
+            calculation.maxYuan = calculation.yuan
+            calculation.yuan = nil
+            calculation.formula = "\(calculation.formula)（条件：\(unknownThresholds.map(\.reason).joined(separator: "；"))）"
+            calculation.needs = unknownThresholds.map(\.fact)
+            return calculation
+        }
         var assumptions: [String] = []
         for condition in item.checks {
             switch facts.conditions[condition.name] {
