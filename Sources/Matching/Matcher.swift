@@ -296,6 +296,48 @@ public struct Matcher: Sendable {
         return clauses
     }
 
+    /// The labels whose terms the question names, each with the length of its longest term
+    /// found; a term inside a longer term of another item counts only as the longer one.
+    func namedTerms(_ scalars: [UInt32]) -> [(label: Int, length: Int)] {
+        let hits = terms.hits(in: scalars)
+        guard !hits.isEmpty else { return [] }
+        var result: [(label: Int, length: Int)] = []
+        for hit in hits {
+            let length = hit.end - hit.start
+            let covered = hits.contains { other in
+                other.value != hit.value && other.start <= hit.start && other.end >= hit.end && other.end - other.start > length
+            }
+            if covered { continue }
+            let label = Int(hit.value)
+            if let i = result.firstIndex(where: { $0.label == label }) {
+                result[i].length = max(result[i].length, length)
+            } else {
+                result.append((label, length))
+            }
+        }
+        return result
+    }
+
+    /// Puts the item whose term the question names ahead of the other items of its clause: it
+    /// takes the clause's best score and a hair more. Of several named items of one clause the
+    /// one with the longest term goes first. No weight is involved: the order within the clause
+    /// follows the words staff listed as `terms`.
+    static func putNamedFirst(_ named: [(label: Int, length: Int)], in scored: inout [(label: Int, score: Float)], clauses: [Int]) {
+        var clauseBest: [Int: Float] = [:]
+        for (label, score) in scored { clauseBest[clauses[label]] = max(clauseBest[clauses[label]] ?? -.infinity, score) }
+        var winner: [Int: (label: Int, length: Int, score: Float)] = [:]
+        for (label, length) in named {
+            guard let score = scored.first(where: { $0.label == label })?.score else { continue }
+            let clause = clauses[label]
+            if let w = winner[clause], w.length > length || (w.length == length && w.score >= score) { continue }
+            winner[clause] = (label, length, score)
+        }
+        for (clause, w) in winner {
+            guard let best = clauseBest[clause], let i = scored.firstIndex(where: { $0.label == w.label }) else { continue }
+            if scored[i].score < best + 0.001 { scored[i].score = best + 0.001 }
+        }
+    }
+
     /// Keeps the best `keep` labels in order without sorting every label; ties go to the
     /// earlier label, so rankings are stable.
     private static func insert(_ c: (label: Int, score: Float), into list: inout [(label: Int, score: Float)], keep: Int) {
