@@ -23,12 +23,13 @@ public struct ConditionReader: Sendable {
         var matchers: [String: PhraseMatcher<Word>] = [:]
         for item in policy.items where !item.checks.isEmpty {
             var phrases: [(String, Word)] = []
+            var seen = Set<String>()
             for condition in item.checks {
-                for word in condition.confirms {
-                    phrases.append((normalizer.normalize(word), Word(condition: condition.name, breaks: false, word: word)))
-                }
-                for word in condition.breaks {
-                    phrases.append((normalizer.normalize(word), Word(condition: condition.name, breaks: true, word: word)))
+                // Two words that fold alike (成熟期, mature) are one phrase, reported as listed first.
+                for (word, breaks) in condition.confirms.map({ ($0, false) }) + condition.breaks.map({ ($0, true) }) {
+                    let folded = normalizer.normalize(word)
+                    guard seen.insert("\(condition.name)|\(folded)").inserted else { continue }
+                    phrases.append((folded, Word(condition: condition.name, breaks: breaks, word: word)))
                 }
             }
             matchers[item.id] = PhraseMatcher(phrases.filter { !$0.0.isEmpty })

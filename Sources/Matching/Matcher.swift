@@ -161,6 +161,9 @@ public struct MatcherTuning: Sendable {
     /// known wording matches it at least this well: the wording of a measure's own questions,
     /// not shared words such as 高新区 or 银行, is then what tells it is about the plan.
     public var unnamedMeasureMinimum: Float = 0.45
+    /// When the question names an item's own term (贴息), an out-of-scope wording must beat the
+    /// best item by this much to refuse (「贴息怎么算」 is not 「定期存款利息怎么算」).
+    public var namedTermOutOfScopeMargin: Float = 0.1
 
     public init() {}
 }
@@ -272,8 +275,9 @@ public struct Matcher: Sendable {
         let candidates = best.map { Candidate(itemID: entries[$0.label].itemID, clause: entries[$0.label].clause, score: $0.score) }
         let top = candidates.first?.score ?? 0
         let statesGrant = extraction.money.contains { $0.role?.isGrantAmount ?? false }
+        let margin = named.isEmpty ? tuning.outOfScopeMargin : tuning.namedTermOutOfScopeMargin
         let refuse = top < tuning.minimumScore
-            || outOfScopeScore > top + tuning.outOfScopeMargin
+            || outOfScopeScore > top + margin
             || (nearMiss && outOfScopeScore + 0.25 > top)
             || (!namesMeasure && !statesGrant && top < tuning.unnamedMeasureMinimum)
         let confidence = Self.calibrate(top: top, second: candidates.dropFirst().first?.score ?? 0, outOfScope: outOfScopeScore)
@@ -301,13 +305,16 @@ public struct Matcher: Sendable {
     func namedTerms(_ scalars: [UInt32]) -> [(label: Int, length: Int)] {
         let hits = terms.hits(in: scalars)
         guard !hits.isEmpty else { return [] }
+        // A term inside a generic word (新技术 inside 鄂尔多斯高新技术产业开发区) names nothing.
+        let generic = measureWords.hits(in: scalars).filter { $0.value < 0 }
         var result: [(label: Int, length: Int)] = []
         for hit in hits {
             let length = hit.end - hit.start
             let covered = hits.contains { other in
                 other.value != hit.value && other.start <= hit.start && other.end >= hit.end && other.end - other.start > length
             }
-            if covered { continue }
+            let inGeneric = generic.contains { $0.start <= hit.start && $0.end >= hit.end && $0.end - $0.start > length }
+            if covered || inGeneric { continue }
             let label = Int(hit.value)
             if let i = result.firstIndex(where: { $0.label == label }) {
                 result[i].length = max(result[i].length, length)
@@ -335,6 +342,13 @@ public struct Matcher: Sendable {
         for (clause, w) in winner {
             guard let best = clauseBest[clause], let i = scored.firstIndex(where: { $0.label == w.label }) else { continue }
             if scored[i].score < best + 0.001 { scored[i].score = best + 0.001 }
+        }
+        // Terms of one clause only: its named item also goes ahead of the items of clauses the
+        // question names nothing of (「首台套奖补找哪个部门」 is not about patents).
+        if winner.count == 1, let (_, w) = winner.first, let top = scored.map(\.score).max(),
+            let i = scored.firstIndex(where: { $0.label == w.label }), scored[i].score < top
+        {
+            scored[i].score = top + 0.001
         }
     }
 
