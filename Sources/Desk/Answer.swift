@@ -8,6 +8,12 @@ public struct Answer: Sendable, Equatable, Encodable {
         public var maxYuan: Int64?
         public var perYear: Bool
         public var formula: String
+        /// Whether the amount is worked out from a figure given only roughly (「80多万」).
+        /// Not part of the JSON; the reply says so.
+        public var approximate = false
+        /// The condition in words the question breaks (首次认定), when that makes the amount 0.
+        /// Not part of the JSON; the reply names it.
+        public var brokenCondition: String?
 
         public init(yuan: Int64?, maxYuan: Int64?, perYear: Bool, formula: String) {
             self.yuan = yuan

@@ -105,6 +105,28 @@ public struct Desk: Sendable {
             return Exchange(answer: refusal(flavour: flavour, kind: .refusal, confidence: ranking.confidence, alternatives: Array(alternatives)), conversation: nil)
         }
 
+        // A granted amount with no measure named (「市里补了300万，区里配多少」): several measures
+        // match a city's grant, so the desk asks which rather than guess.
+        if !ranking.namesMeasure {
+            var seen = Set<Int>()
+            let options = ranking.candidates.compactMap { c -> Item? in
+                guard seen.insert(c.clause).inserted, let i = knowledge.policy.item(c.itemID), Self.readsGrant(i) else { return nil }
+                return i
+            }.prefix(3)
+            if options.count >= 2 {
+                return clarify(Array(options), extraction: extraction, text: text, ranking: ranking, alternatives: Array(alternatives), now: now, flavour: flavour)
+            }
+        }
+        // Two items of one clause that pay differently and that the question tells apart by none
+        // of their terms (「专项，市里补了300万」: 战新专项 100% or 市科技重大专项 5%?).
+        if let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
+            best.score - second.score < clarifyMargin, !ranking.namedItems.contains(where: { id in id == best.itemID || id == second.itemID }),
+            let other = knowledge.policy.item(second.itemID),
+            Self.pays(item, extraction) != Self.pays(other, extraction)
+        {
+            return clarify([item, other], extraction: extraction, text: text, ranking: ranking, alternatives: Array(alternatives), now: now, flavour: flavour)
+        }
+
         if let second = ranking.candidates.dropFirst().first, second.clause != best.clause,
             ranking.confidence < clarifyBelow, best.score - second.score < clarifyMargin,
             let other = knowledge.policy.item(second.itemID)
@@ -125,7 +147,30 @@ public struct Desk: Sendable {
             facts = facts.merging(extraction.facts(for: other.award))
         }
         return respond(item: item, also: combined, facts: facts, extraction: extraction, question: text,
-                       confidence: ranking.confidence, alternatives: Array(alternatives), now: now, flavour: flavour)
+                       normalized: reading.normalized, confidence: ranking.confidence, alternatives: Array(alternatives),
+                       now: now, flavour: flavour)
+    }
+
+    /// What an item pays for the question's facts, exactly or at most.
+    static func pays(_ item: Item, _ extraction: Extraction) -> Int64? {
+        let calculation = Calculator.evaluate(item, facts: extraction.facts(for: item.award))
+        return calculation?.yuan ?? calculation?.maxYuan
+    }
+
+    /// Whether an item's rule reads a granted amount (区里配套 of a city's or region's grant).
+    static func readsGrant(_ item: Item) -> Bool {
+        item.award.facts.contains { $0.isGrantAmount }
+    }
+
+    private func clarify(
+        _ options: [Item], extraction: Extraction, text: String, ranking: Ranking, alternatives: [Answer.Alternative],
+        now: Date, flavour: ReplyFlavour
+    ) -> Exchange {
+        let answer = clarification(options: options, confidence: ranking.confidence, flavour: flavour, alternatives: alternatives)
+        let state = Conversation(
+            pending: .choice(items: options.map(\.id)), facts: Conversation.encode(extraction.facts),
+            question: text, expiresAt: now.addingTimeInterval(conversationLifetime))
+        return Exchange(answer: answer, conversation: state)
     }
 
     // MARK: - Conversation
@@ -143,6 +188,7 @@ public struct Desk: Sendable {
             let original = FactExtractor.extract(knowledge.normalizer.normalize(conversation.question))
             let facts = original.facts(for: item.award).merging(stored).merging(extraction.facts(for: item.award))
             return respond(item: item, also: nil, facts: facts, extraction: extraction, question: conversation.question,
+                           normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
                            confidence: 0.9, alternatives: [], now: now, flavour: flavour)
         case .facts(let itemID, let awaiting):
             guard let item = knowledge.policy.item(itemID) else { return nil }
@@ -151,7 +197,9 @@ public struct Desk: Sendable {
             let staysOnTopic = ranking.candidates.first?.itemID == itemID || normalized.count <= 16
             guard filled, staysOnTopic else { return nil }
             return respond(item: item, also: nil, facts: stored.merging(fresh), extraction: extraction,
-                           question: conversation.question, confidence: 0.9, alternatives: [], now: now, flavour: flavour)
+                           question: conversation.question,
+                           normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
+                           confidence: 0.9, alternatives: [], now: now, flavour: flavour)
         }
     }
 
@@ -161,6 +209,7 @@ public struct Desk: Sendable {
         let ordinals: [(Set<String>, Int)] = [
             (["1", "一", "第一", "第一个", "第1个", "前者", "第一项", "a"], 0),
             (["2", "二", "第二", "第二个", "第2个", "后者", "第二项", "b"], 1),
+            (["3", "三", "第三", "第三个", "第3个", "第三项", "c"], 2),
         ]
         for (words, index) in ordinals where words.contains(trimmed) && index < items.count {
             return items[index]
@@ -190,17 +239,32 @@ public struct Desk: Sendable {
     // MARK: - Replies
 
     private func respond(
-        item: Item, also: Item?, facts: Facts, extraction: Extraction, question: String, confidence: Double,
-        alternatives: [Answer.Alternative], now: Date, flavour: ReplyFlavour
+        item: Item, also: Item?, facts: Facts, extraction: Extraction, question: String, normalized: String,
+        confidence: Double, alternatives: [Answer.Alternative], now: Date, flavour: ReplyFlavour
     ) -> Exchange {
         guard let clause = knowledge.policy.clause(item.clause) else {
             return Exchange(answer: refusal(flavour: flavour, kind: .refusal, confidence: 0, alternatives: []), conversation: nil)
         }
+        // What the question says of the item's conditions in words is read here; whether that
+        // makes the award 0 is the calculator's decision.
+        let scalars = normalized.unicodeScalars.map(\.value)
+        var facts = facts
+        facts.conditions = knowledge.conditionReader.read(itemID: item.id, scalars: scalars)
         var calculation = Calculator.evaluate(item, facts: facts)
         var title = item.title
-        if let also, let first = calculation, let a = first.yuan, let second = Calculator.evaluate(also, facts: facts), let b = second.yuan, let sum = Checked.add(a, b) {
-            calculation = Calculation(yuan: sum, formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(sum))")
-            title = "\(item.title)、\(also.title)"
+        if let also, let first = calculation, let a = first.yuan {
+            var alsoFacts = facts
+            alsoFacts.conditions = knowledge.conditionReader.read(itemID: also.id, scalars: scalars)
+            if let second = Calculator.evaluate(also, facts: alsoFacts), let b = second.yuan, let sum = Checked.add(a, b) {
+                calculation = Calculation(yuan: sum, formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(sum))")
+                title = "\(item.title)、\(also.title)"
+            }
+        }
+        if var c = calculation, c.yuan.map({ $0 > 0 }) ?? false, c.disqualification == nil,
+            Self.readsRoughFigure(item: item, extraction: extraction)
+        {
+            c.approximate = true
+            calculation = c
         }
         let needs = calculation?.needs ?? []
         let reply = reply(.answer(item: item.id, also: also?.id, calculation: calculation, flavour: flavour)) {
@@ -210,7 +274,10 @@ public struct Desk: Sendable {
             return render("answer", flavour: flavour, context: context)
         }
         let amount = calculation.map {
-            Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
+            var amount = Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
+            amount.approximate = $0.approximate
+            amount.brokenCondition = $0.brokenCondition
+            return amount
         }
         let answer = Answer(
             matched: true, clause: clause.number, item: item.id, title: title, confidence: confidence, amount: amount,
@@ -222,6 +289,16 @@ public struct Desk: Sendable {
                 pending: .facts(item: item.id, awaiting: needs.map(\.rawValue)), facts: Conversation.encode(facts),
                 question: question, expiresAt: now.addingTimeInterval(conversationLifetime))
         return Exchange(answer: answer, conversation: state)
+    }
+
+    /// Whether the amount rests on a figure the question gives only roughly: an amount the rule
+    /// reads is approximate (「市里补了80多万」).
+    static func readsRoughFigure(item: Item, extraction: Extraction) -> Bool {
+        guard extraction.money.contains(where: \.approximate) else { return false }
+        switch item.award {
+        case .percent, .perYear: return true
+        default: return false
+        }
     }
 
     private func clarification(options: [Item], confidence: Double, flavour: ReplyFlavour, alternatives: [Answer.Alternative]) -> Answer {
@@ -298,6 +375,20 @@ public struct Desk: Sendable {
 }
 
 extension Desk {
+    /// What the other items of `itemID`'s clause would pay for the facts of `question`: how
+    /// an evaluation tells an item confused with its sibling from a misread figure.
+    public func siblingAmounts(of itemID: String, question: String) -> [Int64] {
+        guard let item = knowledge.policy.item(itemID), let clause = knowledge.policy.clause(item.clause) else { return [] }
+        let scalars = knowledge.normalizer.normalizedScalars(question)
+        let extraction = FactExtractor.extract(scalars: scalars)
+        return clause.items.filter { $0.id != itemID }.compactMap { sibling in
+            var facts = extraction.facts(for: sibling.award)
+            facts.conditions = knowledge.conditionReader.read(itemID: sibling.id, scalars: scalars)
+            let calculation = Calculator.evaluate(sibling, facts: facts)
+            return calculation?.yuan ?? calculation?.maxYuan
+        }
+    }
+
     /// How the desk reads a question, for staff who want to know why it answered as it did.
     public func explain(_ question: String) -> [String] {
         let (bounded, cut) = Self.bounded(question)
@@ -318,6 +409,8 @@ extension Desk {
         lines.append(String(format: "out-of-scope score: %.3f%@, confidence %.3f, refuse: %@",
                             ranking.outOfScopeScore, ranking.nearMiss ? " (near miss)" : "", ranking.confidence,
                             ranking.isOutOfScope ? "yes" : "no"))
+        lines.append("names a measure: " + (ranking.namesMeasure ? "yes" : "no (only generic words)")
+                     + (ranking.namedItems.isEmpty ? "" : "; item terms named: " + ranking.namedItems.joined(separator: ", ")))
         for c in ranking.candidates { lines.append(String(format: "  %@ (clause %d): %.3f", c.itemID, c.clause, c.score)) }
         return lines
     }

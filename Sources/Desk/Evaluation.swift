@@ -1,4 +1,5 @@
 import Foundation
+import Matching
 
 /// One labelled question of an evaluation file (`eval/*.jsonl`).
 public struct LabelledQuestion: Sendable, Decodable {
@@ -8,6 +9,12 @@ public struct LabelledQuestion: Sendable, Decodable {
     public var lead_unit: String?
     public var amount_yuan: Int64?
     public var max_yuan: Int64?
+    /// Free text; a leading tag such as `[ask]` says what the question tests (`[ask]`: the
+    /// answer must ask back for a missing fact or a choice).
+    public var note: String?
+
+    /// Whether the question is labelled as one the bot must answer by asking back.
+    public var expectsAskingBack: Bool { note?.hasPrefix("[ask]") ?? false }
 
     /// Which half of a labelled set a question belongs to: ids with an odd number are for
     /// tuning, ids with an even number are held out and never tuned on.
@@ -48,6 +55,15 @@ public struct EvaluationReport: Sendable, Encodable {
     /// Share of questions with a labelled amount (exact or ceiling) answered with that amount.
     public var amountAccuracy: Double
     public var amountQuestions: Int
+    /// Wrong amounts by what went wrong: `condition` (a broken condition ignored, or one
+    /// wrongly found broken), `item` (another item of the clause pays the labelled amount),
+    /// `rule` (the rule gave a ceiling or nothing where the text computes an amount), `number`
+    /// (a figure of the question misread or not read), `refusal` (refused), `clause` (another
+    /// clause answered).
+    public var amountErrors: [String: Int]
+    /// Questions labelled `[ask]`, and the share answered by asking back.
+    public var askQuestions: Int
+    public var askingBack: Double
     /// Share of in-scope questions with the right 牵头单位.
     public var leadUnitAccuracy: Double
     public var perClause: [ClauseFigures]
@@ -61,6 +77,9 @@ public struct EvaluationReport: Sendable, Encodable {
         out.append(String(format: "out-of-scope rejection:         %.1f%%", outOfScopeRejection * 100))
         out.append(String(format: "false rejection (in scope):     %.1f%%", falseRejection * 100))
         out.append(String(format: "amount accuracy:                %.1f%% of %d", amountAccuracy * 100, amountQuestions))
+        let kinds = Evaluation.errorKinds.map { "\($0) \(amountErrors[$0] ?? 0)" }.joined(separator: ", ")
+        out.append("amount errors by kind:          \(kinds)")
+        out.append(String(format: "asking back:                    %.1f%% of %d", askingBack * 100, askQuestions))
         out.append(String(format: "lead unit accuracy:             %.1f%%", leadUnitAccuracy * 100))
         out.append("per clause (support, precision, recall):")
         for c in perClause {
@@ -92,12 +111,35 @@ public enum Evaluation {
         return rows
     }
 
+    /// The kinds of amount errors, in the order reports list them.
+    public static let errorKinds = ["condition", "item", "rule", "number", "refusal", "clause"]
+
+    /// What went wrong with an amount that differs from the label (see ``EvaluationReport/amountErrors``).
+    static func errorKind(_ row: LabelledQuestion, answer: Answer, desk: Desk) -> String {
+        guard answer.matched, answer.kind != .refusal else { return "refusal" }
+        guard answer.clause == row.clause else { return "clause" }
+        let got = answer.amount?.yuan
+        if answer.amount?.brokenCondition != nil || (row.amount_yuan == 0 && (got ?? 0) != 0) { return "condition" }
+        if let expected = row.amount_yuan ?? row.max_yuan, let item = answer.item,
+            desk.siblingAmounts(of: item, question: row.q).contains(expected)
+        {
+            return "item"
+        }
+        if got == nil {
+            let numbers = NumberReader.mentions(in: desk.knowledge.normalizer.normalize(row.q)).filter { $0.kind != .plain }
+            return (answer.needs.isEmpty || numbers.isEmpty) ? "rule" : "number"
+        }
+        return "number"
+    }
+
     /// Answers every question and compares with its labels.
     public static func run(_ rows: [LabelledQuestion], desk: Desk) -> EvaluationReport {
         var correct = 0, inScope = 0, inScopeCorrect = 0, oos = 0, oosRejected = 0, falseRejected = 0
         var amountTotal = 0, amountCorrect = 0, leadTotal = 0, leadCorrect = 0
         var truePositive: [String: Int] = [:], predicted: [String: Int] = [:], support: [String: Int] = [:]
         var confusions: [EvaluationReport.Confusion] = []
+        var amountErrors: [String: Int] = [:]
+        var askTotal = 0, askCorrect = 0
         func label(_ c: Int?) -> String { c.map(String.init) ?? "none" }
 
         for row in rows {
@@ -111,6 +153,14 @@ public enum Evaluation {
                 truePositive[expected, default: 0] += 1
             } else {
                 confusions.append(.init(id: row.id, question: row.q, expected: expected, got: "\(label(got))\(answer.item.map { " (\($0))" } ?? "")", what: "clause"))
+            }
+            if row.expectsAskingBack {
+                askTotal += 1
+                if answer.kind == .clarification || (!answer.needs.isEmpty && answer.amount?.yuan == nil) {
+                    askCorrect += 1
+                } else if got == row.clause {
+                    confusions.append(.init(id: row.id, question: row.q, expected: "asking back", got: answer.amount.map { "\($0.yuan.map(String.init) ?? "null") [\($0.formula)]" } ?? "no amount", what: "ask"))
+                }
             }
             if row.clause == nil {
                 oos += 1
@@ -128,14 +178,20 @@ public enum Evaluation {
                 amountTotal += 1
                 if answer.amount?.yuan == yuan {
                     amountCorrect += 1
-                } else if got == row.clause {
+                } else {
+                    amountErrors[errorKind(row, answer: answer, desk: desk), default: 0] += 1
+                }
+                if answer.amount?.yuan != yuan, got == row.clause {
                     confusions.append(.init(id: row.id, question: row.q, expected: "\(yuan)", got: answer.amount.map { "\($0.yuan.map(String.init) ?? "null") [\($0.formula)]" } ?? "no amount", what: "amount"))
                 }
             } else if let max = row.max_yuan {
                 amountTotal += 1
                 if answer.amount?.yuan == nil && answer.amount?.maxYuan == max {
                     amountCorrect += 1
-                } else if got == row.clause {
+                } else {
+                    amountErrors[errorKind(row, answer: answer, desk: desk), default: 0] += 1
+                }
+                if !(answer.amount?.yuan == nil && answer.amount?.maxYuan == max), got == row.clause {
                     confusions.append(.init(id: row.id, question: row.q, expected: "max \(max)", got: answer.amount.map { "\($0.yuan.map(String.init) ?? "null")/max \($0.maxYuan.map(String.init) ?? "null")" } ?? "no amount", what: "amount"))
                 }
             }
@@ -151,6 +207,7 @@ public enum Evaluation {
             questions: rows.count, clauseAccuracy: ratio(correct, rows.count), inScopeAccuracy: ratio(inScopeCorrect, inScope),
             outOfScopeRejection: ratio(oosRejected, oos), falseRejection: ratio(falseRejected, inScope),
             amountAccuracy: ratio(amountCorrect, amountTotal), amountQuestions: amountTotal,
+            amountErrors: amountErrors, askQuestions: askTotal, askingBack: ratio(askCorrect, askTotal),
             leadUnitAccuracy: ratio(leadCorrect, leadTotal), perClause: perClause, confusions: confusions)
     }
 

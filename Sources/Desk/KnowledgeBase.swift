@@ -39,12 +39,16 @@ public final class KnowledgeBase: Sendable {
     public let normalizer: Normalizer
     /// The item matcher.
     public let matcher: Matcher
+    /// Reads what a question says about items' conditions in words.
+    public let conditionReader: ConditionReader
     /// Short phrases of small talk by kind (greeting, thanks, identity).
     public let smalltalk: [String: [String]]
     /// Out-of-scope example questions, as written.
     public let outOfScopeExamples: [String]
     /// Phrases that mark a question as a near miss (购房补贴), as written.
     public let nearMisses: [String]
+    /// Words common to the plan and other business (高新区, 银行), as written.
+    public let genericWords: [String]
     /// Contacts by unit name.
     public let contacts: [String: Contact]
     /// The reply templates.
@@ -58,14 +62,17 @@ public final class KnowledgeBase: Sendable {
 
     init(
         policy: Policy, lexicon: Lexicon, smalltalk: [String: [String]], outOfScope: [String],
-        nearMisses: [String], contacts: [String: Contact], templates: MustacheLibrary, tuning: MatcherTuning
+        nearMisses: [String], genericWords: [String] = [], contacts: [String: Contact], templates: MustacheLibrary,
+        tuning: MatcherTuning
     ) {
+        self.genericWords = genericWords
         self.policy = policy
         self.lexicon = lexicon
         self.normalizer = Normalizer(lexicon: lexicon)
         self.matcher = Matcher(
-            corpus: MatcherCorpus(policy: policy, outOfScope: outOfScope, nearMisses: nearMisses),
+            corpus: MatcherCorpus(policy: policy, outOfScope: outOfScope, nearMisses: nearMisses, genericWords: genericWords),
             normalizer: normalizer, tuning: tuning)
+        self.conditionReader = ConditionReader(policy: policy, normalizer: normalizer)
         let normalizer = Normalizer(lexicon: lexicon)
         self.smalltalk = smalltalk.mapValues { $0.map { Self.stripped(normalizer.normalize($0)) }.filter { !$0.isEmpty } }
         self.outOfScopeExamples = outOfScope
@@ -98,6 +105,7 @@ public final class KnowledgeBase: Sendable {
     public func replacingPolicy(_ policy: Policy) -> KnowledgeBase {
         KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScopeExamples,
-            nearMisses: nearMisses, contacts: contacts, templates: templates, tuning: matcher.tuning)
+            nearMisses: nearMisses, genericWords: genericWords, contacts: contacts, templates: templates,
+            tuning: matcher.tuning)
     }
 }

@@ -77,7 +77,7 @@ public struct KnowledgeBaseLoader: Sendable {
 
         let policyMeta = loadPolicyMeta(problems: &problems)
         let lexicon = loadLexicon(problems: &problems)
-        let (outOfScope, nearMisses, smalltalk) = loadOutOfScope(problems: &problems)
+        let (outOfScope, nearMisses, smalltalk, generic) = loadOutOfScope(problems: &problems)
         let contacts = loadContacts(problems: &problems)
         let library = loadTemplates(problems: &problems)
 
@@ -87,7 +87,7 @@ public struct KnowledgeBaseLoader: Sendable {
             checklistNote: policyMeta.checklistNote, notes: policyMeta.notes)
         return KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScope,
-            nearMisses: nearMisses, contacts: contacts, templates: library, tuning: tuning)
+            nearMisses: nearMisses, genericWords: generic, contacts: contacts, templates: library, tuning: tuning)
     }
 
     // MARK: - Files
@@ -155,7 +155,7 @@ public struct KnowledgeBaseLoader: Sendable {
         defer { problems += r.problems }
         guard let map = r.mapping(doc.root, "lexicon.yaml") else { return .empty }
         var replacements: [String: String] = [:]
-        for key in ["synonyms", "miswritings", "abbreviations"] {
+        for key in ["synonyms", "miswritings", "abbreviations", "english"] {
             guard let node = map[key] else { continue }
             guard case .mapping(let m) = node else {
                 r.problem(node, "`\(key)` must map each canonical term to a list of variants")
@@ -200,13 +200,14 @@ public struct KnowledgeBaseLoader: Sendable {
         return Lexicon(replacements: replacements, characters: characters)
     }
 
-    private func loadOutOfScope(problems: inout [Problem]) -> ([String], [String], [String: [String]]) {
-        guard let doc = document("out_of_scope.yaml", problems: &problems) else { return ([], [], [:]) }
+    private func loadOutOfScope(problems: inout [Problem]) -> ([String], [String], [String: [String]], [String]) {
+        guard let doc = document("out_of_scope.yaml", problems: &problems) else { return ([], [], [:], []) }
         var r = NodeReader(file: doc.file)
         defer { problems += r.problems }
-        guard let map = r.mapping(doc.root, "out_of_scope.yaml") else { return ([], [], [:]) }
+        guard let map = r.mapping(doc.root, "out_of_scope.yaml") else { return ([], [], [:], []) }
         let examples = r.strings(map, "examples", in: doc.root, required: true)
         let nearMisses = r.strings(map, "nearMisses", in: doc.root)
+        let generic = r.strings(map, "generic", in: doc.root)
         var smalltalk: [String: [String]] = [:]
         if let node = map["smalltalk"], case .mapping(let m) = node {
             for (k, _) in m {
@@ -214,7 +215,7 @@ public struct KnowledgeBaseLoader: Sendable {
                 smalltalk[kind] = r.strings(m, kind, in: node)
             }
         }
-        return (examples, nearMisses, smalltalk)
+        return (examples, nearMisses, smalltalk, generic)
     }
 
     private func loadContacts(problems: inout [Problem]) -> [String: Contact] {

@@ -76,13 +76,74 @@ struct PolicyLoader {
         for req in r.sequence(map, "requires", in: node, required: false) {
             if let requirement = Self.requirement(req, item: id, reader: &r) { requires.append(requirement) }
         }
+        let (conditions, checks) = Self.conditions(map, in: node, item: id, reader: &r)
+        let terms = r.strings(map, "terms", in: node)
+        for term in terms where term.trimmingCharacters(in: .whitespaces).count < 2 {
+            r.problem(map["terms"], "item \(id): term 「\(term)」 is too short to tell items apart; write a word of two characters or more")
+        }
         return Item(
             id: id, clause: clause, title: title, text: text.trimmingCharacters(in: .whitespacesAndNewlines),
             award: award, requires: requires,
-            conditions: r.strings(map, "conditions", in: node),
+            conditions: conditions, checks: checks,
             exclusions: r.strings(map, "exclusions", in: node),
             checklist: r.strings(map, "checklist", in: node),
-            examples: r.strings(map, "examples", in: node))
+            examples: r.strings(map, "examples", in: node),
+            terms: terms)
+    }
+
+    /// An item's `conditions`: each is the condition in words, or a mapping that adds the words
+    /// a question confirms or breaks it with:
+    /// `{name: 首次认定, kind: firstTime, confirm: [新认定], break: [复核], reason: …, assume: 按首次认定计算}`.
+    private static func conditions(
+        _ map: Node.Mapping, in node: Node, item: String, reader r: inout NodeReader
+    ) -> ([String], [Condition]) {
+        guard let list = map["conditions"] else { return ([], []) }
+        if case .scalar(let s) = list, s.string.isEmpty || list.null != nil { return ([], []) }
+        guard case .sequence(let seq) = list else {
+            r.problem(list, "`conditions` must be a list")
+            return ([], [])
+        }
+        var names: [String] = []
+        var checks: [Condition] = []
+        for element in seq {
+            switch element {
+            case .scalar(let s):
+                names.append(s.string)
+            case .mapping(let m):
+                guard let name = r.string(m, "name", in: element) else { continue }
+                names.append(name)
+                let kindName = r.string(m, "kind", in: element, required: false) ?? "other"
+                guard let kind = Condition.Kind(rawValue: kindName) else {
+                    let known = Condition.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                    r.problem(m["kind"], "item \(item): condition 「\(name)」 has unknown kind `\(kindName)`; known kinds: \(known)")
+                    continue
+                }
+                let confirms = r.strings(m, "confirm", in: element)
+                let breaks = r.strings(m, "break", in: element)
+                let reason = r.string(m, "reason", in: element) ?? ""
+                let assumption = r.string(m, "assume", in: element, required: false)
+                if breaks.isEmpty {
+                    r.problem(element, "item \(item): condition 「\(name)」 lists no `break` words; without them no question can break it (write it as plain text instead)")
+                }
+                for word in Set(confirms).intersection(breaks).sorted() {
+                    r.problem(m["break"], "item \(item): condition 「\(name)」 lists 「\(word)」 both to confirm and to break it")
+                }
+                for word in confirms + breaks where word.trimmingCharacters(in: .whitespaces).count < 2 {
+                    r.problem(element, "item \(item): condition 「\(name)」: 「\(word)」 is too short to be read safely; write a word of two characters or more")
+                }
+                if checks.contains(where: { $0.name == name }) {
+                    r.problem(element, "item \(item): condition 「\(name)」 is listed twice")
+                }
+                for key in m.keys.compactMap(\.string) where !["name", "kind", "confirm", "break", "reason", "assume"].contains(key) {
+                    r.problem(m[key], "item \(item): condition 「\(name)」 has unknown key `\(key)` (name, kind, confirm, break, reason, assume)")
+                }
+                checks.append(Condition(
+                    name: name, kind: kind, confirms: confirms, breaks: breaks, reason: reason, assumption: assumption))
+            default:
+                r.problem(element, "item \(item): each condition is text, or a mapping with name, confirm, break and reason")
+            }
+        }
+        return (names, checks)
     }
 
     private static func fact(_ node: Node?, key: String, item: String, reader r: inout NodeReader) -> FactName? {

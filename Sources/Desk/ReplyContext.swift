@@ -56,10 +56,14 @@ enum ReplyContext {
         if let reason = calculation.disqualification {
             context["disqualified"] = reason
         } else if let yuan = calculation.yuan {
-            context["amount"] = Money.words(yuan) + (calculation.perYear ? "/年" : "")
+            let words = Money.words(yuan) + (calculation.perYear ? "/年" : "")
+            context["amount"] = calculation.approximate ? "约\(words)（按您说的大约数额估算，以实际核定为准）" : words
             context["amountYuan"] = Money.yuan(yuan)
         } else if let max = calculation.maxYuan {
             context["ceiling"] = Money.words(max)
+        }
+        if !calculation.assumptions.isEmpty, calculation.disqualification == nil {
+            context["assumptions"] = calculation.assumptions.joined(separator: "；")
         }
         if !calculation.needs.isEmpty {
             context["needs"] = calculation.needs.map { ["question": $0.question] }

@@ -8,10 +8,13 @@ public struct Extraction: Sendable, Equatable {
         public var yuan: Int64
         /// The fact the context names (「市里给了」 → cityAmount), or nil.
         public var role: FactName?
+        /// Whether the question gives the amount only roughly (「80多万」, 「三百万左右」).
+        public var approximate: Bool
 
-        public init(yuan: Int64, role: FactName?) {
+        public init(yuan: Int64, role: FactName?, approximate: Bool = false) {
             self.yuan = yuan
             self.role = role
+            self.approximate = approximate
         }
     }
 
@@ -164,7 +167,7 @@ public enum FactExtractor {
             }
         }
         if has(.patent) {
-            readPatents(mentions: mentions, hits: hits, into: &extraction.facts)
+            readPatents(mentions: mentions, hits: hits, scalars: scalars, into: &extraction.facts)
         }
         let roles = hits.compactMap { hit -> PhraseMatcher<Cue>.Hit? in
             guard case .role = hit.value else { return nil }
@@ -180,18 +183,29 @@ public enum FactExtractor {
         for (index, mention) in money.enumerated() {
             let nextStart = index + 1 < money.count ? money[index + 1].range.lowerBound : scalars.count
             let role = role(of: mention, roles: roles, scalars: scalars, windowStart: previousEnd, windowEnd: nextStart)
-            extraction.money.append(.init(yuan: mention.value, role: role))
+            extraction.money.append(.init(yuan: mention.value, role: role, approximate: mention.approximate))
             previousEnd = mention.range.upperBound
         }
         return extraction
     }
 
-    static func readPatents(mentions: [NumberMention], hits: [PhraseMatcher<Cue>.Hit], into facts: inout Facts) {
+    static func readPatents(mentions: [NumberMention], hits: [PhraseMatcher<Cue>.Hit], scalars: [UInt32], into facts: inout Facts) {
         let industrializedAt = hits.filter { $0.value == .industrialized }.map(\.start).sorted()
+        let cueStarts = Set(hits.filter { $0.value == .patent || $0.value == .industrialized }.map(\.start))
         var patents: Int64?
         var industrialized: Int64?
         for m in mentions {
-            guard case .count(let counter) = m.kind, ["件", "项", "个"].contains(counter) else { continue }
+            // A bare number right before 专利 or 产业化 counts them too (「6 发明专利」, 「1 产业化」:
+            // English puts no counter word between).
+            var counted = false
+            if case .count(let counter) = m.kind, ["件", "项", "个"].contains(counter) { counted = true }
+            if m.kind == .plain {
+                var j = m.range.upperBound
+                while j < scalars.count, scalars[j] == 0x20 { j += 1 }
+                if j < scalars.count, scalars[j] == 0x53D1 { j += 2 }  // 发明专利
+                counted = cueStarts.contains(j)
+            }
+            guard counted else { continue }
             let nearIndustrialized = Self.anyWithin(industrializedAt, m.range.lowerBound - 4...m.range.upperBound + 4)
             if patents != nil, industrialized == nil, nearIndustrialized {
                 industrialized = m.value
@@ -202,6 +216,13 @@ public enum FactExtractor {
         if let patents {
             facts[.patents] = .count(Int(patents))
             if industrialized == nil, hits.contains(where: { $0.value == .allIndustrialized }) { industrialized = patents }
+            // 「1项发明专利已经产业化了」: one count, and 产业化 said of it without a count of its own
+            // and without 没/未/不 just before.
+            if industrialized == nil, let at = industrializedAt.first {
+                let negations: Set<UInt32> = [0x6CA1, 0x672A, 0x4E0D, 0x65E0]  // 没未不无
+                let before = scalars[max(0, at - 3)..<at]
+                if !before.contains(where: { negations.contains($0) }) { industrialized = patents }
+            }
         }
         if let industrialized { facts[.industrializedPatents] = .count(Int(industrialized)) }
         if hits.contains(where: { $0.value == .notUsedForHighTech }) {

@@ -13,12 +13,15 @@ public struct MatcherCorpus: Sendable {
         public var descriptions: [String]
         /// The level of government the item's title names (国家级 or 自治区级), if one.
         public var level: Level?
+        /// Words that tell the item apart from the other items of its clause (`terms` in `Intents/`).
+        public var terms: [String]
 
         public init(
             itemID: String, clause: Int, facts: Set<FactName>, paysMoney: Bool, examples: [String],
-            descriptions: [String], level: Level? = nil
+            descriptions: [String], level: Level? = nil, terms: [String] = []
         ) {
             self.level = level
+            self.terms = terms
             self.itemID = itemID
             self.clause = clause
             self.facts = facts
@@ -33,15 +36,27 @@ public struct MatcherCorpus: Sendable {
     public var outOfScope: [String]
     /// Phrases that mark a question as a near miss (购房补贴).
     public var nearMisses: [String]
+    /// Words that name a measure: the clauses' `keywords` and the items' `terms`. A question
+    /// naming none of them is not about the plan (unless it states a granted amount, when the
+    /// desk asks which measure is meant).
+    public var measureTerms: [(term: String, clause: Int)]
+    /// Words common to the plan and to other business (高新区, 银行, 贷款, 科技): a measure term
+    /// found only inside one of them does not count.
+    public var genericWords: [String]
 
-    public init(entries: [Entry], outOfScope: [String], nearMisses: [String]) {
+    public init(
+        entries: [Entry], outOfScope: [String], nearMisses: [String], measureTerms: [(term: String, clause: Int)] = [],
+        genericWords: [String] = []
+    ) {
         self.entries = entries
         self.outOfScope = outOfScope
         self.nearMisses = nearMisses
+        self.measureTerms = measureTerms
+        self.genericWords = genericWords
     }
 
     /// The corpus of a policy, with out-of-scope examples.
-    public init(policy: Policy, outOfScope: [String], nearMisses: [String]) {
+    public init(policy: Policy, outOfScope: [String], nearMisses: [String], genericWords: [String] = []) {
         var entries: [Entry] = []
         for clause in policy.clauses {
             for item in clause.items {
@@ -56,10 +71,15 @@ public struct MatcherCorpus: Sendable {
                 entries.append(Entry(
                     itemID: item.id, clause: clause.number, facts: Set(item.award.facts + item.requires.map(\.fact)),
                     paysMoney: pays, examples: item.examples, descriptions: descriptions,
-                    level: Level.named(in: item.title)))
+                    level: Level.named(in: item.title), terms: item.terms))
             }
         }
-        self.init(entries: entries, outOfScope: outOfScope, nearMisses: nearMisses)
+        let measureTerms = policy.clauses.flatMap { clause in
+            (clause.keywords + clause.items.flatMap(\.terms)).map { (term: $0, clause: clause.number) }
+        }
+        self.init(
+            entries: entries, outOfScope: outOfScope, nearMisses: nearMisses, measureTerms: measureTerms,
+            genericWords: genericWords)
     }
 }
 
@@ -118,6 +138,11 @@ public struct Ranking: Sendable {
     public var confidence: Double
     /// Whether the bot should refuse.
     public var isOutOfScope: Bool
+    /// Whether the question names a measure (a clause keyword or an item term); when it does
+    /// not but states a granted amount, the desk asks which measure is meant.
+    public var namesMeasure = true
+    /// The items whose `terms` the question names.
+    public var namedItems: [String] = []
 }
 
 /// Thresholds of the matcher's decisions.
@@ -132,6 +157,13 @@ public struct MatcherTuning: Sendable {
     public var levelBoost: Float = 0.1
     /// Subtracted from an item that pays nothing when the question states an amount.
     public var nonPayingPenalty: Float = 0.04
+    /// A question that names no measure (no clause keyword, no item term) is refused unless a
+    /// known wording matches it at least this well: the wording of a measure's own questions,
+    /// not shared words such as 高新区 or 银行, is then what tells it is about the plan.
+    public var unnamedMeasureMinimum: Float = 0.45
+    /// When the question names an item's own term (贴息), an out-of-scope wording must beat the
+    /// best item by this much to refuse (「贴息怎么算」 is not 「定期存款利息怎么算」).
+    public var namedTermOutOfScopeMargin: Float = 0.1
 
     public init() {}
 }
@@ -147,6 +179,12 @@ public struct Matcher: Sendable {
     private let labelPays: [Bool]
     private let labelLevels: [Level?]
     private let nearMisses: PhraseMatcher<Bool>
+    /// Measure terms (with their clause) and generic words (-1).
+    private let measureWords: PhraseMatcher<Int32>
+    private let checksMeasureTerms: Bool
+    /// Every item's distinguishing terms, to the item's label.
+    private let terms: PhraseMatcher<Int32>
+    private let labelClauses: [Int]
     private let outOfScopeLabel: Int
     public var tuning: MatcherTuning
 
@@ -174,6 +212,19 @@ public struct Matcher: Sendable {
         self.labelFacts = corpus.entries.map { Self.mask($0.facts) }
         self.labelPays = corpus.entries.map(\.paysMoney)
         self.labelLevels = corpus.entries.map(\.level)
+        self.labelClauses = corpus.entries.map(\.clause)
+        var termPhrases: [(String, Int32)] = []
+        for (label, entry) in corpus.entries.enumerated() {
+            for term in entry.terms {
+                let folded = normalizer.normalize(term)
+                if !folded.isEmpty { termPhrases.append((folded, Int32(label))) }
+            }
+        }
+        self.terms = PhraseMatcher(termPhrases)
+        let measure = corpus.measureTerms.map { (normalizer.normalize($0.term), Int32($0.clause)) }
+            + corpus.genericWords.map { (normalizer.normalize($0), Int32(-1)) }
+        self.measureWords = PhraseMatcher(measure.filter { !$0.0.isEmpty })
+        self.checksMeasureTerms = !corpus.measureTerms.isEmpty
         self.nearMisses = PhraseMatcher(corpus.nearMisses.map { (normalizer.normalize($0), true) }.filter { !$0.0.isEmpty })
         self.outOfScopeLabel = oos
         self.tuning = tuning
@@ -195,13 +246,18 @@ public struct Matcher: Sendable {
         guard !labelScores.isEmpty else {
             return Ranking(candidates: [], outOfScopeScore: 0, nearMiss: nearMiss, confidence: 0, isOutOfScope: true)
         }
+        let namedClauses = checksMeasureTerms ? self.namedClauses(scalars) : []
+        let namesMeasure = !checksMeasureTerms || !namedClauses.isEmpty
         var outOfScopeScore: Float = 0
         let statesAmount = !extraction.money.isEmpty
         let level = Level.asked(in: scalars)
         let stated = Self.mask(Set(extraction.facts.values.keys).subtracting([.scale]))
         let roles = extraction.money.compactMap(\.role)
+        let named = namedTerms(scalars)
         var best: [(label: Int, score: Float)] = []
         best.reserveCapacity(6)
+        var scored: [(label: Int, score: Float)] = []
+        scored.reserveCapacity(labelScores.count)
         for (label, first, second) in labelScores {
             // The best wording counts fully, a second one a little.
             var s = first + 0.15 * second
@@ -212,16 +268,88 @@ public struct Matcher: Sendable {
             s += boost(label, stated: stated, roles: roles)
             if statesAmount && !labelPays[label] { s -= tuning.nonPayingPenalty }
             if let level, let own = labelLevels[label], own != level { s -= tuning.levelBoost }
-            Self.insert((label, s), into: &best, keep: 5)
+            scored.append((label, s))
         }
+        if !named.isEmpty { Self.putNamedFirst(named, in: &scored, clauses: labelClauses) }
+        for candidate in scored { Self.insert(candidate, into: &best, keep: 5) }
         let candidates = best.map { Candidate(itemID: entries[$0.label].itemID, clause: entries[$0.label].clause, score: $0.score) }
         let top = candidates.first?.score ?? 0
+        let statesGrant = extraction.money.contains { $0.role?.isGrantAmount ?? false }
+        let margin = named.isEmpty ? tuning.outOfScopeMargin : tuning.namedTermOutOfScopeMargin
         let refuse = top < tuning.minimumScore
-            || outOfScopeScore > top + tuning.outOfScopeMargin
+            || outOfScopeScore > top + margin
             || (nearMiss && outOfScopeScore + 0.25 > top)
+            || (!namesMeasure && !statesGrant && top < tuning.unnamedMeasureMinimum)
         let confidence = Self.calibrate(top: top, second: candidates.dropFirst().first?.score ?? 0, outOfScope: outOfScopeScore)
-        return Ranking(candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
-                       confidence: confidence, isOutOfScope: refuse)
+        var ranking = Ranking(candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
+                              confidence: confidence, isOutOfScope: refuse, namesMeasure: namesMeasure)
+        ranking.namedItems = named.map { entries[$0.label].itemID }
+        return ranking
+    }
+
+    /// The clauses whose measure terms the question names; a term only inside a generic word
+    /// (「高新技术」 inside 「鄂尔多斯高新技术产业开发区」) does not count.
+    public func namedClauses(_ scalars: [UInt32]) -> Set<Int> {
+        let hits = measureWords.hits(in: scalars)
+        let generic = hits.filter { $0.value < 0 }
+        var clauses = Set<Int>()
+        for hit in hits where hit.value >= 0 {
+            let inGeneric = generic.contains { $0.start <= hit.start && $0.end >= hit.end && $0.end - $0.start > hit.end - hit.start }
+            if !inGeneric { clauses.insert(Int(hit.value)) }
+        }
+        return clauses
+    }
+
+    /// The labels whose terms the question names, each with the length of its longest term
+    /// found; a term inside a longer term of another item counts only as the longer one.
+    func namedTerms(_ scalars: [UInt32]) -> [(label: Int, length: Int)] {
+        let hits = terms.hits(in: scalars)
+        guard !hits.isEmpty else { return [] }
+        // A term inside a generic word (新技术 inside 鄂尔多斯高新技术产业开发区) names nothing.
+        let generic = measureWords.hits(in: scalars).filter { $0.value < 0 }
+        var result: [(label: Int, length: Int)] = []
+        for hit in hits {
+            let length = hit.end - hit.start
+            let covered = hits.contains { other in
+                other.value != hit.value && other.start <= hit.start && other.end >= hit.end && other.end - other.start > length
+            }
+            let inGeneric = generic.contains { $0.start <= hit.start && $0.end >= hit.end && $0.end - $0.start > length }
+            if covered || inGeneric { continue }
+            let label = Int(hit.value)
+            if let i = result.firstIndex(where: { $0.label == label }) {
+                result[i].length = max(result[i].length, length)
+            } else {
+                result.append((label, length))
+            }
+        }
+        return result
+    }
+
+    /// Puts the item whose term the question names ahead of the other items of its clause: it
+    /// takes the clause's best score and a hair more. Of several named items of one clause the
+    /// one with the longest term goes first. No weight is involved: the order within the clause
+    /// follows the words staff listed as `terms`.
+    static func putNamedFirst(_ named: [(label: Int, length: Int)], in scored: inout [(label: Int, score: Float)], clauses: [Int]) {
+        var clauseBest: [Int: Float] = [:]
+        for (label, score) in scored { clauseBest[clauses[label]] = max(clauseBest[clauses[label]] ?? -.infinity, score) }
+        var winner: [Int: (label: Int, length: Int, score: Float)] = [:]
+        for (label, length) in named {
+            guard let score = scored.first(where: { $0.label == label })?.score else { continue }
+            let clause = clauses[label]
+            if let w = winner[clause], w.length > length || (w.length == length && w.score >= score) { continue }
+            winner[clause] = (label, length, score)
+        }
+        for (clause, w) in winner {
+            guard let best = clauseBest[clause], let i = scored.firstIndex(where: { $0.label == w.label }) else { continue }
+            if scored[i].score < best + 0.001 { scored[i].score = best + 0.001 }
+        }
+        // Terms of one clause only: its named item also goes ahead of the items of clauses the
+        // question names nothing of (「首台套奖补找哪个部门」 is not about patents).
+        if winner.count == 1, let (_, w) = winner.first, let top = scored.map(\.score).max(),
+            let i = scored.firstIndex(where: { $0.label == w.label }), scored[i].score < top
+        {
+            scored[i].score = top + 0.001
+        }
     }
 
     /// Keeps the best `keep` labels in order without sorting every label; ties go to the

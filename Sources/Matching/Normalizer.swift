@@ -85,6 +85,17 @@ public struct Normalizer: Sendable {
 
 /// A scalar trie for longest-match replacement of many variants at once.
 struct ReplacementTrie: Sendable {
+    /// Whether a variant found at `start..<end` stands as a word of its own where it begins or
+    /// ends with a Latin letter: 「city」 folds in 「city gave」 but not inside 「electricity」, 「ip」
+    /// not inside 「ship」. Chinese has no spaces between words and is folded anywhere.
+    @inline(__always)
+    static func atWordEdges(_ scalars: [UInt32], start: Int, end: Int) -> Bool {
+        @inline(__always) func isLetter(_ c: UInt32) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) }
+        if isLetter(scalars[start]), start > 0, isLetter(scalars[start - 1]) { return false }
+        if isLetter(scalars[end - 1]), end < scalars.count, isLetter(scalars[end]) { return false }
+        return true
+    }
+
     private var children: [[UInt32: Int32]] = [[:]]
     private var replacements: [[UInt32]?] = [nil]
     private var starts = [UInt64](repeating: 0, count: 1024)
@@ -126,7 +137,7 @@ struct ReplacementTrie: Sendable {
                 j += 1
                 if replacements[at] != nil { best = (j, at) }
             }
-            if let best, let value = replacements[best.node] {
+            if let best, let value = replacements[best.node], Self.atWordEdges(scalars, start: i, end: best.end) {
                 out.append(contentsOf: value)
                 i = best.end
             } else {

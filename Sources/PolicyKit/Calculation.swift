@@ -12,6 +12,12 @@ public struct Calculation: Sendable, Hashable {
     public var needs: [FactName]
     /// Why the award is 0, when the facts break a condition of the text.
     public var disqualification: String?
+    /// The condition the question breaks, by name (首次认定), when a condition in words is broken.
+    public var brokenCondition: String?
+    /// What the amount assumes of conditions the question does not mention (「按首次认定计算」).
+    public var assumptions: [String] = []
+    /// Whether the amount is computed from a figure given only roughly (「80多万」).
+    public var approximate = false
 
     public init(
         yuan: Int64?, maxYuan: Int64? = nil, perYear: Bool = false, formula: String,
@@ -38,7 +44,35 @@ public enum Calculator {
                 return Calculation(yuan: 0, formula: "不符合条件：\(requirement.reason)", disqualification: requirement.reason)
             }
         }
-        return evaluate(item.award, facts: facts)
+        // A threshold on a figure the question does not give (迁入当年销售收入200万元以上) decides
+        // whether anything is paid: the answer asks for the figure rather than assume it.
+        let unknownThresholds = item.requires.filter {
+            if case .atLeast = $0.test { return facts[$0.fact] == nil } else { return false }
+        }
+        if !unknownThresholds.isEmpty, var calculation = evaluate(item.award, facts: facts), calculation.yuan != nil {
+            calculation.maxYuan = calculation.yuan
+            calculation.yuan = nil
+            calculation.formula = "\(calculation.formula)（条件：\(unknownThresholds.map(\.reason).joined(separator: "；"))）"
+            calculation.needs = unknownThresholds.map(\.fact)
+            return calculation
+        }
+        var assumptions: [String] = []
+        for condition in item.checks {
+            switch facts.conditions[condition.name] {
+            case .broken(let word)?:
+                let reason = "不符合「\(condition.name)」：\(condition.reason)（您说的是「\(word)」）"
+                var calculation = Calculation(yuan: 0, formula: "不符合条件：\(reason)", disqualification: reason)
+                calculation.brokenCondition = condition.name
+                return calculation
+            case .confirmed?:
+                break
+            case nil:
+                if let assumption = condition.assumption { assumptions.append(assumption) }
+            }
+        }
+        guard var calculation = evaluate(item.award, facts: facts) else { return nil }
+        if calculation.yuan != nil || calculation.maxYuan != nil { calculation.assumptions = assumptions }
+        return calculation
     }
 
     /// What `rule` pays for `facts`.

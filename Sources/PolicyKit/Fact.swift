@@ -136,10 +136,13 @@ public enum FactValue: Sendable, Hashable, CustomStringConvertible {
 public struct Facts: Sendable, Hashable {
     /// The known values by name.
     public var values: [FactName: FactValue]
+    /// What the question says about conditions in words, by the condition's name (首次认定).
+    public var conditions: [String: ConditionEvidence]
 
     /// Creates a set of facts.
-    public init(_ values: [FactName: FactValue] = [:]) {
+    public init(_ values: [FactName: FactValue] = [:], conditions: [String: ConditionEvidence] = [:]) {
         self.values = values
+        self.conditions = conditions
     }
 
     /// The value of a fact, if known.
@@ -149,10 +152,12 @@ public struct Facts: Sendable, Hashable {
     }
 
     /// Whether nothing is known.
-    public var isEmpty: Bool { values.isEmpty }
+    public var isEmpty: Bool { values.isEmpty && conditions.isEmpty }
 
     /// These facts with `other`'s values added; `other` wins where both know a fact.
     public func merging(_ other: Facts) -> Facts {
-        Facts(values.merging(other.values) { _, new in new })
+        Facts(
+            values.merging(other.values) { _, new in new },
+            conditions: conditions.merging(other.conditions) { _, new in new })
     }
 }

@@ -14,18 +14,26 @@ public struct Item: Sendable, Equatable, Identifiable {
     public var requires: [Requirement]
     /// Conditions in words.
     public var conditions: [String]
+    /// Conditions a question can confirm or break in words (a subset of `conditions`, with
+    /// the words that tell); the calculator decides what a broken one means.
+    public var checks: [Condition]
     /// Exclusions in words.
     public var exclusions: [String]
     /// Documents to prepare (drafts, 以牵头单位通知为准).
     public var checklist: [String]
     /// Ways an enterprise might ask about the item.
     public var examples: [String]
+    /// Words that tell this item apart from the other items of its clause (技术创新中心 against
+    /// 重点实验室): a question naming one puts the item ahead of its siblings.
+    public var terms: [String]
 
     public init(
         id: String, clause: Int, title: String, text: String, award: AwardRule,
-        requires: [Requirement] = [], conditions: [String] = [], exclusions: [String] = [],
-        checklist: [String] = [], examples: [String] = []
+        requires: [Requirement] = [], conditions: [String] = [], checks: [Condition] = [],
+        exclusions: [String] = [], checklist: [String] = [], examples: [String] = [], terms: [String] = []
     ) {
+        self.checks = checks
+        self.terms = terms
         self.id = id
         self.clause = clause
         self.title = title

@@ -54,6 +54,20 @@ struct EvaluationTests {
         #expect(all.amountAccuracy >= 0.93, "\(report)")
         #expect(all.amountQuestions == 113)
         #expect(all.leadUnitAccuracy >= 0.95, "\(report)")
+        #expect(all.amountErrors.values.reduce(0, +) == all.amountQuestions - Int((all.amountAccuracy * Double(all.amountQuestions)).rounded()))
+    }
+
+    @Test("the second batch: amounts, asking back and errors by kind are reported for each half")
+    func batch3() throws {
+        let rows = try Evaluation.read(try Fixture.text("dev-batch3.jsonl"), file: "dev-batch3.jsonl")
+        let desk = try Shipped.desk()
+        let heldOut = Evaluation.run(rows.filter(\.isHeldOut), desk: desk)
+        let report = heldOut.lines(title: "held out").joined(separator: "\n")
+        #expect(heldOut.askQuestions == 11)
+        #expect(heldOut.askingBack >= 0.8, "\(report)")
+        #expect(heldOut.amountAccuracy >= 0.8, "\(report)")
+        #expect(heldOut.outOfScopeRejection >= 0.9, "\(report)")
+        #expect(report.contains("amount errors by kind:"))
     }
 
     @Test("no dev question is pasted word for word into Intents/")

@@ -48,6 +48,17 @@ private func line(of needle: String, in text: String) -> Int? {
 
 @Suite("lint on a copy of Intents/ and Templates/")
 struct LintTests {
+    @Test("a condition in words without break words, or with a word both to confirm and break it, is reported")
+    func conditionWords() throws {
+        let workspace = try Workspace()
+        try workspace.edit("Intents/clauses/17.yaml") {
+            $0.replacingOccurrences(of: "        break: [以前备案", with: "        confirm2: [以前备案")
+        }
+        let problems = workspace.problems()
+        #expect(problems.contains { $0.file == "clauses/17.yaml" && $0.message.contains("lists no `break` words") })
+        #expect(problems.contains { $0.file == "clauses/17.yaml" && $0.message.contains("unknown key `confirm2`") })
+    }
+
     @Test("an untouched copy loads with no problem")
     func goodCopy() throws {
         let workspace = try Workspace()

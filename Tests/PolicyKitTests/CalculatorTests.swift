@@ -349,11 +349,16 @@ struct RequirementTests {
         #expect((calculation?.disqualification != nil) == (yuan == 0))
     }
 
-    @Test("a condition on a fact nobody stated is taken as met")
+    @Test("a condition on a fact nobody stated is taken as met, except a threshold on a figure, which is asked for")
     func unknownFact() {
         let calculation = Calculator.evaluate(
-            item(.fixed(yuan: 200_000), requires: [Self.aboveOnly, Self.revenue, Self.notUsed]), facts: Facts())
+            item(.fixed(yuan: 200_000), requires: [Self.aboveOnly, Self.notUsed]), facts: Facts())
         #expect(calculation?.yuan == 200_000)
+        let threshold = Calculator.evaluate(
+            item(.fixed(yuan: 200_000), requires: [Self.aboveOnly, Self.revenue, Self.notUsed]), facts: Facts())
+        #expect(threshold?.yuan == nil)
+        #expect(threshold?.maxYuan == 200_000)
+        #expect(threshold?.needs == [.salesRevenue])
     }
 
     @Test("patents already used for 高企申报 pay 0, even with every other fact given")

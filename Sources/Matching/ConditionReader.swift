@@ -1,0 +1,60 @@
+public import PolicyKit
+
+/// Reads what a question says about the conditions of an item that staff wrote with words
+/// (`conditions` with `confirm` and `break` in `Intents/`): 「复核通过」 breaks 首次认定,
+/// 「成熟期」 breaks 种子期、初创期. It only reads; the calculator decides what a broken
+/// condition means for the amount.
+///
+/// A word inside a longer listed word counts only as the longer one (「首次」 inside
+/// 「不是首次」); when a question holds both a confirming and a breaking word, the breaking
+/// one wins, since a reply that promises money wrongly costs more than one that says why not.
+public struct ConditionReader: Sendable {
+    struct Word: Sendable {
+        var condition: String
+        var breaks: Bool
+        var word: String
+    }
+
+    private let matchers: [String: PhraseMatcher<Word>]
+
+    /// A reader for every item of `policy` that has conditions with words; the words are
+    /// folded by `normalizer` as questions are.
+    public init(policy: Policy, normalizer: Normalizer) {
+        var matchers: [String: PhraseMatcher<Word>] = [:]
+        for item in policy.items where !item.checks.isEmpty {
+            var phrases: [(String, Word)] = []
+            var seen = Set<String>()
+            for condition in item.checks {
+                // Two words that fold alike (成熟期, mature) are one phrase, reported as listed first.
+                for (word, breaks) in condition.confirms.map({ ($0, false) }) + condition.breaks.map({ ($0, true) }) {
+                    let folded = normalizer.normalize(word)
+                    guard seen.insert("\(condition.name)|\(folded)").inserted else { continue }
+                    phrases.append((folded, Word(condition: condition.name, breaks: breaks, word: word)))
+                }
+            }
+            matchers[item.id] = PhraseMatcher(phrases.filter { !$0.0.isEmpty })
+        }
+        self.matchers = matchers
+    }
+
+    /// What the normalized question says about each condition of the item it names.
+    public func read(itemID: String, scalars: [UInt32]) -> [String: ConditionEvidence] {
+        guard let matcher = matchers[itemID] else { return [:] }
+        let hits = matcher.hits(in: scalars)
+        guard !hits.isEmpty else { return [:] }
+        var result: [String: ConditionEvidence] = [:]
+        for hit in hits {
+            let inside = hits.contains { other in
+                other.start <= hit.start && other.end >= hit.end && other.end - other.start > hit.end - hit.start
+            }
+            if inside { continue }
+            if hit.value.breaks {
+                if case .broken? = result[hit.value.condition] { continue }
+                result[hit.value.condition] = .broken(word: hit.value.word)
+            } else if result[hit.value.condition] == nil {
+                result[hit.value.condition] = .confirmed(word: hit.value.word)
+            }
+        }
+        return result
+    }
+}
