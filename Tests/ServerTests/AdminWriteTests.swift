@@ -61,6 +61,12 @@ struct AdminWriteTests {
         return undo
     }
 
+    /// The 1-based number of the first line of `data` that is exactly `line`.
+    static func lineNumber(of line: String, in data: Data) -> Int? {
+        String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0 == line }.map { $0 + 1 }
+    }
+
     // MARK: - Examples
 
     @Test func addingAnExampleAnswersItAtOnceWithConfidenceOne() async throws {
@@ -226,8 +232,10 @@ struct AdminWriteTests {
 
             // Only the one entry's line; 「checklist:                    # 草稿，以牵头单位通知为准」 stays as written.
             let change = LineChange(original, try copy.bytes(file))
+            let entryLine = try #require(Self.lineNumber(of: "      - 奖补申请表", in: original))
             #expect(
-                change == LineChange(line: 21, removed: ["      - 奖补申请表"], added: ["      - 奖补申请表（加盖公章）"]), "\(change)")
+                change == LineChange(line: entryLine, removed: ["      - 奖补申请表"], added: ["      - 奖补申请表（加盖公章）"]),
+                "\(change)")
             #expect(
                 String(decoding: try copy.bytes(file), as: UTF8.self).contains(
                     "    checklist:                    # 草稿，以牵头单位通知为准\n"))
@@ -248,7 +256,7 @@ struct AdminWriteTests {
             let response = try await client.admin(.put, "/admin/items/17.1/checklist", json: ["checklist": [String]()])
             #expect(response.status == .ok, "\(response.text)")
             let change = LineChange(original, try copy.bytes(file))
-            #expect(change.line == 17)
+            #expect(change.line == Self.lineNumber(of: "    checklist:                    # 草稿，以牵头单位通知为准", in: original))
             #expect(change.added == ["    checklist: []                    # 草稿，以牵头单位通知为准"], "\(change)")
             #expect(change.removed.count == 5)
             #expect((try await client.answer("创新联合体一次性奖补多少万")["checklist"] as? [String])?.isEmpty == true)
