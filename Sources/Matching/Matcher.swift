@@ -164,6 +164,11 @@ public struct MatcherTuning: Sendable {
     /// When the question names an item's own term (贴息), an out-of-scope wording must beat the
     /// best item by this much to refuse (「贴息怎么算」 is not 「定期存款利息怎么算」).
     public var namedTermOutOfScopeMargin: Float = 0.1
+    /// When the question names a measure of one clause (上市 → 第30条) and the best item is of a
+    /// clause it names nothing of, that clause's best item goes first if it scores within this
+    /// much of the top: words shared by accident (「评上市级」 holds 上市) weigh less than the
+    /// measure the asker named.
+    public var namedClauseReach: Float = 0.4
 
     public init() {}
 }
@@ -271,6 +276,7 @@ public struct Matcher: Sendable {
             scored.append((label, s))
         }
         if !named.isEmpty { Self.putNamedFirst(named, in: &scored, clauses: labelClauses) }
+        if namedClauses.count == 1 { Self.putNamedClauseFirst(namedClauses, in: &scored, clauses: labelClauses, reach: tuning.namedClauseReach) }
         for candidate in scored { Self.insert(candidate, into: &best, keep: 5) }
         let candidates = best.map { Candidate(itemID: entries[$0.label].itemID, clause: entries[$0.label].clause, score: $0.score) }
         let top = candidates.first?.score ?? 0
@@ -279,12 +285,31 @@ public struct Matcher: Sendable {
         let refuse = top < tuning.minimumScore
             || outOfScopeScore > top + margin
             || (nearMiss && outOfScopeScore + 0.25 > top)
-            || (!namesMeasure && !statesGrant && top < tuning.unnamedMeasureMinimum)
+            || (!namesMeasure && !statesGrant
+                && (top < tuning.unnamedMeasureMinimum || !matchesBeyondGenericWords(scalars)))
         let confidence = Self.calibrate(top: top, second: candidates.dropFirst().first?.score ?? 0, outOfScope: outOfScopeScore)
         var ranking = Ranking(candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
                               confidence: confidence, isOutOfScope: refuse, namesMeasure: namesMeasure)
         ranking.namedItems = named.map { entries[$0.label].itemID }
         return ranking
+    }
+
+    /// Whether the question still matches some measure's wording once its generic words (高新区,
+    /// 银行, 科技 …) are taken out: 「高新区哪里吃饭好」 matches 第31条 only through 高新区, which
+    /// says nothing about what is asked. Read only for questions that name no measure.
+    func matchesBeyondGenericWords(_ scalars: [UInt32]) -> Bool {
+        let generic = measureWords.hits(in: scalars).filter { $0.value < 0 }
+        guard !generic.isEmpty else { return true }
+        var kept: [UInt32] = []
+        kept.reserveCapacity(scalars.count)
+        for (i, scalar) in scalars.enumerated() where !generic.contains(where: { $0.start <= i && i < $0.end }) {
+            kept.append(scalar)
+        }
+        var best: Float = 0
+        for (label, first, second) in index.labelScores(for: NGramIndex.grams(of: kept)) where label != outOfScopeLabel {
+            best = max(best, first + 0.15 * second)
+        }
+        return best >= tuning.unnamedMeasureMinimum
     }
 
     /// The clauses whose measure terms the question names; a term only inside a generic word
@@ -350,6 +375,16 @@ public struct Matcher: Sendable {
         {
             scored[i].score = top + 0.001
         }
+    }
+
+    /// Puts the best item of the clause the question names ahead of a top item of a clause it
+    /// names nothing of, when it is within `reach` of it.
+    static func putNamedClauseFirst(_ named: Set<Int>, in scored: inout [(label: Int, score: Float)], clauses: [Int], reach: Float) {
+        guard let top = scored.max(by: { $0.score < $1.score }), !named.contains(clauses[top.label]) else { return }
+        guard let i = scored.indices.filter({ named.contains(clauses[scored[$0].label]) }).max(by: { scored[$0].score < scored[$1].score }),
+            scored[i].score >= top.score - reach
+        else { return }
+        scored[i].score = top.score + 0.001
     }
 
     /// Keeps the best `keep` labels in order without sorting every label; ties go to the

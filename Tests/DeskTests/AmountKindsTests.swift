@@ -111,10 +111,18 @@ struct AmountKindsTests {
 
     @Test(
         "6. a question with only generic words is refused",
-        arguments: ["科技馆周末几点开门", "政务服务中心几点上班", "公司银行贷款逾期了一个月 会上征信吗"])
+        arguments: ["科技馆周末几点开门", "政务服务中心几点上班", "公司银行贷款逾期了一个月 会上征信吗", "高新区哪里吃饭好"])
     func genericWordsRefused(question: String) throws {
         let answer = try ask(question)
         #expect(!answer.matched)
+    }
+
+    @Test("2. the measure a question names outweighs words an example of another clause shares by accident")
+    func namedClauseFirst() throws {
+        // 「刚评上市级专精特新」 (9.2) holds the characters 上市; the asker named 上市 (第30条).
+        let answer = try ask("上市奖励能拿几万")
+        #expect(answer.clause == 30)
+        #expect(answer.amount?.yuan == nil, "the stage is asked for, not assumed")
     }
 
     @Test("7. a who-leads question naming a measure loosely names that measure's lead unit")
