@@ -34,11 +34,13 @@ let package = Package(
     targets: [
         // The pure core: policy model and calculator, matcher, answer composition.
         .target(name: "PolicyKit", swiftSettings: swiftSettings),
+        // The one JSON writer: answers, stored conversations and the platforms' reply bodies.
+        .target(name: "JSONWriter", swiftSettings: swiftSettings),
         .target(name: "Matching", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
         .target(
             name: "Desk",
             dependencies: [
-                "PolicyKit", "Matching",
+                "PolicyKit", "Matching", "JSONWriter",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -55,7 +57,7 @@ let package = Package(
         .target(
             name: "Channels",
             dependencies: [
-                "CCurl",
+                "CCurl", "JSONWriter",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -117,6 +119,7 @@ let package = Package(
         // What several test targets share: seeded generators and the values property tests try.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "PolicyKitTests", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONWriterTests", dependencies: ["JSONWriter", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MatchingTests", dependencies: ["Matching", "PolicyKit", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

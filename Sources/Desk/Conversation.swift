@@ -1,3 +1,4 @@
+import JSONWriter
 public import Foundation
 public import PolicyKit
 

@@ -63,11 +63,6 @@ struct CoreTests {
         }
     }
 
-    @Test func jsonQuotingEscapesOnlyWhatIsRequired() {
-        #expect(JSONText.quote("a/b 中文 😀") == "\"a/b 中文 😀\"")
-        #expect(JSONText.quote("\"\\\n\r\t\u{8}\u{C}\u{1}") == #""\"\\\n\r\t\b\f\u0001""#)
-    }
-
     @Test func utf8TruncationNeverSplitsACharacter() {
         #expect("abc".truncatedToUTF8(maxBytes: 3) == "abc")
         #expect("政策".truncatedToUTF8(maxBytes: 5) == "政")

@@ -123,8 +123,12 @@ struct GroupCommitTests {
             commit.enqueue({ db in try db.execute(sql: "INSERT INTO row (id) VALUES (?)", arguments: [id]) }, onFailure: { _ in })
         }
         #expect(commit.queuedCount == 50)
+        // The flush queues behind the 50 before the writer is released, so all 51 share one
+        // transaction; released first, the writer could commit the 50 before the flush arrived.
+        async let flushed: Void = commit.flush()
+        try await Self.waitUntil { commit.queuedCount == 51 }
         held.release()
-        try await commit.flush()
+        try await flushed
         #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM row") } == 50)
         #expect(counter.commits.withLock { $0 } - commitsBefore == 1)
     }

@@ -1,3 +1,5 @@
+import JSONWriter
+
 /// Who a DingTalk robot message @-mentions (the `at` object).
 ///
 /// An @mobile is shown as a mention only if the mobile number also appears in the text.

@@ -1,3 +1,4 @@
+import JSONWriter
 public import Foundation
 
 /// A DingTalk robot message: the synchronous HTTP reply body, or what is POSTed to a

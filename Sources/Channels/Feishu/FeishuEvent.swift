@@ -1,3 +1,5 @@
+import JSONWriter
+
 /// What a Feishu event-subscription request turned out to be.
 public enum FeishuEvent: Sendable, Equatable {
     /// The console's request-URL check; answer with ``responseBody`` within one second.

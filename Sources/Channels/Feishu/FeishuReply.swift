@@ -1,3 +1,4 @@
+import JSONWriter
 public import Foundation
 
 /// The body of Feishu's reply API (`POST /open-apis/im/v1/messages/{message_id}/reply`) for a

@@ -1,3 +1,4 @@
+import JSONWriter
 public import Foundation
 
 /// The WeCom callback endpoint's codec: URL verification, inbound messages and encrypted
