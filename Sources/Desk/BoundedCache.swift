@@ -23,12 +23,14 @@ final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 }
 
-/// What a reply depends on. The question's own words never appear in a reply, so two
+/// Everything a reply template can read, and so the reply cache's key: `Desk` renders a reply
+/// from its key and the knowledge base alone. The question's own words are not here, so two
 /// questions that reach the same item with the same facts get the same text, and every
 /// refusal (or greeting, or choice between the same two items) in one flavour is the same
 /// text; rendering each once saves the larger part of an answer's cost.
 enum ReplyKey: Hashable, Sendable {
-    case answer(item: String, also: String?, calculation: Calculation?, flavour: ReplyFlavour)
+    /// An answer about `item`; `title` names a second item when two are answered together.
+    case answer(item: String, title: String, calculation: Calculation?, flavour: ReplyFlavour)
     case clarification(items: [String], flavour: ReplyFlavour)
     case refusal(flavour: ReplyFlavour)
     case smalltalk(kind: String, flavour: ReplyFlavour)

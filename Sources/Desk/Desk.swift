@@ -267,12 +267,7 @@ public struct Desk: Sendable {
             calculation = c
         }
         let needs = calculation?.needs ?? []
-        let reply = reply(.answer(item: item.id, also: also?.id, calculation: calculation, flavour: flavour)) {
-            var context = ReplyContext.item(item: item, clause: clause, policy: knowledge.policy, contacts: knowledge.contacts)
-            context["title"] = title
-            context.merge(ReplyContext.amount(award: item.award, calculation: calculation)) { _, new in new }
-            return render("answer", flavour: flavour, context: context)
-        }
+        let reply = reply(.answer(item: item.id, title: title, calculation: calculation, flavour: flavour))
         let amount = calculation.map {
             var amount = Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
             amount.approximate = $0.approximate
@@ -302,12 +297,7 @@ public struct Desk: Sendable {
     }
 
     private func clarification(options: [Item], confidence: Double, flavour: ReplyFlavour, alternatives: [Answer.Alternative]) -> Answer {
-        let reply = reply(.clarification(items: options.map(\.id), flavour: flavour)) {
-            let list = options.enumerated().map { i, item in
-                ["number": "\(i + 1)", "title": item.title, "clause": ReplyContext.clauseLabel(item.clause)]
-            }
-            return render("clarify", flavour: flavour, context: ["options": list])
-        }
+        let reply = reply(.clarification(items: options.map(\.id), flavour: flavour))
         let best = options[0]
         let clause = knowledge.policy.clause(best.clause)
         return Answer(
@@ -317,28 +307,48 @@ public struct Desk: Sendable {
     }
 
     private func refusal(flavour: ReplyFlavour, kind: Answer.Kind, confidence: Double, alternatives: [Answer.Alternative]) -> Answer {
-        let reply = reply(.refusal(flavour: flavour)) {
-            render("refusal", flavour: flavour, context: ReplyContext.capabilities(policy: knowledge.policy))
-        }
+        let reply = reply(.refusal(flavour: flavour))
         return Answer(
             matched: false, clause: nil, item: nil, title: nil, confidence: confidence, amount: nil, needs: [],
             leader: nil, leadUnit: nil, units: [], checklist: [], reply: reply, alternatives: alternatives, kind: kind)
     }
 
     private func smalltalk(kind: String, flavour: ReplyFlavour) -> Answer {
-        let reply = reply(.smalltalk(kind: kind, flavour: flavour)) {
-            var context = ReplyContext.capabilities(policy: knowledge.policy)
-            context[kind] = true
-            return render("smalltalk", flavour: flavour, context: context)
-        }
+        let reply = reply(.smalltalk(kind: kind, flavour: flavour))
         return Answer(
             matched: false, clause: nil, item: nil, title: nil, confidence: 1, amount: nil, needs: [], leader: nil,
             leadUnit: nil, units: [], checklist: [], reply: reply, alternatives: [], kind: .smalltalk)
     }
 
-    /// The reply for `key`, rendered by `write` the first time in this snapshot.
-    private func reply(_ key: ReplyKey, _ write: () -> String) -> String {
-        cachesReplies ? knowledge.replies.value(for: key, make: write) : write()
+    /// The reply for `key`, rendered the first time in this snapshot.
+    private func reply(_ key: ReplyKey) -> String {
+        cachesReplies ? knowledge.replies.value(for: key) { render(key) } : render(key)
+    }
+
+    /// Renders a reply from its key and the knowledge base alone: what a template can read is
+    /// exactly what the key holds, so the cache can never serve one question's reply to another
+    /// that differs in something the template shows.
+    private func render(_ key: ReplyKey) -> String {
+        let policy = knowledge.policy
+        switch key {
+        case .answer(let itemID, let title, let calculation, let flavour):
+            guard let item = policy.item(itemID), let clause = policy.clause(item.clause) else { return "" }
+            var context = ReplyContext.item(item: item, clause: clause, policy: policy, contacts: knowledge.contacts)
+            context["title"] = title
+            context.merge(ReplyContext.amount(award: item.award, calculation: calculation)) { _, new in new }
+            return render("answer", flavour: flavour, context: context)
+        case .clarification(let itemIDs, let flavour):
+            let list = itemIDs.compactMap(policy.item).enumerated().map { i, item in
+                ["number": "\(i + 1)", "title": item.title, "clause": ReplyContext.clauseLabel(item.clause)]
+            }
+            return render("clarify", flavour: flavour, context: ["options": list])
+        case .refusal(let flavour):
+            return render("refusal", flavour: flavour, context: ReplyContext.capabilities(policy: policy))
+        case .smalltalk(let kind, let flavour):
+            var context = ReplyContext.capabilities(policy: policy)
+            context[kind] = true
+            return render("smalltalk", flavour: flavour, context: context)
+        }
     }
 
     private func render(_ name: String, flavour: ReplyFlavour, context: [String: Any]) -> String {
