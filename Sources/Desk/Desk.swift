@@ -22,11 +22,8 @@ public struct Desk: Sendable {
     public let knowledge: KnowledgeBase
     /// How long a question asked back stays open.
     public var conversationLifetime: TimeInterval = 30 * 60
-    /// Below this confidence, and with a runner-up from another clause close behind, the
-    /// desk asks which one is meant instead of guessing.
-    public var clarifyBelow: Double = 0.35
-    /// How close the runner-up must be to the best score to ask back.
-    public var clarifyMargin: Float = 0.02
+    /// The numbers that decide what kind of reply a question gets, in one place.
+    public var thresholds = AnswerThresholds()
     /// Whether replies are kept for reuse (see `ReplyKey`); off only to measure rendering.
     public var cachesReplies = true
     /// Whether readings of questions are kept for reuse (see `Reading`); off only to
@@ -47,7 +44,7 @@ public struct Desk: Sendable {
             return Reading(
                 normalized: normalized, extraction: extraction,
                 ranking: knowledge.matcher.rank(scalars: scalars, extraction: extraction),
-                smalltalk: scalars.count <= 24 ? smalltalkKind(normalized) : nil)
+                smalltalk: scalars.count <= thresholds.smalltalkLength ? smalltalkKind(normalized) : nil)
         }
         let cached = cachesReadings && text.utf8.count <= 600
         return cached ? knowledge.readings.value(for: text, make: read) : read()
@@ -95,7 +92,7 @@ public struct Desk: Sendable {
             return exchange
         }
 
-        if let small = reading.smalltalk, small.exact || ranking.candidates.first.map({ $0.score < 0.5 }) ?? true {
+        if let small = reading.smalltalk, small.exact || ranking.candidates.first.map({ $0.score < thresholds.smalltalkOverScore }) ?? true {
             return Exchange(answer: smalltalk(kind: small.kind, flavour: flavour), conversation: nil)
         }
         let alternatives = ranking.candidates.dropFirst().prefix(3).map {
@@ -120,7 +117,7 @@ public struct Desk: Sendable {
         // Two items of one clause that pay differently and that the question tells apart by none
         // of their terms (「专项，市里补了300万」: 战新专项 100% or 市科技重大专项 5%?).
         if let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
-            best.score - second.score < clarifyMargin, !ranking.namedItems.contains(where: { id in id == best.itemID || id == second.itemID }),
+            best.score - second.score < thresholds.clarifyMargin, !ranking.namedItems.contains(where: { id in id == best.itemID || id == second.itemID }),
             let other = knowledge.policy.item(second.itemID),
             Self.pays(item, extraction) != Self.pays(other, extraction)
         {
@@ -128,7 +125,7 @@ public struct Desk: Sendable {
         }
 
         if let second = ranking.candidates.dropFirst().first, second.clause != best.clause,
-            ranking.confidence < clarifyBelow, best.score - second.score < clarifyMargin,
+            ranking.confidence < thresholds.clarifyBelow, best.score - second.score < thresholds.clarifyMargin,
             let other = knowledge.policy.item(second.itemID)
         {
             let answer = clarification(options: [item, other], confidence: ranking.confidence, flavour: flavour, alternatives: Array(alternatives))
@@ -141,7 +138,7 @@ public struct Desk: Sendable {
         var facts = extraction.facts(for: item.award)
         var combined: Item?
         if extraction.asksForTotal, let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
-            second.score >= best.score * 0.5, let other = knowledge.policy.item(second.itemID)
+            second.score >= best.score * thresholds.combineRunnerUpRatio, let other = knowledge.policy.item(second.itemID)
         {
             combined = other
             facts = facts.merging(extraction.facts(for: other.award))
@@ -189,17 +186,17 @@ public struct Desk: Sendable {
             let facts = original.facts(for: item.award).merging(stored).merging(extraction.facts(for: item.award))
             return respond(item: item, also: nil, facts: facts, extraction: extraction, question: conversation.question,
                            normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
-                           confidence: 0.9, alternatives: [], now: now, flavour: flavour)
+                           confidence: thresholds.followUpConfidence, alternatives: [], now: now, flavour: flavour)
         case .facts(let itemID, let awaiting):
             guard let item = knowledge.policy.item(itemID) else { return nil }
             let fresh = extraction.facts(for: item.award)
             let filled = awaiting.contains { name in FactName(rawValue: name).map { fresh[$0] != nil } ?? false }
-            let staysOnTopic = ranking.candidates.first?.itemID == itemID || normalized.count <= 16
+            let staysOnTopic = ranking.candidates.first?.itemID == itemID || normalized.count <= thresholds.followUpLength
             guard filled, staysOnTopic else { return nil }
             return respond(item: item, also: nil, facts: stored.merging(fresh), extraction: extraction,
                            question: conversation.question,
                            normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
-                           confidence: 0.9, alternatives: [], now: now, flavour: flavour)
+                           confidence: thresholds.followUpConfidence, alternatives: [], now: now, flavour: flavour)
         }
     }
 
@@ -227,7 +224,7 @@ public struct Desk: Sendable {
     /// (「在吗」) rather than only starting with one (「你好，请问高企…」).
     private func smalltalkKind(_ normalized: String) -> Reading.Smalltalk? {
         let stripped = KnowledgeBase.stripped(normalized)
-        guard stripped.unicodeScalars.count <= 12, !stripped.isEmpty else { return nil }
+        guard stripped.unicodeScalars.count <= thresholds.smalltalkPhraseLength, !stripped.isEmpty else { return nil }
         var prefixKind: String?
         for (kind, phrases) in knowledge.smalltalk.sorted(by: { $0.key < $1.key }) {
             if phrases.contains(stripped) { return Reading.Smalltalk(kind: kind, exact: true) }

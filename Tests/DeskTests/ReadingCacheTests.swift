@@ -22,8 +22,8 @@ struct ReadingCacheTests {
         let shipped = try Shipped.desk()
         // A desk that asks back whenever two clauses come close, so clarifications are covered too.
         var eager = try Shipped.desk()
-        eager.clarifyBelow = 1
-        eager.clarifyMargin = 0.2
+        eager.thresholds.clarifyBelow = 1
+        eager.thresholds.clarifyMargin = 0.2
         let questions = try Self.devQuestions() + ["你好", "在吗", "谢谢", "明天天气怎么样"]
         #expect(questions.count >= 200)
         var kinds: Set<String> = []
