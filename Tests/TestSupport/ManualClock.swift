@@ -3,7 +3,8 @@ public import Outreach
 import Synchronization
 
 /// A clock that moves only when told to: by hand (``advance(to:)``, ``advance(by:)``), or by
-/// itself once every task that shares it is asleep on it.
+/// itself once every task that shares it is asleep on it. It is a ``CampaignClock`` (dates), and
+/// ``swiftClock`` is the same clock as a Swift `Clock` (durations).
 ///
 /// A campaign run on this clock takes no real time to wait out a window or a rest, and a fake
 /// platform that reads the same clock sees each request arrive at the very moment the runner
@@ -43,6 +44,10 @@ public final class ManualClock: CampaignClock {
     public func now() -> Date {
         state.withLock { $0.now }
     }
+
+    /// The same clock as a Swift `Clock`, for code that sleeps for durations: its sleepers are
+    /// this clock's.
+    public var swiftClock: SwiftClock { SwiftClock(base: self) }
 
     /// How many tasks are asleep on the clock.
     public var sleepers: Int {
@@ -144,5 +149,43 @@ public final class ManualClock: CampaignClock {
 
     private func resume(_ sleepers: [Sleeper]) {
         for sleeper in sleepers { sleeper.continuation.resume() }
+    }
+}
+
+extension ManualClock {
+    /// A ``ManualClock`` seen as a Swift `Clock`.
+    public struct SwiftClock: Clock {
+        /// A moment on the clock.
+        public struct Instant: InstantProtocol {
+            /// The moment as a date.
+            public var date: Date
+
+            /// The moment `duration` later.
+            public func advanced(by duration: Duration) -> Instant {
+                Instant(date: date.addingTimeInterval(duration / .seconds(1)))
+            }
+
+            /// The time from this moment to `other`.
+            public func duration(to other: Instant) -> Duration {
+                .seconds(other.date.timeIntervalSince(date))
+            }
+
+            /// Whether `a` comes before `b`.
+            public static func < (a: Instant, b: Instant) -> Bool { a.date < b.date }
+        }
+
+        /// The clock it shows.
+        public let base: ManualClock
+
+        /// The current time.
+        public var now: Instant { Instant(date: base.now()) }
+
+        /// The smallest step the clock can take.
+        public var minimumResolution: Duration { .nanoseconds(1) }
+
+        /// Returns once the clock reaches `deadline`; a clock that moves in steps needs no tolerance.
+        public func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+            try await base.sleep(until: deadline.date)
+        }
     }
 }
