@@ -72,7 +72,9 @@ private enum Keys {
     static let feishu = "feishuhookCCCC3333"
 }
 
-@Suite("sending against a local fake platform")
+// A lane count that did not match the runner's would leave the clock waiting for a sleeper that
+// never comes: the limit turns that into a failure instead of a hang.
+@Suite("sending against a local fake platform", .timeLimit(.minutes(2)))
 struct RunnerTests {
     @Test("every message arrives once, signed where the platform needs it, and no robot goes past its limit")
     func withinLimits() async throws {
