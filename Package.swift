@@ -117,8 +117,23 @@ let package = Package(
             dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage"],
             swiftSettings: swiftSettings
         ),
-        // What several test targets share: seeded generators and the values property tests try.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // What several test targets share: seeded generators, the values property tests try, the
+        // fake WeCom/DingTalk/Feishu platform and the clock tests move by hand.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Channels", "Outreach",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PolicyKitTests", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONWriterTests", dependencies: ["JSONWriter", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
@@ -131,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChannelsTests",
-            dependencies: ["Channels"],
+            dependencies: ["Channels", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -140,7 +155,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OutreachTests",
-            dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage"],
+            dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
-# The Python tests and fakes run on the virtual environment's python3, also when Swift tests start them.
+# The Python tests and the fake platform the crash test starts run on the virtual environment's python3.
 export PATH="$PWD/.build/venv/bin:$PATH"
 
 swift build --build-tests

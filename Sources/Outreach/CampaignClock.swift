@@ -2,8 +2,9 @@ public import Foundation
 
 /// The time a campaign run keeps: when it is, and waiting until a moment.
 ///
-/// Everything the runner stores and every rate-limit decision uses this clock, so a test can run
-/// minutes of rate-limited sending in seconds with ``SystemCampaignClock/init(scale:)``.
+/// Everything the runner stores and every rate-limit decision uses this clock, so a test can move
+/// time by hand, and a run against a separate fake platform (the crash test) can send minutes of
+/// rate-limited traffic in seconds with ``SystemCampaignClock/init(scale:)``.
 public protocol CampaignClock: Sendable {
     /// The current time.
     func now() -> Date

@@ -1,5 +1,6 @@
 import Channels
 import Foundation
+import TestSupport
 import Testing
 
 /// ``FeishuClient`` against the fake Feishu open API, which issues and validates tokens.
@@ -12,19 +13,19 @@ struct OutboundFeishuClientTests {
 
     /// A client for the fake, optionally with a wrong secret or a hand-moved clock.
     static func client(
-        _ platform: OutboundFakePlatform,
+        _ platform: FakePlatform,
         secret: String = OutboundFakeSecrets.feishuAppSecret,
-        clock: OutboundTestClock? = nil
+        clock: ManualClock? = nil
     ) -> FeishuClient {
         FeishuClient(
             apiBase: platform.baseURL + "/", appID: OutboundFakeSecrets.feishuAppID, appSecret: secret,
             transport: CurlTransport(), retryPolicy: quick, timeout: .seconds(5),
-            now: { clock?.now ?? Date() })
+            now: { clock?.now() ?? Date() })
     }
 
     @Test("Twenty concurrent replies share one token fetch and carry the documented body")
     func concurrentRepliesShareOneFetch() async throws {
-        try await OutboundFakePlatform.with(tokenDelayMilliseconds: 300) { (platform) async throws in
+        try await FakePlatform.with(.outbound(tokenDelay: .milliseconds(300))) { (platform) async throws in
             let client = Self.client(platform)
             let ids = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<20 {
@@ -39,14 +40,14 @@ struct OutboundFeishuClientTests {
             #expect(ids.count == 20)
             #expect(ids.allSatisfy { $0.hasPrefix("om_reply_") })
 
-            let tokenFetches = try platform.requests(pathPrefix: "/open-apis/auth/v3/tenant_access_token/internal")
+            let tokenFetches = platform.requests(pathPrefix: "/open-apis/auth/v3/tenant_access_token/internal")
             #expect(tokenFetches.count == 1)
             let fetch = try #require(tokenFetches.first)
             #expect(fetch.json["app_id"] as? String == OutboundFakeSecrets.feishuAppID)
             #expect(fetch.json["app_secret"] as? String == OutboundFakeSecrets.feishuAppSecret)
             #expect(fetch.header("Content-Type") == "application/json; charset=utf-8")
 
-            let replies = try platform.requests(pathPrefix: "/open-apis/im/v1/messages/")
+            let replies = platform.requests(pathPrefix: "/open-apis/im/v1/messages/")
             #expect(replies.count == 20)
             #expect(replies.allSatisfy { $0.header("Authorization") == "Bearer t-1" })
             let first = try #require(replies.first { $0.path == "/open-apis/im/v1/messages/om_question_3/reply" })
@@ -62,8 +63,8 @@ struct OutboundFeishuClientTests {
 
     @Test("The token is cached until shortly before it expires, then fetched anew")
     func tokenCachedUntilNearExpiry() async throws {
-        try await OutboundFakePlatform.with(tokenExpireSeconds: 7_200) { (platform) async throws in
-            let clock = OutboundTestClock()
+        try await FakePlatform.with(.outbound(tokenLifetime: 7_200)) { (platform) async throws in
+            let clock = ManualClock(Date(timeIntervalSince1970: 1_732_500_000))
             let client = Self.client(platform, clock: clock)
             #expect(try await client.tenantAccessToken() == "t-1")
             clock.advance(by: 3_600)
@@ -72,14 +73,14 @@ struct OutboundFeishuClientTests {
             // 10 minutes before expiry the cached token is replaced.
             clock.advance(by: 3_600 - 600 + 1)
             #expect(try await client.tenantAccessToken() == "t-2")
-            #expect(try platform.requests(pathPrefix: "/open-apis/auth/").count == 2)
+            #expect(platform.requests(pathPrefix: "/open-apis/auth/").count == 2)
         }
     }
 
     @Test("A short-lived token is reused for half its life, not refetched every call")
     func shortLivedToken() async throws {
-        try await OutboundFakePlatform.with(tokenExpireSeconds: 60) { (platform) async throws in
-            let clock = OutboundTestClock()
+        try await FakePlatform.with(.outbound(tokenLifetime: 60)) { (platform) async throws in
+            let clock = ManualClock(Date(timeIntervalSince1970: 1_732_500_000))
             let client = Self.client(platform, clock: clock)
             #expect(try await client.tenantAccessToken() == "t-1")
             clock.advance(by: 29)
@@ -91,15 +92,15 @@ struct OutboundFeishuClientTests {
 
     @Test("An invalid-token answer drops the token, fetches a new one and retries the reply once")
     func refreshAfterInvalidToken() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let client = Self.client(platform)
             _ = try await client.reply(messageID: "om_before", text: "before")
-            try await platform.revokeFeishuTokens()
+            platform.revokeFeishuTokens()
             let id = try await client.reply(messageID: "om_after", text: "after", idempotencyKey: "reply-after")
             #expect(id.hasPrefix("om_reply_"))
 
-            #expect(try platform.requests(pathPrefix: "/open-apis/auth/").count == 2)
-            let afterAttempts = try platform.requests(pathPrefix: "/open-apis/im/v1/messages/om_after/")
+            #expect(platform.requests(pathPrefix: "/open-apis/auth/").count == 2)
+            let afterAttempts = platform.requests(pathPrefix: "/open-apis/im/v1/messages/om_after/")
             #expect(afterAttempts.map { $0.header("Authorization") } == ["Bearer t-1", "Bearer t-2"])
             // The retry keeps the idempotency key, so Feishu cannot post twice.
             #expect(afterAttempts.map { $0.json["uuid"] as? String } == ["reply-after", "reply-after"])
@@ -108,26 +109,26 @@ struct OutboundFeishuClientTests {
 
     @Test("Concurrent callers hit by the same revocation cause one refetch, not one each")
     func concurrentRevocationSingleRefetch() async throws {
-        try await OutboundFakePlatform.with(tokenDelayMilliseconds: 200) { (platform) async throws in
+        try await FakePlatform.with(.outbound(tokenDelay: .milliseconds(200))) { (platform) async throws in
             let client = Self.client(platform)
             _ = try await client.tenantAccessToken()
-            try await platform.revokeFeishuTokens()
+            platform.revokeFeishuTokens()
             try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<10 {
                     group.addTask { try await client.reply(messageID: "om_r\(index)", text: "r") }
                 }
                 try await group.waitForAll()
             }
-            #expect(try platform.requests(pathPrefix: "/open-apis/auth/").count == 2)
+            #expect(platform.requests(pathPrefix: "/open-apis/auth/").count == 2)
         }
     }
 
     @Test("A token that keeps being rejected surfaces as an error after one refresh")
     func persistentRejection() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            let rejection = OutboundScriptedResponse(
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            let rejection = FakePlatform.Reply(
                 status: 400, body: #"{"code":99991663,"msg":"Invalid access token"}"#)
-            try await platform.script("/open-apis/im/v1/messages/*", [rejection, rejection, rejection])
+            platform.script("/open-apis/im/v1/messages/*", [rejection, rejection, rejection])
             let client = Self.client(platform)
             await #expect(
                 throws: FeishuClientError.api(
@@ -135,37 +136,37 @@ struct OutboundFeishuClientTests {
             ) {
                 try await client.reply(messageID: "om_x", text: "x")
             }
-            #expect(try platform.requests(pathPrefix: "/open-apis/im/").count == 2)
-            #expect(try platform.requests(pathPrefix: "/open-apis/auth/").count == 2)
+            #expect(platform.requests(pathPrefix: "/open-apis/im/").count == 2)
+            #expect(platform.requests(pathPrefix: "/open-apis/auth/").count == 2)
         }
     }
 
     @Test("503 then success: the reply is retried with backoff")
     func retryOn503() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            try await platform.script(
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            platform.script(
                 "/open-apis/im/v1/messages/om_busy/reply", [.init(status: 503), .init(status: 502)])
             let id = try await Self.client(platform).reply(messageID: "om_busy", text: "x")
             #expect(id.hasPrefix("om_reply_"))
-            #expect(try platform.requests(pathPrefix: "/open-apis/im/").count == 3)
+            #expect(platform.requests(pathPrefix: "/open-apis/im/").count == 3)
         }
     }
 
     @Test("A Feishu rate-limit code is retried like a 5xx")
     func retryOnRateLimitCode() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            try await platform.script(
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            platform.script(
                 "/open-apis/im/v1/messages/om_limit/reply",
                 [.init(status: 400, body: #"{"code":99991400,"msg":"request trigger frequency limit"}"#)])
             _ = try await Self.client(platform).reply(messageID: "om_limit", text: "x")
-            #expect(try platform.requests(pathPrefix: "/open-apis/im/").count == 2)
+            #expect(platform.requests(pathPrefix: "/open-apis/im/").count == 2)
         }
     }
 
     @Test("400 with an ordinary error code is not retried and carries Feishu's message")
     func noRetryOn400() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            try await platform.script(
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            platform.script(
                 "/open-apis/im/v1/messages/om_gone/reply",
                 [.init(status: 400, body: #"{"code":230011,"msg":"The message was withdrawn."}"#)])
             let error = await outboundCaught { () async throws(FeishuClientError) in
@@ -174,17 +175,17 @@ struct OutboundFeishuClientTests {
             #expect(error == .api(.reply, httpStatus: 400, code: 230_011, message: "The message was withdrawn."))
             #expect(error?.code == 230_011)
             #expect(error?.description.contains("The message was withdrawn.") == true)
-            #expect(try platform.requests(pathPrefix: "/open-apis/im/").count == 1)
+            #expect(platform.requests(pathPrefix: "/open-apis/im/").count == 1)
         }
     }
 
     @Test("Feishu's error text that echoes the request's token and secret reaches no message")
     func echoedTokenIsRedacted() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let client = Self.client(platform)
             let token = try await client.tenantAccessToken()
             let echo = "bad request: Authorization: Bearer \(token); app_secret=\(OutboundFakeSecrets.feishuAppSecret)"
-            try await platform.script(
+            platform.script(
                 "/open-apis/im/v1/messages/om_echo/reply",
                 [.init(status: 400, body: #"{"code":230001,"msg":"\#(echo)"}"#)])
             let error = await outboundCaught { () async throws(FeishuClientError) in
@@ -200,7 +201,7 @@ struct OutboundFeishuClientTests {
 
     @Test("A wrong app secret fails the token fetch without the secret in the message")
     func badSecretIsNotLeaked() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let wrongSecret = "WrongSecret-never-print-me-99"
             let client = Self.client(platform, secret: wrongSecret)
             let error = await outboundCaught { () async throws(FeishuClientError) in
@@ -214,13 +215,13 @@ struct OutboundFeishuClientTests {
             #expect(!dumped.contains(wrongSecret))
             #expect(dumped.contains(OutboundFakeSecrets.feishuAppID))
             #expect(text.contains("App Secret"))
-            #expect(try platform.requests(pathPrefix: "/open-apis/im/").isEmpty)
+            #expect(platform.requests(pathPrefix: "/open-apis/im/").isEmpty)
         }
     }
 
     @Test("An unreachable API gives a transport error naming the operation")
     func unreachable() async throws {
-        let port = try outboundClosedPort()
+        let port = try closedPort()
         let client = FeishuClient(
             apiBase: "http://127.0.0.1:\(port)", appID: "cli_x", appSecret: "s",
             transport: CurlTransport(), retryPolicy: .none)

@@ -1,5 +1,6 @@
 import Channels
 import Foundation
+import TestSupport
 import Testing
 
 /// ``RetryPolicy``: which failures are retried, how long it waits, and against a live server.
@@ -7,6 +8,17 @@ import Testing
 struct OutboundRetryPolicyTests {
     /// Fast enough for tests, still exercising the sleeping path.
     static let quick = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(50))
+
+    /// A clock for the waits between tries that moves as soon as the one caller sleeps on it.
+    static func clock() -> ManualClock {
+        ManualClock(Date(timeIntervalSince1970: 1_732_500_000), participants: 1)
+    }
+
+    /// The waits slept on `clock`, in seconds.
+    static func waits(_ clock: ManualClock) -> [TimeInterval] {
+        let start = Date(timeIntervalSince1970: 1_732_500_000)
+        return zip([start] + clock.wakeups, clock.wakeups).map { $1.timeIntervalSince($0) }
+    }
 
     @Test(
         "Backoff doubles from the initial delay and stops at the cap",
@@ -53,64 +65,76 @@ struct OutboundRetryPolicyTests {
 
     @Test("503 twice then 200: three requests, success returned")
     func retriesServerErrorsUntilSuccess() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            try await platform.script("/echo", [.init(status: 503), .init(status: 503)])
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            platform.script("/echo", [.init(status: 503), .init(status: 503)])
+            let clock = Self.clock()
             let response = try await Self.quick.send(
-                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport())
+                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport(), clock: clock.swiftClock)
             #expect(response.status == 200)
-            #expect(try platform.requests(pathPrefix: "/echo").count == 3)
+            #expect(platform.requests(pathPrefix: "/echo").count == 3)
+            // 20 ms then 40 ms, each up to half jittered away, slept on the clock.
+            let waits = Self.waits(clock)
+            #expect(waits.count == 2)
+            #expect(waits.first.map { (0.0099...0.0201).contains($0) } == true, "\(waits)")
+            #expect(waits.last.map { (0.0199...0.0401).contains($0) } == true, "\(waits)")
         }
     }
 
     @Test("400 is final: one request, the answer returned as is")
     func doesNotRetryClientErrors() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            try await platform.script("/echo", [.init(status: 400, body: "bad")])
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            platform.script("/echo", [.init(status: 400, body: "bad")])
+            let clock = Self.clock()
             let response = try await Self.quick.send(
-                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport())
+                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport(), clock: clock.swiftClock)
             #expect(response.status == 400)
-            #expect(try platform.requests(pathPrefix: "/echo").count == 1)
+            #expect(platform.requests(pathPrefix: "/echo").count == 1)
+            #expect(clock.wakeups.isEmpty, "no wait before a final answer")
         }
     }
 
     @Test("Attempts are bounded: persistent 503 gives up after maxAttempts with the last answer")
     func givesUp() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            try await platform.script("/echo", Array(repeating: .init(status: 503, body: "still down"), count: 5))
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            platform.script("/echo", Array(repeating: .init(status: 503, body: "still down"), count: 5))
+            let clock = Self.clock()
             let response = try await Self.quick.send(
-                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport())
+                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport(), clock: clock.swiftClock)
             #expect(response.status == 503)
             #expect(String(decoding: response.body, as: UTF8.self) == "still down")
-            #expect(try platform.requests(pathPrefix: "/echo").count == 3)
+            #expect(platform.requests(pathPrefix: "/echo").count == 3)
+            #expect(clock.wakeups.count == 2, "two waits between three tries, none after the last")
         }
     }
 
     @Test("A timed-out try is retried and the next one succeeds")
     func retriesTimeouts() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            try await platform.script("/echo", [.init(delayMilliseconds: 1_500)])
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            // The first answer would take half a minute (the fake drops it when the test ends);
+            // libcurl gives up on it after three seconds of real time, ample for the second try.
+            platform.script("/echo", [.init(delay: .seconds(30))])
             let response = try await Self.quick.send(
-                OutboundRequest(url: platform.baseURL + "/echo", timeout: .milliseconds(300)), through: CurlTransport())
+                OutboundRequest(url: platform.baseURL + "/echo", timeout: .seconds(3)), through: CurlTransport(),
+                clock: Self.clock().swiftClock)
             #expect(response.status == 200)
-            #expect(try platform.requests(pathPrefix: "/echo").count == 2)
+            #expect(platform.requests(pathPrefix: "/echo").count == 2)
         }
     }
 
     @Test("Retry-After on a 429 is honoured, capped by maxBackoff")
     func honoursRetryAfter() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            try await platform.script("/echo", [.init(status: 429, headers: [["Retry-After", "1"]])])
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            platform.script("/echo", [.init(status: 429, headers: [("Retry-After", "1")])])
             let policy = RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(600))
-            let clock = ContinuousClock()
-            let start = clock.now
+            let clock = Self.clock()
             let response = try await policy.send(
-                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport())
-            let elapsed = clock.now - start
+                OutboundRequest(url: platform.baseURL + "/echo"), through: CurlTransport(), clock: clock.swiftClock)
             #expect(response.status == 200)
-            #expect(try platform.requests(pathPrefix: "/echo").count == 2)
-            // A sleep never ends early; how late it ends is the machine's business, so the cap
-            // itself is checked on the computed delay below.
-            #expect(elapsed >= .milliseconds(600))
+            #expect(platform.requests(pathPrefix: "/echo").count == 2)
+            // The server asked for 1 s; the policy waited its cap of 600 ms, to the microsecond.
+            let waits = Self.waits(clock)
+            #expect(waits.count == 1)
+            #expect(waits.first.map { abs($0 - 0.6) < 1e-6 } == true, "\(waits)")
         }
     }
 

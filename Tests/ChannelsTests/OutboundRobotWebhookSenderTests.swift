@@ -1,9 +1,10 @@
 import Channels
 import Foundation
+import TestSupport
 import Testing
 
 /// ``RobotWebhookSender`` and ``RobotWebhookSigner`` against known answers and a fake that
-/// verifies keys and signatures with Python's own HMAC.
+/// verifies keys and signatures with an HMAC of its own.
 @Suite("RobotWebhookSender")
 struct OutboundRobotWebhookSenderTests {
     /// All secrets the fake knows; none may appear in any description.
@@ -13,12 +14,12 @@ struct OutboundRobotWebhookSenderTests {
     ]
 
     /// The fake's WeCom robot URL, with the right key unless told otherwise.
-    static func weCom(_ platform: OutboundFakePlatform, key: String = OutboundFakeSecrets.weComKey) -> RobotWebhook {
+    static func weCom(_ platform: FakePlatform, key: String = OutboundFakeSecrets.weComKey) -> RobotWebhook {
         .weCom(url: platform.baseURL + "/cgi-bin/webhook/send?key=\(key)")
     }
 
     /// The fake's DingTalk robot, signed with the right secret unless told otherwise.
-    static func dingTalk(_ platform: OutboundFakePlatform, secret: String? = OutboundFakeSecrets.dingTalkSecret)
+    static func dingTalk(_ platform: FakePlatform, secret: String? = OutboundFakeSecrets.dingTalkSecret)
         -> RobotWebhook
     {
         .dingTalk(
@@ -27,7 +28,7 @@ struct OutboundRobotWebhookSenderTests {
     }
 
     /// The fake's Feishu bot, signed with the right secret unless told otherwise.
-    static func feishu(_ platform: OutboundFakePlatform, secret: String? = OutboundFakeSecrets.feishuBotSecret)
+    static func feishu(_ platform: FakePlatform, secret: String? = OutboundFakeSecrets.feishuBotSecret)
         -> RobotWebhook
     {
         .feishu(url: platform.baseURL + "/open-apis/bot/v2/hook/\(OutboundFakeSecrets.feishuHookID)", secret: secret)
@@ -77,11 +78,11 @@ struct OutboundRobotWebhookSenderTests {
         "DingTalk: timestamp and URL-encoded sign are accepted by an independent HMAC",
         arguments: [Int64(1_732_500_000_456), 1_732_500_000_005, 1_732_500_000_009])
     func dingTalkSignedDelivery(_ milliseconds: Int64) async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let result = await Self.sender(millisecondsSince1970: milliseconds)
                 .send(.markdown(title: "政策", text: "**15%** 税率"), to: Self.dingTalk(platform))
             #expect(result == .delivered)
-            let recorded = try #require(try platform.requests().first)
+            let recorded = try #require(platform.requests().first)
             let expectedSign = try #require(recorded.checks["expected_sign_urlencoded"])
             #expect(
                 recorded.query
@@ -98,7 +99,7 @@ struct OutboundRobotWebhookSenderTests {
 
     @Test("DingTalk: a wrong secret is a permanent failure with DingTalk's text")
     func dingTalkWrongSecret() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let result = await Self.sender().send(.text("x"), to: Self.dingTalk(platform, secret: "SECwrong"))
             #expect(result == .permanentFailure(code: 310_000, message: "sign not match"))
         }
@@ -106,10 +107,10 @@ struct OutboundRobotWebhookSenderTests {
 
     @Test("Feishu: timestamp (seconds, as a string) and sign in the body are accepted by an independent HMAC")
     func feishuSignedDelivery() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let result = await Self.sender().send(.text("您好"), to: Self.feishu(platform))
             #expect(result == .delivered)
-            let recorded = try #require(try platform.requests().first)
+            let recorded = try #require(platform.requests().first)
             #expect(recorded.json["timestamp"] as? String == "1732500000")
             #expect(recorded.json["sign"] as? String == recorded.checks["expected_sign"])
             #expect(recorded.json["msg_type"] as? String == "text")
@@ -119,11 +120,11 @@ struct OutboundRobotWebhookSenderTests {
 
     @Test("Feishu: Markdown goes out as an interactive card; unsigned bots get no sign fields")
     func feishuMarkdownUnsigned() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let result = await Self.sender().send(
                 .markdown(title: "标题", text: "**粗体**"), to: Self.feishu(platform, secret: nil))
             #expect(result == .delivered)
-            let json = try #require(try platform.requests().first).json
+            let json = try #require(platform.requests().first).json
             #expect(json["sign"] == nil && json["timestamp"] == nil)
             #expect(json["msg_type"] as? String == "interactive")
             let card = try #require(json["card"] as? [String: Any])
@@ -133,7 +134,7 @@ struct OutboundRobotWebhookSenderTests {
 
     @Test("Feishu: a wrong secret is refused with code 19021")
     func feishuWrongSecret() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let result = await Self.sender().send(.text("x"), to: Self.feishu(platform, secret: "wrong"))
             guard case .permanentFailure(let code, let message) = result else {
                 Issue.record("expected a permanent failure, got \(result)")
@@ -146,7 +147,7 @@ struct OutboundRobotWebhookSenderTests {
 
     @Test("WeCom: JSON posted to the key URL; a bad key is a permanent failure")
     func weComDelivery() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let sender = Self.sender()
             #expect(await sender.send(.text("您好"), to: Self.weCom(platform)) == .delivered)
             #expect(
@@ -154,7 +155,7 @@ struct OutboundRobotWebhookSenderTests {
             let bad = await sender.send(.text("x"), to: Self.weCom(platform, key: "wrong"))
             #expect(bad == .permanentFailure(code: 93_000, message: "invalid webhook url"))
 
-            let recorded = try platform.requests()
+            let recorded = platform.requests()
             #expect(recorded.count == 3)
             #expect(recorded[0].query == "key=\(OutboundFakeSecrets.weComKey)")
             #expect(recorded[0].json["msgtype"] as? String == "text")
@@ -170,7 +171,7 @@ struct OutboundRobotWebhookSenderTests {
         /// `wecom`, `dingtalk` or `feishu`.
         let platform: String
         /// What the fake answers.
-        let response: OutboundScriptedResponse
+        let response: FakePlatform.Reply
         /// What the sender must report.
         let expected: RobotDeliveryResult
         /// A readable name for the test case.
@@ -194,7 +195,7 @@ struct OutboundRobotWebhookSenderTests {
             platform: "feishu", response: .init(body: #"{"code":11232,"msg":"frequency limited","data":{}}"#),
             expected: .rateLimited(code: 11_232, message: "frequency limited", retryAfter: nil)),
         Case(
-            platform: "wecom", response: .init(status: 429, headers: [["Retry-After", "30"]]),
+            platform: "wecom", response: .init(status: 429, headers: [("Retry-After", "30")]),
             expected: .rateLimited(code: nil, message: "HTTP 429", retryAfter: .seconds(30))),
         Case(
             platform: "feishu", response: .init(status: 503, body: "upstream down"),
@@ -216,7 +217,7 @@ struct OutboundRobotWebhookSenderTests {
 
     @Test("Platform answers are sorted into delivered, rate-limited, permanent and transient", arguments: cases)
     func classification(_ testCase: Case) async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let webhook: RobotWebhook
             let path: String
             switch testCase.platform {
@@ -224,26 +225,27 @@ struct OutboundRobotWebhookSenderTests {
             case "dingtalk": (webhook, path) = (Self.dingTalk(platform), "/robot/send")
             default: (webhook, path) = (Self.feishu(platform), "/open-apis/bot/v2/hook/*")
             }
-            try await platform.script(path, [testCase.response])
+            platform.script(path, [testCase.response])
             let result = await Self.sender().send(.text("x"), to: webhook)
             #expect(result == testCase.expected)
             Self.expectNoSecrets(result.description)
-            #expect(try platform.requests().count == 1)
+            #expect(platform.requests().count == 1)
         }
     }
 
     @Test("Transport failures: timeouts and refused connections are transient, bad URLs permanent")
     func transportFailures() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
-            try await platform.script("/cgi-bin/webhook/send", [.init(delayMilliseconds: 1_500)])
-            let slow = await Self.sender(timeout: .milliseconds(300)).send(.text("x"), to: Self.weCom(platform))
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
+            // An answer that would take half a minute (the fake drops it when the test ends).
+            platform.script("/cgi-bin/webhook/send", [.init(delay: .seconds(30))])
+            let slow = await Self.sender(timeout: .milliseconds(500)).send(.text("x"), to: Self.weCom(platform))
             guard case .transientFailure(let message) = slow else {
                 Issue.record("expected transient, got \(slow)")
                 return
             }
             #expect(message.contains("timed out"))
         }
-        let port = try outboundClosedPort()
+        let port = try closedPort()
         let refused = await Self.sender().send(
             .text("x"),
             to: .dingTalk(
@@ -265,7 +267,7 @@ struct OutboundRobotWebhookSenderTests {
 
     @Test("Messages over WeCom's byte limits are refused before sending")
     func weComLimits() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             let sender = Self.sender()
             // 683 three-byte characters are 2049 bytes: one over the limit.
             let text = String(repeating: "政", count: 683)
@@ -276,13 +278,13 @@ struct OutboundRobotWebhookSenderTests {
                         code: nil, message: "the text is 2049 bytes; WeCom accepts at most 2048, so shorten or split it"
                     ))
             #expect(await sender.send(.text(String(text.dropLast())), to: Self.weCom(platform)) == .delivered)
-            #expect(try platform.requests().count == 1)
+            #expect(platform.requests().count == 1)
         }
     }
 
     @Test("Webhooks describe, reflect and dump without their secrets")
     func webhookDescriptionsRedacted() async throws {
-        try await OutboundFakePlatform.with { (platform) async throws in
+        try await FakePlatform.with(.outbound()) { (platform) async throws in
             for webhook in [Self.weCom(platform), Self.dingTalk(platform), Self.feishu(platform)] {
                 var dumped = ""
                 dump(webhook, to: &dumped)

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import Server
+import TestSupport
 import Testing
 
 /// `POST /webhooks/feishu` through the real router; replies go out through the real
@@ -18,9 +19,10 @@ struct FeishuWebhookTests {
     /// Runs the server with Feishu's API pointed at a fresh fake.
     static func withFakeAPI(
         now: @escaping @Sendable () -> Date = { Date() },
-        _ body: @Sendable (any TestClientProtocol, FakeFeishuAPI) async throws -> Void
+        _ body: @Sendable (any TestClientProtocol, FakePlatform) async throws -> Void
     ) async throws {
-        try await FakeFeishuAPI.run(appID: Secrets.feishuAppID, appSecret: Secrets.feishuAppSecret) { fake in
+        let app = FakePlatform.FeishuApp(appID: Secrets.feishuAppID, appSecret: Secrets.feishuAppSecret)
+        try await FakePlatform.with(.init(feishuApp: app)) { fake in
             try await TestServer.run(configure: { $0.feishuAPIBase = fake.baseURL }, now: now) { client, _ in
                 try await body(client, fake)
             }
@@ -64,18 +66,18 @@ struct FeishuWebhookTests {
             #expect(response.status == .ok)
             #expect(response.json["msg"] as? String == "success")
 
-            let arrived = await eventually { await fake.recorder.replies.count == 1 }
+            let arrived = await eventually { fake.feishuReplies.count == 1 }
             #expect(arrived, "no reply reached the fake Feishu API")
-            let call = try #require(await fake.recorder.replies.first)
+            let call = try #require(fake.feishuReplies.first)
             #expect(call.messageID == "om_servertests_0001")
-            #expect(call.authorization == "Bearer \(FakeFeishuAPI.tenantToken)")
-            #expect(call.messageType == "text")
+            #expect(call.authorization == "Bearer t-1")
+            #expect(call.json["msg_type"] as? String == "text")
             #expect(call.json["uuid"] as? String == "reply-ev_servertests_0001")
             let text = try #require(call.text)
             #expect(text.contains("区工信和科技局"))
             #expect(text.contains("20万"))
-            #expect(await fake.recorder.tokenRequests == 1)
-            #expect(await fake.recorder.rejectedTokenRequests == 0)
+            #expect(fake.feishuTokensIssued == 1)
+            #expect(fake.feishuTokensRefused == 0)
         }
     }
 
@@ -87,12 +89,12 @@ struct FeishuWebhookTests {
             let first = try peer.envelope(event)
             let retry = try peer.envelope(event)
             #expect(try await client.postJSON("/webhooks/feishu", first, headers: peer.headers(for: first)).status == .ok)
-            #expect(await eventually { await fake.recorder.replies.count == 1 })
+            #expect(await eventually { fake.feishuReplies.count == 1 })
             let again = try await client.postJSON("/webhooks/feishu", retry, headers: peer.headers(for: retry))
             #expect(again.status == .ok)
             #expect(again.json["msg"] as? String == "success")
             try await Task.sleep(for: .milliseconds(500))
-            #expect(await fake.recorder.replies.count == 1)
+            #expect(fake.feishuReplies.count == 1)
             #expect(try await Self.answersComputed(client) == 1)
         }
     }
@@ -105,10 +107,10 @@ struct FeishuWebhookTests {
                 let body = try peer.envelope(event)
                 #expect(try await client.postJSON("/webhooks/feishu", body, headers: peer.headers(for: body)).status == .ok)
             }
-            #expect(await eventually { await fake.recorder.replies.count == 2 })
-            #expect(Set(await fake.recorder.replies.map(\.messageID)) == ["om_servertests_0003", "om_servertests_0004"])
+            #expect(await eventually { fake.feishuReplies.count == 2 })
+            #expect(Set(fake.feishuReplies.map(\.messageID)) == ["om_servertests_0003", "om_servertests_0004"])
             // One token served both replies.
-            #expect(await fake.recorder.tokenRequests == 1)
+            #expect(fake.feishuTokensIssued == 1)
         }
     }
 
@@ -121,8 +123,8 @@ struct FeishuWebhookTests {
         try await Self.withFakeAPI(now: { now }) { client, fake in
             let response = try await client.postJSON("/webhooks/feishu", body, headers: headers)
             #expect(response.status == .ok)
-            #expect(await eventually { await fake.recorder.replies.count == 1 })
-            let call = try #require(await fake.recorder.replies.first)
+            #expect(await eventually { fake.feishuReplies.count == 1 })
+            let call = try #require(fake.feishuReplies.first)
             #expect(call.messageID == "om_dc13264520392913993dd051dba21dcf")
             #expect(call.text?.contains("区工信和科技局") == true)
         }
@@ -143,7 +145,7 @@ struct FeishuWebhookTests {
             // Unsigned events are refused while an Encrypt Key is configured.
             #expect(try await client.postJSON("/webhooks/feishu", body).status == .unauthorized)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(await fake.recorder.replies.isEmpty)
+            #expect(fake.feishuReplies.isEmpty)
             #expect(try await Self.answersComputed(client) == 0)
         }
     }
@@ -156,7 +158,7 @@ struct FeishuWebhookTests {
             let response = try await client.postJSON("/webhooks/feishu", body, headers: peer.headers(for: body))
             #expect(response.status == .unauthorized)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(await fake.recorder.replies.isEmpty)
+            #expect(fake.feishuReplies.isEmpty)
             #expect(try await Self.answersComputed(client) == 0)
         }
     }

@@ -6,6 +6,7 @@ import HummingbirdTesting
 @testable import Server
 import Storage
 import Synchronization
+import TestSupport
 import Testing
 
 /// Messages that used to end the server, sent through every route that reads a question.
@@ -74,7 +75,7 @@ struct HardeningTests {
                 #expect(response.status == .ok, "\(text): \(response.text)")
             }
             let count = Self.crashers.count
-            let arrived = await eventually { await fake.recorder.replies.count == count }
+            let arrived = await eventually { fake.feishuReplies.count == count }
             #expect(arrived, "every crash message gets its reply")
         }
     }

@@ -80,10 +80,12 @@ public struct RetryPolicy: Sendable {
     /// Sends the request, retrying as this policy allows, and returns the last answer.
     ///
     /// A final 5xx or rate-limit answer is returned rather than thrown, so the caller can
-    /// read the platform's error body. Cancellation stops further tries.
+    /// read the platform's error body. Cancellation stops further tries. The waits between
+    /// tries are slept on `clock`.
     public func send(
         _ request: OutboundRequest,
-        through transport: any HTTPTransport
+        through transport: any HTTPTransport,
+        clock: any Clock<Duration> = ContinuousClock()
     ) async throws(TransportError) -> OutboundResponse {
         var attempt = 1
         while true {
@@ -98,7 +100,7 @@ public struct RetryPolicy: Sendable {
             }
             let delay = delay(beforeRetry: attempt, after: outcome, random: Double.random(in: 0..<1))
             do {
-                try await Task.sleep(for: delay)
+                try await clock.sleep(for: delay)
             } catch {
                 return try outcome.get()
             }
