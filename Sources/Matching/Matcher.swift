@@ -251,14 +251,17 @@ public struct Matcher: Sendable {
         guard !labelScores.isEmpty else {
             return Ranking(candidates: [], outOfScopeScore: 0, nearMiss: nearMiss, confidence: 0, isOutOfScope: true)
         }
-        let namedClauses = checksMeasureTerms ? self.namedClauses(scalars) : []
+        // One pass over the measure words serves the named clauses, the named terms and the
+        // generic-word check.
+        let measureHits = checksMeasureTerms ? measureWords.hits(in: scalars) : []
+        let namedClauses = checksMeasureTerms ? self.namedClauses(measureHits) : []
         let namesMeasure = !checksMeasureTerms || !namedClauses.isEmpty
         var outOfScopeScore: Float = 0
         let statesAmount = !extraction.money.isEmpty
         let level = Level.asked(in: scalars)
         let stated = Self.mask(Set(extraction.facts.values.keys).subtracting([.scale]))
         let roles = extraction.money.compactMap(\.role)
-        let named = namedTerms(scalars)
+        let named = namedTerms(scalars, measureHits: measureHits)
         var best: [(label: Int, score: Float)] = []
         best.reserveCapacity(6)
         var scored: [(label: Int, score: Float)] = []
@@ -286,7 +289,7 @@ public struct Matcher: Sendable {
             || outOfScopeScore > top + margin
             || (nearMiss && outOfScopeScore + 0.25 > top)
             || (!namesMeasure && !statesGrant
-                && (top < tuning.unnamedMeasureMinimum || !matchesBeyondGenericWords(scalars)))
+                && (top < tuning.unnamedMeasureMinimum || !matchesBeyondGenericWords(scalars, measureHits: measureHits)))
         let confidence = Self.calibrate(top: top, second: candidates.dropFirst().first?.score ?? 0, outOfScope: outOfScopeScore)
         var ranking = Ranking(candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
                               confidence: confidence, isOutOfScope: refuse, namesMeasure: namesMeasure)
@@ -297,8 +300,8 @@ public struct Matcher: Sendable {
     /// Whether the question still matches some measure's wording once its generic words (高新区,
     /// 银行, 科技 …) are taken out: 「高新区哪里吃饭好」 matches 第31条 only through 高新区, which
     /// says nothing about what is asked. Read only for questions that name no measure.
-    func matchesBeyondGenericWords(_ scalars: [UInt32]) -> Bool {
-        let generic = measureWords.hits(in: scalars).filter { $0.value < 0 }
+    func matchesBeyondGenericWords(_ scalars: [UInt32], measureHits: [PhraseMatcher<Int32>.Hit]) -> Bool {
+        let generic = measureHits.filter { $0.value < 0 }
         guard !generic.isEmpty else { return true }
         var kept: [UInt32] = []
         kept.reserveCapacity(scalars.count)
@@ -315,7 +318,10 @@ public struct Matcher: Sendable {
     /// The clauses whose measure terms the question names; a term only inside a generic word
     /// (「高新技术」 inside 「鄂尔多斯高新技术产业开发区」) does not count.
     public func namedClauses(_ scalars: [UInt32]) -> Set<Int> {
-        let hits = measureWords.hits(in: scalars)
+        namedClauses(measureWords.hits(in: scalars))
+    }
+
+    func namedClauses(_ hits: [PhraseMatcher<Int32>.Hit]) -> Set<Int> {
         let generic = hits.filter { $0.value < 0 }
         var clauses = Set<Int>()
         for hit in hits where hit.value >= 0 {
@@ -327,11 +333,11 @@ public struct Matcher: Sendable {
 
     /// The labels whose terms the question names, each with the length of its longest term
     /// found; a term inside a longer term of another item counts only as the longer one.
-    func namedTerms(_ scalars: [UInt32]) -> [(label: Int, length: Int)] {
+    func namedTerms(_ scalars: [UInt32], measureHits: [PhraseMatcher<Int32>.Hit]) -> [(label: Int, length: Int)] {
         let hits = terms.hits(in: scalars)
         guard !hits.isEmpty else { return [] }
         // A term inside a generic word (新技术 inside 鄂尔多斯高新技术产业开发区) names nothing.
-        let generic = measureWords.hits(in: scalars).filter { $0.value < 0 }
+        let generic = measureHits.filter { $0.value < 0 }
         var result: [(label: Int, length: Int)] = []
         for hit in hits {
             let length = hit.end - hit.start
