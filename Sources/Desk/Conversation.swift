@@ -67,6 +67,13 @@ public struct Conversation: Sendable, Codable, Equatable {
 }
 
 extension Conversation {
+    /// A conversation read back from its stored form (``storedJSON()``), or nil when the bytes
+    /// are not one; the one reader of what the one writer below wrote.
+    public init?(storedJSON data: Data) {
+        guard let conversation = try? JSONDecoder().decode(Conversation.self, from: data) else { return nil }
+        self = conversation
+    }
+
     /// The stored form: the JSON the synthesized `Codable` conformance reads (so rows written
     /// by `JSONEncoder` and rows written here read back alike), written straight to bytes.
     /// `JSONEncoder` cost more than the rest of a clarifying answer.

@@ -95,7 +95,7 @@ public struct AnswerService: Sendable {
         var conversation: Conversation?
         do {
             if open.mayBeOpen(key, now: now), let data = try await conversations.load(key: key, now: now) {
-                conversation = try? JSONDecoder().decode(Conversation.self, from: data)
+                conversation = Conversation(storedJSON: data)
             }
         } catch {
             if let health {

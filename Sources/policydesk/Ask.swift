@@ -50,10 +50,10 @@ struct Ask: AsyncParsableCommand {
             let store = try SQLiteStorage(path: path)
             let key = Conversation.key(channel: "cli", chat: "cli", user: user)
             let now = Date()
-            let saved = try await store.load(key: key, now: now).flatMap { try? JSONDecoder().decode(Conversation.self, from: $0) }
+            let saved = try await store.load(key: key, now: now).flatMap { Conversation(storedJSON: $0) }
             exchange = desk.answer(text, conversation: saved, now: now, flavour: flavour)
             if let next = exchange.conversation {
-                try await store.save(key: key, value: try JSONEncoder().encode(next), expiresAt: next.expiresAt)
+                try await store.save(key: key, value: next.storedJSON(), expiresAt: next.expiresAt)
             } else {
                 try await store.delete(key: key)
             }
