@@ -128,6 +128,18 @@ STOP = threading.Event()
 
 # --------------------------------------------------------------------------- the server
 
+def open_descriptors(pid):
+    """What the server's descriptors point at, counted by kind (sockets by state), for the summary."""
+    kinds = collections.Counter()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        kinds[re.sub(r"\[\d+\]$", "", target) if target.startswith(("socket:", "anon_inode:", "pipe:")) else target] += 1
+    return kinds
+
+
 def proc_sample(pid):
     fields = {}
     with open("/proc/%d/status" % pid) as f:
@@ -742,6 +754,7 @@ def main():
         probe.close()
         time.sleep(1)
         quiet_start = proc_sample(server.pid)
+        quiet_start["open"] = open_descriptors(server.pid)
         print("server pid %d on 127.0.0.1:%d; quiet at start: RSS %.1f MiB, %d descriptors, %d threads"
               % (server.pid, port, quiet_start["rss_kib"] / 1024, quiet_start["fds"], quiet_start["threads"]), flush=True)
 
@@ -797,6 +810,7 @@ def main():
         if server.poll() is None:
             time.sleep(IDLE_TIMEOUT + 3)
             quiet_end = proc_sample(server.pid)
+            quiet_end["open"] = open_descriptors(server.pid)
         summary = report(args, samples, quiet_start, quiet_end, load_seconds, warmup, failures, fake_feishu, platform_log)
     finally:
         STOP.set()
@@ -863,6 +877,7 @@ def report(args, samples, quiet_start, quiet_end, load_seconds, warmup, failures
         lines.append("== memory and descriptors (sampled every %.0f s, %d samples)" % (args.interval, len(samples)))
         lines.append("  quiet before the load: RSS %.1f MiB, %d fds, %d threads"
                      % (quiet_start["rss_kib"] / 1024, quiet_start["fds"], quiet_start["threads"]))
+        lines.append("  descriptors then: " + ", ".join("%s %d" % (k, n) for k, n in sorted(quiet_start["open"].items())))
         for name, s in (("start of load", first), ("warm-up mark", warm), ("end of load", last)):
             lines.append("  %-13s %5ds: RSS %.1f MiB, %d fds, %d threads" % (name, s["t"], s["rss"] / 1024, s["fds"], s["threads"]))
         lines.append("  peak RSS %.1f MiB at %ds; fds under load %d-%d"
@@ -870,6 +885,7 @@ def report(args, samples, quiet_start, quiet_end, load_seconds, warmup, failures
         if quiet_end:
             lines.append("  quiet after the load: RSS %.1f MiB, %d fds, %d threads"
                          % (quiet_end["rss_kib"] / 1024, quiet_end["fds"], quiet_end["threads"]))
+            lines.append("  descriptors then: " + ", ".join("%s %d" % (k, n) for k, n in sorted(quiet_end["open"].items())))
         growth = 100.0 * (end_rss - warm["rss"]) / warm["rss"]
         lines.append("  RSS growth from the warm-up mark to the end (median of the last 3 samples): %+.1f %% (bound %.0f %%)"
                      % (growth, args.rss_growth))
