@@ -8,9 +8,11 @@ import Testing
 /// signal sent to the test process would reach every application the other tests are running.
 @Suite("Admin: SIGHUP reloads a running server")
 struct AdminSignalTests {
-    /// The debug build of the command, when it has been built.
+    /// The command as `POLICYDESK_BIN` names it (scripts/sanitize.sh names the sanitized build),
+    /// else the debug build, when it has been built.
     static var binary: URL? {
-        let url = Repository.root.appendingPathComponent(".build/debug/policydesk")
+        let named = ProcessInfo.processInfo.environment["POLICYDESK_BIN"].flatMap { $0.isEmpty ? nil : $0 }
+        let url = named.map { URL(fileURLWithPath: $0) } ?? Repository.root.appendingPathComponent(".build/debug/policydesk")
         return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
     }
 
@@ -51,13 +53,19 @@ struct AdminSignalTests {
 
         /// The environment the server runs with; `reload` and a second `serve` use the same.
         static func environment(_ copy: KnowledgeCopy, port: Int) -> [String: String] {
-            [
-                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            let inherited = ProcessInfo.processInfo.environment
+            var environment = [
+                "PATH": inherited["PATH"] ?? "/usr/bin:/bin",
                 "POLICYDESK_HOST": "127.0.0.1", "POLICYDESK_PORT": String(port),
                 "POLICYDESK_INTENTS": copy.intents.path, "POLICYDESK_TEMPLATES": copy.templates.path,
                 "POLICYDESK_DB": copy.root.appendingPathComponent("policydesk.sqlite").path,
                 "POLICYDESK_ADMIN_TOKEN": AdminTest.token,
             ]
+            // A sanitized build reports into the files its options name (scripts/sanitize.sh).
+            for name in ["ASAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS"] {
+                environment[name] = inherited[name]
+            }
+            return environment
         }
 
         func get(_ path: String) async throws -> OutboundResponse {
@@ -87,7 +95,7 @@ struct AdminSignalTests {
 
     @Test(
         .enabled(if: binary != nil, "needs .build/debug/policydesk: swift build --product policydesk"),
-        .timeLimit(.minutes(2)))
+        .timeLimit(TestTime.minutes(2)))
     func hangupReloadsAndABrokenFileKeepsTheOldSnapshot() async throws {
         let copy = try KnowledgeCopy()
         defer { copy.remove() }
@@ -143,7 +151,7 @@ struct AdminSignalTests {
     /// `policydesk reload` (which signals that process only), and removed on a graceful stop.
     @Test(
         .enabled(if: binary != nil, "needs .build/debug/policydesk: swift build --product policydesk"),
-        .timeLimit(.minutes(2)))
+        .timeLimit(TestTime.minutes(2)))
     func pidFileAndReloadCommand() async throws {
         let copy = try KnowledgeCopy()
         defer { copy.remove() }
