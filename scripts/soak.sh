@@ -36,4 +36,4 @@ if [ -z "$BINARY" ]; then
 fi
 [ -x "$BINARY" ] || { echo "soak.sh: no binary at $BINARY" >&2; exit 2; }
 [ -x .build/venv/bin/python3 ] || scripts/setup.sh --test
-exec .build/venv/bin/python3 -u Tests/Soak/soak.py --binary "$BINARY" --minutes "$MINUTES" ${PASS[@]+"${PASS[@]}"}
+exec .build/venv/bin/python3 -B -u Tests/Soak/soak.py --binary "$BINARY" --minutes "$MINUTES" ${PASS[@]+"${PASS[@]}"}
