@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift test targets, lint and eval on the shipped policy, the
 # interoperability, restart and crash tests against real processes, the operator's checks
-# (scripts/ops-check.sh) and the deployable artifact's test (scripts/package-test.sh, which
-# needs a release build: about 13-20 more minutes on 2 cores).
+# (scripts/ops-check.sh), the deployable artifact's test (scripts/package-test.sh, which
+# needs a release build: about 13-20 more minutes on 2 cores) and a 5-minute soak of that
+# release binary (scripts/soak.sh; SOAK_MINUTES to change, 0 to skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -26,4 +27,10 @@ done
 unset POLICYDESK_BIN
 echo "== scripts/package-test.sh"
 scripts/package-test.sh
+# The soak reuses the release binary package-test.sh just built: no further build.
+if [ "${SOAK_MINUTES:-5}" != 0 ]; then
+    echo "== scripts/soak.sh --minutes ${SOAK_MINUTES:-5}"
+    scripts/soak.sh --minutes "${SOAK_MINUTES:-5}" \
+        --binary "$(swift build -c release --static-swift-stdlib --show-bin-path)/policydesk"
+fi
 echo "all tests passed"

@@ -8,12 +8,14 @@ import Testing
 /// signal sent to the test process would reach every application the other tests are running.
 @Suite("Admin: SIGHUP reloads a running server")
 struct AdminSignalTests {
-    /// The command built with these tests: beside the test bundle (whatever the build folder,
-    /// a sanitizer's included), else the default debug build. `swift build --build-tests`, which
-    /// the test script runs, builds both.
+    /// The command the tests start: `POLICYDESK_BIN` when set (scripts/sanitize.sh names the
+    /// sanitized build), else the one built beside the test bundle (whatever the build folder),
+    /// else the default debug build. `swift build --build-tests`, which the test script runs,
+    /// builds it.
     static var binary: URL? {
+        let named = ProcessInfo.processInfo.environment["POLICYDESK_BIN"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
         let besideTests = Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("policydesk")
-        let candidates = [besideTests, Repository.root.appendingPathComponent(".build/debug/policydesk")]
+        let candidates = [named, besideTests, Repository.root.appendingPathComponent(".build/debug/policydesk")]
         return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
@@ -59,13 +61,19 @@ struct AdminSignalTests {
 
         /// The environment the server runs with; `reload` and a second `serve` use the same.
         static func environment(_ copy: KnowledgeCopy, port: Int) -> [String: String] {
-            [
-                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            let inherited = ProcessInfo.processInfo.environment
+            var environment = [
+                "PATH": inherited["PATH"] ?? "/usr/bin:/bin",
                 "POLICYDESK_HOST": "127.0.0.1", "POLICYDESK_PORT": String(port),
                 "POLICYDESK_INTENTS": copy.intents.path, "POLICYDESK_TEMPLATES": copy.templates.path,
                 "POLICYDESK_DB": copy.root.appendingPathComponent("policydesk.sqlite").path,
                 "POLICYDESK_ADMIN_TOKEN": AdminTest.token,
             ]
+            // A sanitized build reports into the files its options name (scripts/sanitize.sh).
+            for name in ["ASAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS"] {
+                environment[name] = inherited[name]
+            }
+            return environment
         }
 
         func get(_ path: String) async throws -> OutboundResponse {
@@ -94,7 +102,7 @@ struct AdminSignalTests {
     }
 
     @Test(
-        .timeLimit(.minutes(2)))
+        .timeLimit(TestTime.minutes(2)))
     func hangupReloadsAndABrokenFileKeepsTheOldSnapshot() async throws {
         let copy = try KnowledgeCopy()
         defer { copy.remove() }
@@ -149,7 +157,7 @@ struct AdminSignalTests {
     /// The pid file: written at start, refusing a second server on the same database, read by
     /// `policydesk reload` (which signals that process only), and removed on a graceful stop.
     @Test(
-        .timeLimit(.minutes(2)))
+        .timeLimit(TestTime.minutes(2)))
     func pidFileAndReloadCommand() async throws {
         let copy = try KnowledgeCopy()
         defer { copy.remove() }

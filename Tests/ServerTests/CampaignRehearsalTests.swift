@@ -18,7 +18,7 @@ struct CampaignRehearsalTests {
             windowDays: 30, rosterName: "roster.csv", template: "outreach", format: .markdown)
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(TestTime.minutes(3)))
     func theSampleRosterIsPlayedOutLocally() async throws {
         let sample = try Data(contentsOf: Repository.root.appendingPathComponent("Examples/roster-sample.csv"))
         let outcome = try await Self.rehearse(sample, items: ["12.2", "9.3", "7.3"])
@@ -41,7 +41,7 @@ struct CampaignRehearsalTests {
     }
 
     /// Two enterprises sharing a robot get their own messages, and a signed DingTalk robot is signed.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(TestTime.minutes(3)))
     func sharedRobotsAndSignaturesWork() async throws {
         let roster = """
             企业名称,统一社会信用代码,规模,平台,机器人地址,机器人密钥,首次认定高企

@@ -54,7 +54,7 @@ final class RawClient: @unchecked Sendable {  // used by one test task at a time
     /// connection ends without one.
     static func get(_ path: String, port: Int) throws -> Int? {
         let client = try RawClient(port: port)
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        var timeout = timeval(tv_sec: 20 * TestTime.scale, tv_usec: 0)
         setsockopt(client.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         client.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         var received: [UInt8] = []
@@ -101,7 +101,7 @@ struct EdgeTimeoutTests {
     /// Polls every 100 ms until every client is closed or `seconds` pass; returns those still open.
     static func stillOpen(_ clients: [RawClient], within seconds: Double, whileSending trickle: String? = nil) async -> Int {
         var open = clients
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Date().addingTimeInterval(seconds * Double(TestTime.scale))
         while !open.isEmpty, Date() < deadline {
             if let trickle { for client in open { client.send(trickle) } }
             open = open.filter { !$0.isClosedByServer() }

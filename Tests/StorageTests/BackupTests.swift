@@ -9,7 +9,7 @@ import Testing
 struct BackupTests {
     @Test(
         "a backup taken during a burst of writes holds every row acknowledged before it started, and passes integrity_check",
-        .timeLimit(.minutes(2)))
+        .timeLimit(TestTime.minutes(2)))
     func backupDuringWrites() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("policydesk.sqlite").path
@@ -106,4 +106,18 @@ struct BackupTests {
             }
         }
     }
+}
+
+/// How much longer than usual a test that waits on the wall clock may wait: the whole number in
+/// POLICYDESK_TEST_TIME_SCALE (scripts/sanitize.sh sets 3 under ASan, 10 under TSan), else 1.
+enum TestTime {
+    static let scale: Int = {
+        guard let text = ProcessInfo.processInfo.environment["POLICYDESK_TEST_TIME_SCALE"], let n = Int(text), n >= 1 else {
+            return 1
+        }
+        return n
+    }()
+
+    /// A test's time limit of `n` minutes, scaled.
+    static func minutes(_ n: Int) -> TimeLimitTrait.Duration { .minutes(n * scale) }
 }

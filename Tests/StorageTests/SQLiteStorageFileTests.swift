@@ -51,7 +51,7 @@ struct SQLiteStorageFileTests {
         }
     }
 
-    @Test("a queued miss that cannot be written reaches the failure handler, naming the file and the operation", .timeLimit(.minutes(1)))
+    @Test("a queued miss that cannot be written reaches the failure handler, naming the file and the operation", .timeLimit(TestTime.minutes(1)))
     func queuedFailureIsReported() async throws {
         try await withDatabasePath { path in
             let storage = try SQLiteStorage(path: path)
