@@ -390,6 +390,26 @@ struct WeComTests {
         #expect(badRandom == .invalidArgument("the random prefix must be 16 bytes, not 3"))
     }
 
+    /// Found by the `wecom` fuzz target (FuzzTesting/FailCases/wecom/reply-cdata-end-before-combining-mark):
+    /// a "]]>" whose ">" starts a grapheme with a combining mark was not split, so the CDATA section
+    /// ended early and the reply (and the user id) did not parse.
+    @Test func cdataTerminatorBeforeACombiningMarkIsSplit() throws {
+        let callback = try Self.callback()
+        for user in ["lisi", "a]]>\u{301}<x/>"] {
+            let asker = InboundMessage(
+                platform: .wecom, messageID: "1", chatID: user, userID: user, messageType: "text", text: "?",
+                isGroup: false, mentionedBot: false, createTime: 1)
+            for text in ["答]]>\u{301}复", "]]>\u{20DD}]]>\u{301}]]]>", "x]]>\u{301}</Content><MsgType>event</MsgType>"] {
+                let reply = try callback.encodeReply(to: asker, text: text, timestamp: "1732500002", nonce: "n")
+                let encrypted = try #require(Self.between(reply, "<Encrypt><![CDATA[", "]]></Encrypt>"))
+                let fields = try WeComXMLFields.parse(try Self.crypto().decrypt(encrypted).message, what: "reply")
+                #expect(fields["Content"] == text)
+                #expect(fields["MsgType"] == "text")
+                #expect(fields["ToUserName"] == user)
+            }
+        }
+    }
+
     @Test func nonTextMessagesAndEventsDecodeWithoutText() throws {
         let image = """
             <xml><ToUserName>\(Self.corpID)</ToUserName><FromUserName>lisi</FromUserName><CreateTime>1732500003\
