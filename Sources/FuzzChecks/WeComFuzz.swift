@@ -122,7 +122,9 @@ enum WeComFuzz {
         do {
             reply = try app.encodeReply(to: incoming, text: text, timestamp: timestamp, nonce: nonce, random16: random16)
         } catch {
-            throw FuzzFailure("encodeReply refused: \(error)")
+            // Only a user id that XML cannot carry is refused (a parsed message never has one).
+            try expect(!isXMLSafe(user), "encodeReply refused: \(error), user \(user.debugDescription)")
+            return
         }
         guard let start = reply.range(of: "<Encrypt><![CDATA["), let end = reply.range(of: "]]></Encrypt>") else {
             throw FuzzFailure("the reply envelope has no <Encrypt>")
@@ -135,13 +137,18 @@ enum WeComFuzz {
             throw FuzzFailure("our own reply does not read back: \(error); text \(text.debugDescription), user \(user.debugDescription)")
         }
         try expect(readBack.userID == corpID, "the reply reads as from \(readBack.userID.debugDescription)")
-        let clean = !text.unicodeScalars.contains {
-            ($0.value < 0x20 && $0.value != 0x09 && $0.value != 0x0A) || $0.value == 0xFFFE || $0.value == 0xFFFF
-        }
-        if clean, text.utf8.count <= WeComCallback.maxReplyContentBytes {
+        if isXMLSafe(text), !text.unicodeScalars.contains("\r"), text.utf8.count <= WeComCallback.maxReplyContentBytes {
             try expect(
                 readBack.text == trimmedLikeChannels(text),
                 "the reply text reads back as \(readBack.text.debugDescription), not \(text.debugDescription)")
         }
+    }
+}
+
+/// Whether every character of `text` may stand in an XML 1.0 document.
+func isXMLSafe(_ text: String) -> Bool {
+    !text.unicodeScalars.contains {
+        ($0.value < 0x20 && $0.value != 0x09 && $0.value != 0x0A && $0.value != 0x0D) || $0.value == 0xFFFE
+            || $0.value == 0xFFFF
     }
 }

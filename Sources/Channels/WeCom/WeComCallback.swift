@@ -97,6 +97,11 @@ public struct WeComCallback: Sendable {
         guard DecimalInteger.parse(timestamp) != nil else {
             throw .invalidArgument("the reply timestamp must be decimal seconds")
         }
+        // The addressee cannot be cleaned like the text without changing who gets the reply, and
+        // a character XML 1.0 forbids would make the whole reply unreadable: refuse it.
+        guard Self.xmlSafe(message.userID) == message.userID else {
+            throw .invalidArgument("the user id holds a character XML cannot carry")
+        }
         let content = Self.xmlSafe(text).truncatedToUTF8(maxBytes: Self.maxReplyContentBytes)
         return "<xml>\n<MsgType>\(Self.cdata("text"))</MsgType>\n<Content>\(Self.cdata(content))</Content>\n"
             + "<FromUserName>\(Self.cdata(receiveID))</FromUserName>\n<ToUserName>\(Self.cdata(message.userID))"
