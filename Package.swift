@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "policydesk", targets: ["policydesk"]),
         .library(name: "PolicyKit", targets: ["PolicyKit"]),
         .library(name: "Desk", targets: ["Desk"]),
+        // The properties the fuzz targets in FuzzTesting/ check, one function per target.
+        .library(name: "FuzzChecks", targets: ["FuzzChecks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -107,6 +109,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What each fuzz target checks of one input; FuzzTesting/ runs it under libFuzzer and
+        // FuzzReplayTests replays the committed corpus and fail cases through it.
+        .target(
+            name: "FuzzChecks",
+            dependencies: [
+                "PolicyKit", "Matching", "Desk", "Channels", "Outreach",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "PolicyDeskBenchmark",
             dependencies: ["PolicyKit", "Matching", "Desk", .product(name: "Mustache", package: "swift-mustache")],
@@ -159,6 +173,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import Channels
 import Desk
 import Foundation
 import Hummingbird

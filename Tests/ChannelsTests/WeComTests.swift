@@ -390,6 +390,49 @@ struct WeComTests {
         #expect(badRandom == .invalidArgument("the random prefix must be 16 bytes, not 3"))
     }
 
+    /// Found by the `wecom` fuzz target (FuzzTesting/FailCases/wecom/reply-to-user-id-with-control-character):
+    /// a user id with a character XML 1.0 forbids made a reply that no XML reader accepts. It is
+    /// refused instead; the text, which can be cleaned, still is.
+    @Test func replyToAUserIDXMLCannotCarryIsRefused() throws {
+        let callback = try Self.callback()
+        for user in ["\u{10}", "li\u{0}si", "a\u{FFFE}"] {
+            let asker = InboundMessage(
+                platform: .wecom, messageID: "1", chatID: user, userID: user, messageType: "text", text: "?",
+                isGroup: false, mentionedBot: false, createTime: 1)
+            let error = thrownError { () throws(ChannelError) in
+                try callback.encodeReply(to: asker, text: "答", timestamp: "1732500002", nonce: "n")
+            }
+            #expect(error == .invalidArgument("the user id holds a character XML cannot carry"))
+        }
+        let asker = InboundMessage(
+            platform: .wecom, messageID: "1", chatID: "lisi", userID: "lisi", messageType: "text", text: "?",
+            isGroup: false, mentionedBot: false, createTime: 1)
+        let reply = try callback.encodeReply(to: asker, text: "答\u{10}", timestamp: "1732500002", nonce: "n")
+        let encrypted = try #require(Self.between(reply, "<Encrypt><![CDATA[", "]]></Encrypt>"))
+        let fields = try WeComXMLFields.parse(try Self.crypto().decrypt(encrypted).message, what: "reply")
+        #expect(fields["Content"] == "答")
+    }
+
+    /// Found by the `wecom` fuzz target (FuzzTesting/FailCases/wecom/reply-cdata-end-before-combining-mark):
+    /// a "]]>" whose ">" starts a grapheme with a combining mark was not split, so the CDATA section
+    /// ended early and the reply (and the user id) did not parse.
+    @Test func cdataTerminatorBeforeACombiningMarkIsSplit() throws {
+        let callback = try Self.callback()
+        for user in ["lisi", "a]]>\u{301}<x/>"] {
+            let asker = InboundMessage(
+                platform: .wecom, messageID: "1", chatID: user, userID: user, messageType: "text", text: "?",
+                isGroup: false, mentionedBot: false, createTime: 1)
+            for text in ["答]]>\u{301}复", "]]>\u{20DD}]]>\u{301}]]]>", "x]]>\u{301}</Content><MsgType>event</MsgType>"] {
+                let reply = try callback.encodeReply(to: asker, text: text, timestamp: "1732500002", nonce: "n")
+                let encrypted = try #require(Self.between(reply, "<Encrypt><![CDATA[", "]]></Encrypt>"))
+                let fields = try WeComXMLFields.parse(try Self.crypto().decrypt(encrypted).message, what: "reply")
+                #expect(fields["Content"] == text)
+                #expect(fields["MsgType"] == "text")
+                #expect(fields["ToUserName"] == user)
+            }
+        }
+    }
+
     @Test func nonTextMessagesAndEventsDecodeWithoutText() throws {
         let image = """
             <xml><ToUserName>\(Self.corpID)</ToUserName><FromUserName>lisi</FromUserName><CreateTime>1732500003\

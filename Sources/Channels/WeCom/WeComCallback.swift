@@ -98,6 +98,11 @@ public struct WeComCallback: Sendable {
         guard DecimalInteger.parse(timestamp) != nil else {
             throw .invalidArgument("the reply timestamp must be decimal seconds")
         }
+        // The addressee cannot be cleaned like the text without changing who gets the reply, and
+        // a character XML 1.0 forbids would make the whole reply unreadable: refuse it.
+        guard Self.xmlSafe(message.userID) == message.userID else {
+            throw .invalidArgument("the user id holds a character XML cannot carry")
+        }
         let content = Self.xmlSafe(text).truncatedToUTF8(maxBytes: Self.maxReplyContentBytes)
         return "<xml>\n<MsgType>\(Self.cdata("text"))</MsgType>\n<Content>\(Self.cdata(content))</Content>\n"
             + "<FromUserName>\(Self.cdata(receiveID))</FromUserName>\n<ToUserName>\(Self.cdata(message.userID))"
@@ -210,7 +215,28 @@ public struct WeComCallback: Sendable {
         var copy = text
         // Over the contiguous bytes: a scan of the String's UTF-8 view went byte by byte.
         guard copy.withUTF8({ $0.contains(UInt8(ascii: "]")) }) else { return "<![CDATA[" + text + "]]>" }
-        return "<![CDATA[" + text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") + "]]>"
+        // Split every "]]>" by its bytes. A search over Characters misses one whose ">" is followed
+        // by a combining mark (">\u{301}" is a single Character), which then ended the section
+        // early and left the rest of the text as markup.
+        let split = Array("]]]]><![CDATA[>".utf8)
+        let escaped = copy.withUTF8 { bytes -> [UInt8] in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 16)
+            var i = 0
+            while i < bytes.count {
+                if bytes[i] == UInt8(ascii: "]"), i + 2 < bytes.count, bytes[i + 1] == UInt8(ascii: "]"),
+                    bytes[i + 2] == UInt8(ascii: ">")
+                {
+                    out += split
+                    i += 3
+                } else {
+                    out.append(bytes[i])
+                    i += 1
+                }
+            }
+            return out
+        }
+        return "<![CDATA[" + String(decoding: escaped, as: UTF8.self) + "]]>"
     }
 
     /// Drops the control characters XML 1.0 forbids, which would make WeCom reject the reply.

@@ -1,23 +1,29 @@
-import Channels
-
 /// The body of `POST /v1/ask`: `{"text": "…", "user": "…"}`, both optional strings.
 ///
 /// Read by hand in one pass because `JSONDecoder` dominated the cost of the request. The reader
 /// is strict RFC 8259 throughout, where `JSONDecoder` checks only the values it decodes (it
 /// lets `{"x": 01, "text": "…",}` through), and it says where a body went wrong.
-struct AskRequest: Sendable, Equatable {
-    var text: String?
-    var user: String?
+///
+/// It lives here rather than in Server, and is public, so that the fuzz target for the body
+/// (`FuzzChecks`) reads it exactly as the route does without building the HTTP server.
+public struct AskRequest: Sendable, Equatable {
+    public var text: String?
+    public var user: String?
+
+    public init(text: String?, user: String?) {
+        self.text = text
+        self.user = user
+    }
 
     /// The deepest nesting `JSONDecoder` accepted, the top-level object counting as one level.
-    static let maxDepth = 512
+    public static let maxDepth = 512
 
     /// Reads `body`: one JSON object, whose `text` and `user` members must be strings or null
     /// (null reads as absent) and whose other members may hold anything.
     ///
     /// A repeated `text` or `user` keeps its first value, as `JSONDecoder` did; later ones
     /// are only checked as JSON.
-    static func parse(_ body: some Collection<UInt8>) throws(AskRequestError) -> AskRequest {
+    public static func parse(_ body: some Collection<UInt8>) throws(AskRequestError) -> AskRequest {
         let read = { (bytes: UnsafeBufferPointer<UInt8>) in
             var reader = AskRequestReader(bytes)
             return reader.read()
@@ -29,8 +35,8 @@ struct AskRequest: Sendable, Equatable {
 
 /// Why a `/v1/ask` body was refused, in words its sender can act on: what was expected, and
 /// where, as a byte offset from the start of the body counting from 0.
-struct AskRequestError: Error, Sendable, Equatable, CustomStringConvertible {
-    let description: String
+public struct AskRequestError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
 
     init(_ description: String) { self.description = description }
 }
