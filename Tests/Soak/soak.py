@@ -731,7 +731,8 @@ def main():
         "POLICYDESK_INTENTS": os.path.join(work, "Intents"), "POLICYDESK_TEMPLATES": str(ROOT / "Templates"),
         "POLICYDESK_ADMIN_TOKEN": ADMIN_TOKEN, "FEISHU_API_BASE": fake_feishu.base_url,
         "POLICYDESK_IDLE_TIMEOUT": str(IDLE_TIMEOUT), "POLICYDESK_BODY_TIMEOUT": str(BODY_TIMEOUT),
-        "LOG_LEVEL": "notice",
+        # Every level is written, so the scan below sees everything the server could ever log.
+        "LOG_LEVEL": os.environ.get("SOAK_LOG_LEVEL", "trace"),
     })
     server_log_path = os.path.join(out, "server.log")
     server_log = open(server_log_path, "wb")
@@ -829,6 +830,16 @@ def main():
         robots.wait(timeout=10)
         fake_feishu.close()
         server_log.close()
+    # No secret the server was given may appear in anything it wrote, at any level.
+    log_text = open(server_log_path, "rb").read().decode("utf-8", "replace")
+    secrets = {"POLICYDESK_ADMIN_TOKEN": ADMIN_TOKEN}
+    secrets.update({k: v for k, v in peers.server_environment().items()
+                    if k not in ("WECOM_CORP_ID", "FEISHU_APP_ID") and v})
+    leaked = sorted(name for name, value in secrets.items() if value in log_text)
+    summary.append("secrets scanned in %d bytes of server log (level %s): %s" % (
+        len(log_text.encode("utf-8")), env["LOG_LEVEL"], ", ".join(sorted(secrets))))
+    if leaked:
+        failures.append("the server log holds the value of %s" % ", ".join(leaked))
     summary_lines = summary + (["FAIL:"] + ["  " + f for f in failures] if failures else
                                ["PASS: no 5xx, every status as expected, memory and descriptors within bounds"])
     text = "\n".join(summary_lines)
