@@ -1,5 +1,5 @@
-import Foundation
 import Channels
+import Foundation
 
 /// The `/v1/ask` body: never a trap, and what it reads survives being written out and read again,
 /// with white space around the object and a BOM in front.

@@ -42,7 +42,9 @@ enum DingTalkFuzz {
             try expect(sign == expected, "sign \(sign.debugDescription) was accepted for \(timestamp.debugDescription)")
         }
         // Milliseconds are read as 1 to 18 decimal digits, nothing else.
-        if timestamp.utf8.count <= 18, let sent = Int64(timestamp), timestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+        if timestamp.utf8.count <= 18, let sent = Int64(timestamp),
+            timestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        {
             let accepted = (try? verifier.verify(timestamp: timestamp, sign: expected, nowMs: sent)) != nil
             try expect(accepted, "the right sign was refused for timestamp \(timestamp)")
         }

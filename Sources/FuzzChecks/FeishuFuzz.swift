@@ -30,8 +30,10 @@ enum FeishuFuzz {
             }
         case 1: try roundTrip(rest)
         default:
-            if let plaintext = try? FeishuCrypto.decrypt(String(decoding: rest, as: UTF8.self), encryptKey: encryptKey) {
-                try expect(String(validating: plaintext, as: UTF8.self) != nil, "decrypt returned bytes that are not UTF-8")
+            if let plaintext = try? FeishuCrypto.decrypt(String(decoding: rest, as: UTF8.self), encryptKey: encryptKey)
+            {
+                try expect(
+                    String(validating: plaintext, as: UTF8.self) != nil, "decrypt returned bytes that are not UTF-8")
             }
         }
     }
@@ -48,7 +50,8 @@ enum FeishuFuzz {
     static func roundTrip(_ plaintext: Data) throws(FuzzFailure) {
         let sealed = encrypt(plaintext)
         let isUTF8 = String(validating: plaintext, as: UTF8.self) != nil
-        switch Result(catching: { () throws(ChannelError) in try FeishuCrypto.decrypt(sealed, encryptKey: encryptKey) }) {
+        switch Result(catching: { () throws(ChannelError) in try FeishuCrypto.decrypt(sealed, encryptKey: encryptKey) })
+        {
         case .success(let opened):
             try expect(opened == plaintext, "decrypt(encrypt(p)) is not p")
         case .failure(let error):
@@ -56,14 +59,17 @@ enum FeishuFuzz {
         }
         let body = Data(#"{"encrypt":"\#(sealed)"}"#.utf8)
         let headers = [
-            "X-Lark-Signature": FeishuCrypto.signature(timestamp: timestamp, nonce: nonce, encryptKey: encryptKey, body: body),
+            "X-Lark-Signature": FeishuCrypto.signature(
+                timestamp: timestamp, nonce: nonce, encryptKey: encryptKey, body: body),
             "X-Lark-Request-Timestamp": timestamp, "X-Lark-Request-Nonce": nonce,
         ]
         let viaEncryption = Result { () throws(ChannelError) in
             try encrypted.decode(headers: headers, body: body, nowSeconds: 1_732_500_000)
         }
         guard isUTF8, !plaintext.isEmpty else { return }
-        let inTheClear = Result { () throws(ChannelError) in try plain.decode(headers: [:], body: plaintext, nowSeconds: nil) }
+        let inTheClear = Result { () throws(ChannelError) in
+            try plain.decode(headers: [:], body: plaintext, nowSeconds: nil)
+        }
         switch (viaEncryption, inTheClear) {
         case (.success(let a), .success(let b)):
             try expect(a == b, "the encrypted event decodes as \(a), the same in the clear as \(b)")

@@ -17,13 +17,16 @@ enum IntentsFuzz {
 
     /// The shipped files, by path relative to `Intents/`.
     static let files: [String] = {
-        let clauses = (try? FileManager.default.contentsOfDirectory(atPath: intents.appendingPathComponent("clauses").path)) ?? []
+        let clauses =
+            (try? FileManager.default.contentsOfDirectory(atPath: intents.appendingPathComponent("clauses").path)) ?? []
         return ["policy.yaml", "lexicon.yaml", "out_of_scope.yaml", "contacts.yaml"]
             + clauses.filter { $0.hasSuffix(".yaml") }.sorted().map { "clauses/" + $0 }
     }()
 
     static let shippedText: [String: String] = Dictionary(
-        uniqueKeysWithValues: files.map { ($0, (try? String(contentsOf: intents.appendingPathComponent($0), encoding: .utf8)) ?? "") })
+        uniqueKeysWithValues: files.map {
+            ($0, (try? String(contentsOf: intents.appendingPathComponent($0), encoding: .utf8)) ?? "")
+        })
 
     static func check(_ input: [UInt8]) throws(FuzzFailure) {
         guard input.count >= 2 else { return }
@@ -39,7 +42,9 @@ enum IntentsFuzz {
     }
 
     static func edit(_ rest: ArraySlice<UInt8>, file: String, kind: Int) throws(FuzzFailure) {
-        var parts = rest.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        var parts = rest.split(separator: 0, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         while parts.count < 3 { parts.append("") }
         let text = parts[0].isEmpty ? shippedText[file] ?? "" : parts[0]
         let before = try? Yams.compose(yaml: text)
@@ -79,11 +84,13 @@ enum IntentsFuzz {
         func strings(_ node: Node?, _ key: String) -> [String] { node?[key]?.array().compactMap(\.string) ?? [] }
         switch edit {
         case .addExample(_, let example):
-            try expect(strings(item, "examples") == strings(oldItem, "examples") + [example], "\(edit) does not read back")
+            try expect(
+                strings(item, "examples") == strings(oldItem, "examples") + [example], "\(edit) does not read back")
         case .removeExample(_, let example):
             var expected = strings(oldItem, "examples")
             if let i = expected.firstIndex(of: example) { expected.remove(at: i) }
-            try expect(strings(item, "examples") == expected, "\(edit) does not read back: \(strings(item, "examples"))")
+            try expect(
+                strings(item, "examples") == expected, "\(edit) does not read back: \(strings(item, "examples"))")
         case .setExamples(_, let examples):
             try expect(strings(item, "examples") == examples, "\(edit) reads back as \(strings(item, "examples"))")
         case .setChecklist(_, let checklist):
@@ -93,12 +100,15 @@ enum IntentsFuzz {
             // line break at its end (the loader trims it).
             let readBack = item?["text"]?.string
             try expect(
-                readBack == newText || (newText.contains("\n") && !newText.hasSuffix("\n") && readBack == newText + "\n"),
+                readBack == newText
+                    || (newText.contains("\n") && !newText.hasSuffix("\n") && readBack == newText + "\n"),
                 "\(edit) reads back as \(readBack.debugDescription)")
         case .setContact(let unit, let fields):
             let entry = after?["units"]?.array().first { $0["name"]?.string == unit }
             for (name, value) in fields {
-                try expect(entry?[name]?.string == value, "\(edit) reads back \(name) as \(entry?[name]?.string.debugDescription ?? "nothing")")
+                try expect(
+                    entry?[name]?.string == value,
+                    "\(edit) reads back \(name) as \(entry?[name]?.string.debugDescription ?? "nothing")")
             }
         }
         // Every other item is as it was.
@@ -111,7 +121,8 @@ enum IntentsFuzz {
 func shape(_ node: Node) -> String {
     switch node {
     case .scalar(let scalar): return "'" + scalar.string + "'"
-    case .mapping(let mapping): return "{" + mapping.map { shape($0.key) + ":" + shape($0.value) }.joined(separator: ",") + "}"
+    case .mapping(let mapping):
+        return "{" + mapping.map { shape($0.key) + ":" + shape($0.value) }.joined(separator: ",") + "}"
     case .sequence(let sequence): return "[" + sequence.map(shape).joined(separator: ",") + "]"
     case .alias: return "*"
     }

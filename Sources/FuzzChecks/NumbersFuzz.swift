@@ -42,12 +42,16 @@ enum NumbersFuzz {
             end = mention.range.upperBound
             try expect(mention.value >= 0, "a negative number: \(mention)")
             switch mention.kind {
-            case .money: try expect(mention.value <= NumberReader.plausibleYuan, "implausible money read as money: \(mention)")
-            case .count: try expect(mention.value <= NumberReader.plausibleCount, "implausible count read as a count: \(mention)")
+            case .money:
+                try expect(mention.value <= NumberReader.plausibleYuan, "implausible money read as money: \(mention)")
+            case .count:
+                try expect(
+                    mention.value <= NumberReader.plausibleCount, "implausible count read as a count: \(mention)")
             default: break
             }
         }
-        try expect(NumberReader.mentions(in: Normalizer.string(scalars)) == mentions, "the String and scalar readers disagree")
+        try expect(
+            NumberReader.mentions(in: Normalizer.string(scalars)) == mentions, "the String and scalar readers disagree")
         let extraction = FactExtractor.extract(scalars: scalars)
         for money in extraction.money {
             try expect((0...NumberReader.plausibleYuan).contains(money.yuan), "extracted money \(money.yuan)")

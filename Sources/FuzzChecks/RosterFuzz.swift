@@ -19,10 +19,12 @@ enum RosterFuzz {
         }
         let lines = roster.enterprises.map(\.line)
         try expect(zip(lines, lines.dropFirst()).allSatisfy { $0 < $1 }, "enterprises out of line order: \(lines)")
-        try expect(lines.allSatisfy { (2...lineCount).contains($0) }, "an enterprise line outside 2…\(lineCount): \(lines)")
+        try expect(
+            lines.allSatisfy { (2...lineCount).contains($0) }, "an enterprise line outside 2…\(lineCount): \(lines)")
         let skipped = roster.skippedLines.map(\.line)
         try expect(zip(skipped, skipped.dropFirst()).allSatisfy { $0 <= $1 }, "skipped lines out of order: \(skipped)")
-        try expect(skipped.allSatisfy { (1...lineCount).contains($0) }, "a skipped line outside 1…\(lineCount): \(skipped)")
+        try expect(
+            skipped.allSatisfy { (1...lineCount).contains($0) }, "a skipped line outside 1…\(lineCount): \(skipped)")
         try expect(Set(lines).isDisjoint(with: skipped), "a line both read and skipped")
         let strict = try? Roster.parse(data)
         try expect((strict != nil) == skipped.isEmpty, "the strict read disagrees with the skipped lines")
@@ -33,7 +35,9 @@ enum RosterFuzz {
             input.contains(where: { $0 >= 0x80 }), let gb = gb18030(text)
         else { return }
         let gbLines = gb.split(separator: 0x0A, omittingEmptySubsequences: false)
-        guard gbLines.allSatisfy({ line in line.allSatisfy { $0 < 0x80 } || String(validating: line, as: UTF8.self) == nil })
+        guard
+            gbLines.allSatisfy({ line in line.allSatisfy { $0 < 0x80 } || String(validating: line, as: UTF8.self) == nil
+            })
         else { return }
         guard let other = try? Roster.parse(Data(gb), skipBadLines: true) else {
             throw FuzzFailure("the roster reads as UTF-8 but not as GB18030")
@@ -61,7 +65,9 @@ enum RosterFuzz {
                     .assumingMemoryBound(to: CChar.self)
                 var inLeft = inBuffer.count
                 var outLeft = outBuffer.count
-                guard iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) != -1, inLeft == 0 else { return nil }
+                guard iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) != -1, inLeft == 0 else {
+                    return nil
+                }
                 return capacity - outLeft
             }
         }

@@ -32,7 +32,8 @@ enum WeComFuzz {
 
     static func signed(_ encrypted: String) -> [String: String] {
         [
-            "msg_signature": WeComCrypto.signature(token: token, timestamp: timestamp, nonce: nonce, encrypted: encrypted),
+            "msg_signature": WeComCrypto.signature(
+                token: token, timestamp: timestamp, nonce: nonce, encrypted: encrypted),
             "timestamp": timestamp, "nonce": nonce,
         ]
     }
@@ -41,7 +42,9 @@ enum WeComFuzz {
     /// unless its signature is right.
     static func envelope(_ rest: ArraySlice<UInt8>) throws(FuzzFailure) {
         let (first, second) = split(rest)
-        var query = ["msg_signature": "0000000000000000000000000000000000000000", "timestamp": timestamp, "nonce": nonce]
+        var query = [
+            "msg_signature": "0000000000000000000000000000000000000000", "timestamp": timestamp, "nonce": nonce,
+        ]
         var body = first
         if let second {
             body = second
@@ -71,7 +74,8 @@ enum WeComFuzz {
             try expect(Array(plaintext.message) == Array(rest), "decrypt(encrypt(m)) is not m")
             try expect(plaintext.receiveIDBytes == Array(receiveID.utf8), "decrypt(encrypt(m)) changed the receive id")
             try expect(plaintext.random == random16, "decrypt(encrypt(m)) changed the random prefix")
-            try expect(plaintext.paddedLength % 32 == 0, "padded length \(plaintext.paddedLength) is not whole 32-byte blocks")
+            try expect(
+                plaintext.paddedLength % 32 == 0, "padded length \(plaintext.paddedLength) is not whole 32-byte blocks")
         } catch let failure as FuzzFailure {
             throw failure
         } catch {
@@ -88,7 +92,8 @@ enum WeComFuzz {
             try expect(message.platform == .wecom, "a WeCom message came out as \(message.platform)")
             try expect(!message.userID.isEmpty, "a message was read without a sender")
             if let text = message.text {
-                try expect(text == trimmedLikeChannels(text), "the message text is not trimmed: \(text.debugDescription)")
+                try expect(
+                    text == trimmedLikeChannels(text), "the message text is not trimmed: \(text.debugDescription)")
             }
         } catch let error as ChannelError {
             guard case .malformed = error else {
@@ -120,7 +125,8 @@ enum WeComFuzz {
             isGroup: false, mentionedBot: false, createTime: 1_732_500_000)
         let reply: String
         do {
-            reply = try app.encodeReply(to: incoming, text: text, timestamp: timestamp, nonce: nonce, random16: random16)
+            reply = try app.encodeReply(
+                to: incoming, text: text, timestamp: timestamp, nonce: nonce, random16: random16)
         } catch {
             // Only a user id that XML cannot carry is refused (a parsed message never has one).
             try expect(!isXMLSafe(user), "encodeReply refused: \(error), user \(user.debugDescription)")
@@ -134,7 +140,9 @@ enum WeComFuzz {
         do {
             readBack = try app.decodeMessage(query: signed(encrypted), body: Data(reply.utf8))
         } catch {
-            throw FuzzFailure("our own reply does not read back: \(error); text \(text.debugDescription), user \(user.debugDescription)")
+            throw FuzzFailure(
+                "our own reply does not read back: \(error); text \(text.debugDescription), user \(user.debugDescription)"
+            )
         }
         try expect(readBack.userID == corpID, "the reply reads as from \(readBack.userID.debugDescription)")
         if isXMLSafe(text), !text.unicodeScalars.contains("\r"), text.utf8.count <= WeComCallback.maxReplyContentBytes {

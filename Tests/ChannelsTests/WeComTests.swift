@@ -422,7 +422,8 @@ struct WeComTests {
             let asker = InboundMessage(
                 platform: .wecom, messageID: "1", chatID: user, userID: user, messageType: "text", text: "?",
                 isGroup: false, mentionedBot: false, createTime: 1)
-            for text in ["答]]>\u{301}复", "]]>\u{20DD}]]>\u{301}]]]>", "x]]>\u{301}</Content><MsgType>event</MsgType>"] {
+            let texts = ["答]]>\u{301}复", "]]>\u{20DD}]]>\u{301}]]]>", "x]]>\u{301}</Content><MsgType>event</MsgType>"]
+            for text in texts {
                 let reply = try callback.encodeReply(to: asker, text: text, timestamp: "1732500002", nonce: "n")
                 let encrypted = try #require(Self.between(reply, "<Encrypt><![CDATA[", "]]></Encrypt>"))
                 let fields = try WeComXMLFields.parse(try Self.crypto().decrypt(encrypted).message, what: "reply")
