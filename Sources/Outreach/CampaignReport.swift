@@ -231,9 +231,11 @@ extension CampaignReport {
 
     private static func csvField(_ value: String) -> String {
         // A leading =, +, - or @ would make Excel evaluate the cell as a formula.
+        // Scalars, not Characters: "\r\n" is one Character, and so is a comma followed by a
+        // combining mark, and neither equals "\n" or ",".
         var text = value
-        if let first = text.first, "=+-@".contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        if let first = text.unicodeScalars.first, "=+-@".unicodeScalars.contains(first) { text = "'" + text }
+        guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -106,6 +106,24 @@ struct ReportTests {
         #expect(!page.contains("{{") && !page.contains("}}"), "every tag of the template was filled")
     }
 
+    @Test("CSV fields that end a line or a column are quoted, even when a Character hides them")
+    func csvQuotesByScalar() async throws {
+        let store = try SQLiteStorage.inMemory()
+        var b = RosterBuilder(["企业名称", "统一社会信用代码", "规模", "平台", "机器人地址", "首次认定高企"])
+        // "\r\n" is one Character, as is a comma or an = followed by a combining mark.
+        for (i, name) in ["甲\r\n乙公司", "丙,\u{301}丁公司", "=\u{301}SUM(A1)公司"].enumerated() {
+            b.add([
+                "企业名称": name, "统一社会信用代码": RosterBuilder.code(i + 1), "规模": "规上", "平台": "企业微信",
+                "机器人地址": "https://example.invalid/wecom?key=k", "首次认定高企": "是",
+            ])
+        }
+        let id = try await storeCampaign(b, items: ["12.2"], in: store, now: t0)
+        let csv = try await CampaignReport.load(campaignID: id, from: store).csv()
+        #expect(csv.contains("\"甲\r\n乙公司\"") || csv.contains("\"甲\n乙公司\""), "a line break stays inside its quotes")
+        #expect(csv.contains("\"丙,\u{301}丁公司\""))
+        #expect(csv.contains("'=\u{301}SUM(A1)公司"), "a formula-looking name is defused")
+    }
+
     @Test("a campaign with nothing to see to says so, and its page has no empty tables")
     func htmlWithNothingToSeeTo() async throws {
         let store = try SQLiteStorage.inMemory()

@@ -74,7 +74,7 @@ struct RosterBuilder {
     var data: Data { Data(text.utf8) }
 
     private static func quoted(_ value: String) -> String {
-        value.contains(",") || value.contains("\"") || value.contains("\n")
+        value.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
             ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
     }
 }
