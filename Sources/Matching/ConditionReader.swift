@@ -44,10 +44,7 @@ public struct ConditionReader: Sendable {
         guard !hits.isEmpty else { return [:] }
         var result: [String: ConditionEvidence] = [:]
         for hit in hits {
-            let inside = hits.contains { other in
-                other.start <= hit.start && other.end >= hit.end && other.end - other.start > hit.end - hit.start
-            }
-            if inside { continue }
+            if hits.contains(where: hit.lies(inside:)) { continue }
             if hit.value.breaks {
                 if case .broken? = result[hit.value.condition] { continue }
                 result[hit.value.condition] = .broken(word: hit.value.word)

@@ -317,16 +317,11 @@ public struct Matcher: Sendable {
 
     /// The clauses whose measure terms the question names; a term only inside a generic word
     /// (「高新技术」 inside 「鄂尔多斯高新技术产业开发区」) does not count.
-    public func namedClauses(_ scalars: [UInt32]) -> Set<Int> {
-        namedClauses(measureWords.hits(in: scalars))
-    }
-
     func namedClauses(_ hits: [PhraseMatcher<Int32>.Hit]) -> Set<Int> {
         let generic = hits.filter { $0.value < 0 }
         var clauses = Set<Int>()
         for hit in hits where hit.value >= 0 {
-            let inGeneric = generic.contains { $0.start <= hit.start && $0.end >= hit.end && $0.end - $0.start > hit.end - hit.start }
-            if !inGeneric { clauses.insert(Int(hit.value)) }
+            if !generic.contains(where: hit.lies(inside:)) { clauses.insert(Int(hit.value)) }
         }
         return clauses
     }
@@ -341,11 +336,8 @@ public struct Matcher: Sendable {
         var result: [(label: Int, length: Int)] = []
         for hit in hits {
             let length = hit.end - hit.start
-            let covered = hits.contains { other in
-                other.value != hit.value && other.start <= hit.start && other.end >= hit.end && other.end - other.start > length
-            }
-            let inGeneric = generic.contains { $0.start <= hit.start && $0.end >= hit.end && $0.end - $0.start > length }
-            if covered || inGeneric { continue }
+            let covered = hits.contains { other in other.value != hit.value && hit.lies(inside: other) }
+            if covered || generic.contains(where: hit.lies(inside:)) { continue }
             let label = Int(hit.value)
             if let i = result.firstIndex(where: { $0.label == label }) {
                 result[i].length = max(result[i].length, length)

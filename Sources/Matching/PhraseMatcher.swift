@@ -9,6 +9,11 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
         public var end: Int
         /// What the phrase stands for.
         public var value: Value
+
+        /// Whether this occurrence lies within a longer one, `other` (「首次」 inside 「不是首次」).
+        public func lies<Other>(inside other: PhraseMatcher<Other>.Hit) -> Bool {
+            other.start <= start && other.end >= end && other.end - other.start > end - start
+        }
     }
 
     private var children: [[UInt32: Int32]] = [[:]]

@@ -91,6 +91,9 @@ public struct ServerConfiguration: Sendable {
         public static let feishuAppID = "FEISHU_APP_ID", feishuAppSecret = "FEISHU_APP_SECRET"
         public static let feishuToken = "FEISHU_VERIFICATION_TOKEN", feishuEncryptKey = "FEISHU_ENCRYPT_KEY"
         public static let feishuBase = "FEISHU_API_BASE"
+        /// Accepted so that configuration files written for earlier versions still load, and
+        /// read by nothing: WeCom and DingTalk get their answers in the callback's response.
+        public static let wecomBase = "WECOM_API_BASE", dingTalkBase = "DINGTALK_API_BASE"
         public static let bodyLimit = "POLICYDESK_BODY_LIMIT", questionsPerMinute = "POLICYDESK_QUESTIONS_PER_MINUTE"
         public static let pidFile = "POLICYDESK_PID_FILE", logLevel = "LOG_LEVEL"
         public static let idleTimeout = "POLICYDESK_IDLE_TIMEOUT", bodyTimeout = "POLICYDESK_BODY_TIMEOUT"
@@ -131,7 +134,7 @@ public struct ServerConfiguration: Sendable {
         Variable.bodyLimit, Variable.questionsPerMinute, Variable.pidFile, Variable.logLevel,
         Variable.wecomToken, Variable.wecomAESKey, Variable.wecomCorpID, Variable.dingTalkSecret,
         Variable.feishuAppID, Variable.feishuAppSecret, Variable.feishuToken, Variable.feishuEncryptKey,
-        Variable.feishuBase,
+        Variable.feishuBase, Variable.wecomBase, Variable.dingTalkBase,
         Variable.idleTimeout, Variable.bodyTimeout, Variable.maxConnections,
         Variable.reviewTextLimit, Variable.reviewPerUser, Variable.reviewMaxGroups, Variable.reviewRetentionDays,
     ]
