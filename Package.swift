@@ -65,15 +65,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The campaign domain: what a campaign, a delivery and a send are, the no-repeat rule, and
+        // the store protocol that Storage implements. Pure: Foundation only.
+        .target(name: "OutreachModel", swiftSettings: swiftSettings),
         .target(
             name: "Storage",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OutreachModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Server",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Channels", "Storage", "Outreach",
+                "PolicyKit", "Matching", "Desk", "Channels", "Storage", "Outreach", "OutreachModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -93,7 +96,7 @@ let package = Package(
         .target(
             name: "Outreach",
             dependencies: [
-                "PolicyKit", "Desk", "Channels", "Storage",
+                "PolicyKit", "Desk", "Channels", "OutreachModel",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -102,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "policydesk",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "CMalloc",
+                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "OutreachModel", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -128,7 +131,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "OutreachBenchmark",
-            dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage"],
+            dependencies: ["Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage"],
             swiftSettings: swiftSettings
         ),
         // What several test targets share: seeded generators, the values property tests try, the
@@ -136,7 +139,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Channels", "Outreach",
+                "Channels", "Outreach", "OutreachModel",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -149,6 +152,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PolicyKitTests", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "OutreachModelTests", dependencies: ["OutreachModel"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONWriterTests", dependencies: ["JSONWriter", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MatchingTests", dependencies: ["Matching", "PolicyKit", "TestSupport"], swiftSettings: swiftSettings),
@@ -165,11 +169,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "StorageTests", dependencies: ["Storage", "OutreachModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OutreachTests",
-            dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage", "TestSupport"],
+            dependencies: ["Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -177,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Channels", "Storage", "Outreach", "Desk", "PolicyKit", "TestSupport",
+                "Server", "Channels", "Storage", "Outreach", "OutreachModel", "Desk", "PolicyKit", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
