@@ -39,7 +39,7 @@ public struct KnowledgeBaseLoader: Sendable {
         var seenItem: [String: String] = [:]
         var seenExample: [String: String] = [:]
         // Where each example question is written, for conflicts found once the out-of-scope list is read.
-        var examplePlaces: [(example: String, itemID: String, file: String, line: Int)] = []
+        var examplePlaces: [(example: String, itemID: String, file: String, text: String)] = []
         // Files that could not be read or parsed are reported once, not again as a missing clause.
         var unreadable: Set<String> = []
         for file in clauseFiles {
@@ -66,7 +66,7 @@ public struct KnowledgeBaseLoader: Sendable {
                         problems.append(Problem(file: name, line: Self.lineOf(example, in: text), message: "example 「\(example)」 is given for both \(other) and \(item.id); keep it under one item"))
                     }
                     seenExample[example] = item.id
-                    examplePlaces.append((example, item.id, name, Self.lineOf(example, in: text)))
+                    examplePlaces.append((example, item.id, name, text))
                 }
             }
             clauses.append(clause)
@@ -265,7 +265,7 @@ public struct KnowledgeBaseLoader: Sendable {
     /// refuses what reads the same as an out-of-scope example, so staff who add it would believe
     /// they fixed a question that the bot still refuses. Compared as the matcher reads them.
     static func conflicts(
-        _ examples: [(example: String, itemID: String, file: String, line: Int)], outOfScope: [String], lexicon: Lexicon
+        _ examples: [(example: String, itemID: String, file: String, text: String)], outOfScope: [String], lexicon: Lexicon
     ) -> [Problem] {
         let normalizer = Normalizer(lexicon: lexicon)
         func read(_ text: String) -> String { KnowledgeBase.stripped(normalizer.normalize(text)) }
@@ -273,8 +273,9 @@ public struct KnowledgeBaseLoader: Sendable {
         for question in outOfScope { refused[read(question)] = question }
         return examples.compactMap { place in
             guard let listed = refused[read(place.example)] else { return nil }
+            // Found only for a conflict: searching every file for every example would cost more than the load.
             return Problem(
-                file: place.file, line: place.line,
+                file: place.file, line: Self.lineOf(place.example, in: place.text),
                 message: "example 「\(place.example)」 of item \(place.itemID) is also an out-of-scope example "
                     + "(「\(listed)」 in out_of_scope.yaml), so the bot would still refuse it; "
                     + "remove it from out_of_scope.yaml first, or do not add it")
