@@ -48,6 +48,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A plan's text read into a draft Intents/ folder: pure, text in and files out.
+        .target(name: "PlanImport", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
         // The edge: platforms, outbound HTTP, storage, the HTTP server.
         .systemLibrary(
             name: "CCurl",
@@ -102,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "policydesk",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "CMalloc",
+                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "CMalloc", "PlanImport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -171,6 +173,11 @@ let package = Package(
             name: "OutreachTests",
             dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage", "TestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PlanImportTests",
+            dependencies: ["PlanImport", "Desk", "PolicyKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
