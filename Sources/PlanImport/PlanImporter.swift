@@ -72,6 +72,12 @@ public enum PlanImporter {
         for measure in document.measures {
             clauses.append(builder.measure(measure, notes: &notes))
         }
+        // The short words of each clause that few others use: what a question names a measure by.
+        let texts = clauses.map { $0.title + "。" + $0.text }
+        for k in clauses.indices {
+            let own = ClauseBuilder.distinctiveWords(texts[k]).filter { word in texts.filter { $0.contains(word) }.count <= 2 }
+            clauses[k].keywords += own.filter { !clauses[k].keywords.contains($0) }
+        }
         // A word named by three measures or more points at none of them.
         var clauseCount: [String: Int] = [:]
         for clause in clauses { for word in Set(clause.keywords) { clauseCount[word, default: 0] += 1 } }
@@ -284,6 +290,30 @@ struct ClauseBuilder {
         list.append("企业银行账户信息")
         return list
     }
+
+    /// Words the text sets apart: what stands between punctuation, particles (的, 和, 对 …) and the
+    /// plan's common words (给予, 按照, 奖补, 企业, 科技 …), two to six characters long. Many are
+    /// names of things (信贷, 种子期, 担保费用, 容错机制); the caller keeps those that few clauses use.
+    static func distinctiveWords(_ text: String) -> [String] {
+        var t = text
+        for word in commonWords { t = t.replacingOccurrences(of: word, with: "|") }
+        let separators: Set<Character> = Set("的、，。对在按给予和及或与等为以其将向由到并了是“”（）：；,.%\n ")
+        var words: [String] = []
+        var seen = Set<String>()
+        for chunk in t.split(whereSeparator: { separators.contains($0) || $0 == "|" || $0.isNumber || $0.isWhitespace }) {
+            let word = String(chunk)
+            if (2...6).contains(word.count), seen.insert(word).inserted { words.append(word) }
+        }
+        return words
+    }
+
+    /// Words every plan of this kind uses everywhere: verbs of support, kinds of money, levels.
+    static let commonWords = [
+        "给予", "按照", "对于", "经过", "获得", "支持", "鼓励", "通过", "进行", "开展", "加强", "推动", "建立", "建设",
+        "实施", "围绕", "不超过", "最高", "每家", "以上", "以下", "一次性", "奖补", "补贴", "补助", "额度", "相关",
+        "自治区", "国家", "企业", "当年", "新认定", "首次", "认定", "备案", "配套", "标准", "一批", "进一步", "提升",
+        "推进", "加快", "完善", "健全", "强化", "创新", "科技", "发展", "产业", "实际", "其他", "方式", "单位", "项目",
+    ]
 
     /// Words that point at a measure: quoted names (「揭榜挂帅」) and the nouns its text names
     /// with the endings plans give things (实验室, 孵化器, 专利, 人才 …).
