@@ -35,7 +35,11 @@ struct KnowledgeOptions: ParsableArguments {
         do {
             return try loader.load()
         } catch {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            var message = error.description + "\n"
+            if !allowDraft, error.problems.allSatisfy({ $0.message.hasPrefix("rule not reviewed") }) {
+                message += "this is a draft (from policydesk import): review its rules, or pass --allow-draft to use it as a draft\n"
+            }
+            FileHandle.standardError.write(Data(message.utf8))
             throw ExitCode(1)
         }
     }
