@@ -49,7 +49,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // A plan's text read into a draft Intents/ folder: pure, text in and files out.
-        .target(name: "PlanImport", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
+        .target(name: "PlanImport", dependencies: ["PolicyKit", "Desk"], swiftSettings: swiftSettings),
         // The edge: platforms, outbound HTTP, storage, the HTTP server.
         .systemLibrary(
             name: "CCurl",

@@ -429,7 +429,7 @@ public enum IntentFileEditor {
 
     /// A YAML scalar for `text` inside a one-line mapping (「{name: …, phone: …}」), where commas
     /// and brackets end a plain scalar too.
-    static func flowScalar(_ text: String) -> String {
+    package static func flowScalar(_ text: String) -> String {
         isPlainSafe(text, inFlow: true) ? text : doubleQuoted(text)
     }
 

@@ -1,3 +1,4 @@
+import Desk
 import Foundation
 import PolicyKit
 
@@ -9,7 +10,7 @@ struct DraftWriter {
         var files: [String: String] = [:]
         let measureNumbers = Set(document.measures.map(\.number))
         for clause in policy.clauses {
-            files[String(format2: clause.number)] = self.clause(clause, review: markForReview && measureNumbers.contains(clause.number))
+            files[Self.clauseFile(clause.number)] = self.clause(clause, review: markForReview && measureNumbers.contains(clause.number))
         }
         files["policy.yaml"] = policyFile(policy, document: document)
         files["lexicon.yaml"] = Self.defaultLexicon
@@ -189,33 +190,10 @@ struct DraftWriter {
 
     // MARK: - YAML text
 
-    /// A YAML scalar: plain when that reads back as the same text, double-quoted otherwise
-    /// (no-break and full-width spaces written as escapes, so that they survive editors).
+    /// A YAML scalar, written as the staff editor writes one: plain when that reads back as the
+    /// same text, double-quoted otherwise; inside a one-line mapping or list when `flow`.
     static func scalar(_ s: String, flow: Bool = false) -> String {
-        let special: Set<Character> = ["-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`"]
-        let needsQuotes = s.isEmpty || s.first.map(special.contains) == true || s.first?.isWhitespace == true
-            || s.last?.isWhitespace == true || s.contains(": ") || s.contains(" #") || s.contains("\n")
-            || s.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{00A0}" || $0 == "\u{3000}" || $0 == "\u{FEFF}" }
-            || (flow && s.contains { ",[]{}".contains($0) })
-            || ["true", "false", "yes", "no", "null", "~", "on", "off"].contains(s.lowercased())
-            || Double(s) != nil || s.hasSuffix(":")
-        guard needsQuotes else { return s }
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u == "\u{00A0}" || u == "\u{3000}" || u == "\u{FEFF}" {
-                    out += "\\u" + String(u.value, radix: 16, uppercase: true).leftPadded(to: 4)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
+        flow ? IntentFileEditor.flowScalar(s) : IntentFileEditor.scalar(s)
     }
 
     static func flowList(_ items: [String]) -> String {
@@ -235,15 +213,9 @@ struct DraftWriter {
         }
         return "\(indent)\(key): |\n" + lines.map { "\(indent)  \($0)\n" }.joined()
     }
-}
 
-extension String {
     /// `clauses/04.yaml` for 4.
-    init(format2 number: Int) {
-        self = "clauses/" + (number < 10 ? "0\(number)" : "\(number)") + ".yaml"
-    }
-
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+    static func clauseFile(_ number: Int) -> String {
+        "clauses/" + (number < 10 ? "0\(number)" : "\(number)") + ".yaml"
     }
 }

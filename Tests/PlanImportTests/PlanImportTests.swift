@@ -95,8 +95,15 @@ struct SeedImportTests {
         #expect(knowledge.unreviewedRules == Seed.draft.rulesToReview)
         // What was written reads back as what was read.
         for item in Seed.draft.policy.items {
-            #expect(knowledge.policy.item(item.id)?.award == item.award, "\(item.id)")
+            let back = knowledge.policy.item(item.id)
+            #expect(back?.award == item.award, "\(item.id)")
+            #expect(back?.requires == item.requires && back?.checks == item.checks && back?.title == item.title, "\(item.id)")
         }
+        for clause in Seed.draft.policy.clauses {
+            let back = knowledge.policy.clause(clause.number)
+            #expect(back?.leader == clause.leader && back?.units == clause.units && back?.text == clause.text, "\(clause.number)")
+        }
+        #expect(knowledge.policy.notes == Seed.draft.policy.notes)
     }
 
     @Test("a draft's answers say so, in the reply and as \"draft\": true in the JSON")
