@@ -453,7 +453,7 @@ public enum IntentFileEditor {
     /// `text` as a YAML double-quoted scalar: quotes and backslashes escaped, and every control,
     /// line-break or invisible character written as an escape (`\n`, `\u2028`), so that the
     /// scalar stays on one line and reads back as exactly `text`.
-    static func doubleQuoted(_ text: String) -> String {
+    package static func doubleQuoted(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -193,7 +193,15 @@ struct DraftWriter {
     /// A YAML scalar, written as the staff editor writes one: plain when that reads back as the
     /// same text, double-quoted otherwise; inside a one-line mapping or list when `flow`.
     static func scalar(_ s: String, flow: Bool = false) -> String {
-        flow ? IntentFileEditor.flowScalar(s) : IntentFileEditor.scalar(s)
+        // A no-break or full-width space (「杜 \u{00A0}娟」 in the seed) is kept, but as an escape a
+        // person can see, as the shipped files write it.
+        let invisible: [(Character, String)] = [("\u{00A0}", "\\u00A0"), ("\u{3000}", "\\u3000")]
+        if invisible.contains(where: { s.contains($0.0) }) {
+            var quoted = IntentFileEditor.doubleQuoted(s)
+            for (character, escape) in invisible { quoted = quoted.replacingOccurrences(of: String(character), with: escape) }
+            return quoted
+        }
+        return flow ? IntentFileEditor.flowScalar(s) : IntentFileEditor.scalar(s)
     }
 
     static func flowList(_ items: [String]) -> String {
