@@ -106,6 +106,23 @@ struct SeedImportTests {
         #expect(knowledge.policy.notes == Seed.draft.policy.notes)
     }
 
+    @Test("`review` other than true or false is a problem at its line")
+    func reviewValue() throws {
+        var accepted = try PlanImporter.draft(from: Seed.text, options: .init(markForReview: false))
+        let file = try #require(accepted.files["clauses/17.yaml"])
+        accepted.files["clauses/17.yaml"] = file.replacingOccurrences(of: "      shape: fixed\n", with: "      shape: fixed\n      review: maybe\n")
+        let folder = try written(accepted)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            _ = try KnowledgeBaseLoader(intents: folder, templates: templates).load()
+            Issue.record("`review: maybe` loaded")
+        } catch {
+            #expect(error.problems.count == 1)
+            #expect(error.problems.first?.file == "clauses/17.yaml")
+            #expect(error.problems.first?.message.contains("`review` is true") == true)
+        }
+    }
+
     @Test("a draft's answers say so, in the reply and as \"draft\": true in the JSON")
     func draftAnswers() throws {
         let folder = try written(Seed.draft)
@@ -136,6 +153,54 @@ struct SeedImportTests {
         let shipped = Desk(knowledge: Seed.shipped).answer("新认定的高企能拿多少钱").answer
         #expect(!shipped.jsonLine().contains("\"draft\""))
         #expect(!Seed.shipped.isDraft)
+    }
+}
+
+@Suite("Importing another plan")
+struct OtherPlanTests {
+    /// A plan of another district, written differently from the seed: its own title lines, units
+    /// separated by commas, amounts in 元 and 亿元, a measure with two paragraphs, no 总体要求.
+    static let plan = """
+        某某区促进科技成果转化
+        若干措施
+
+        为加快科技成果转化，制定本措施。
+        一、支持措施
+        （一）平台建设
+        1.支持孵化载体。对新认定的市级孵化器，一次性给予8000元奖补。
+        对新认定的国家级孵化器，最高不超过1.5亿元奖补。
+        责任领导：王五
+        牵头单位：区科学技术局
+        责任单位：区财政局，区市场监督管理局
+        （二）金融服务
+        2.支持科技贷款。对获得科技贷款的企业，按照实际贷款利息的30%给予补贴，每家企业每年不超过10万元，补贴期限2年。
+        责任领导：赵六
+        牵头单位：区金融服务中心
+        责任单位：区财政局
+        二、其他事项
+        本措施由区科学技术局负责解释。
+        """
+
+    @Test("its measures, sections, people, rules and notes are read")
+    func readsAnotherPlan() throws {
+        let draft = try PlanImporter.draft(from: Self.plan)
+        #expect(draft.measures == 2)
+        #expect(draft.policy.title == "某某区促进科技成果转化若干措施")
+        #expect(draft.policy.sections == [1: "平台建设", 2: "金融服务"])
+        let first = try #require(draft.policy.clause(1))
+        #expect(first.title == "支持孵化载体")
+        #expect(first.units == ["区财政局", "区市场监督管理局"])
+        #expect(first.items.map(\.award) == [.fixed(yuan: 8000), .ceiling(maxYuan: 150_000_000, note: nil)])
+        #expect(first.items.first?.checks.first?.kind == .firstTime)
+        let second = try #require(draft.policy.clause(2))
+        #expect(second.leadUnit == "区金融服务中心")
+        #expect(second.items.map(\.award) == [
+            .perYear(PercentRule(percent: 30, base: [BaseTerm(fact: .interest)], maxYuan: 100_000), years: 2),
+        ])
+        #expect(draft.policy.notes == ["本措施由区科学技术局负责解释。"])
+        #expect(draft.files["policy.yaml"]?.contains("interpreter: 区科学技术局") == true)
+        // Two measures, not thirty: said, with the line of the first measure.
+        #expect(draft.notes.contains { $0.line == 7 && $0.message.contains("expects 30") })
     }
 }
 
