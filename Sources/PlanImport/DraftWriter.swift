@@ -10,7 +10,8 @@ struct DraftWriter {
         var files: [String: String] = [:]
         let measureNumbers = Set(document.measures.map(\.number))
         for clause in policy.clauses {
-            files[Self.clauseFile(clause.number)] = self.clause(clause, review: markForReview && measureNumbers.contains(clause.number))
+            files[Self.clauseFile(clause.number)] = self.clause(
+                clause, review: markForReview && measureNumbers.contains(clause.number))
         }
         files["policy.yaml"] = policyFile(policy, document: document)
         files["lexicon.yaml"] = Self.defaultLexicon
@@ -42,7 +43,9 @@ struct DraftWriter {
     /// 「本方案由东胜区工信和科技局负责解释。」 → 东胜区工信和科技局.
     static func interpreter(_ notes: [String]) -> String? {
         for note in notes {
-            guard let a = note.range(of: "由"), let b = note.range(of: "负责解释"), a.upperBound < b.lowerBound else { continue }
+            guard let a = note.range(of: "由"), let b = note.range(of: "负责解释"), a.upperBound < b.lowerBound else {
+                continue
+            }
             return String(note[a.upperBound..<b.lowerBound])
         }
         return nil
@@ -122,8 +125,10 @@ struct DraftWriter {
         case .fixed(let yuan):
             lines = ["shape: fixed", "yuan: \(yuan)"]
         case .byFact(let fact, let cases):
-            lines = ["shape: byFact", "fact: \(fact.rawValue)",
-                     "cases: {" + cases.map { "\($0.value): \($0.yuan)" }.joined(separator: ", ") + "}"]
+            lines = [
+                "shape: byFact", "fact: \(fact.rawValue)",
+                "cases: {" + cases.map { "\($0.value): \($0.yuan)" }.joined(separator: ", ") + "}",
+            ]
         case .percent(let rule):
             lines = ["shape: percent", "percent: \(rule.percent)", "base: \(base(rule.base))"]
             if let max = rule.maxYuan { lines.append("maxYuan: \(max)") }
@@ -159,7 +164,8 @@ struct DraftWriter {
         var out = "# 各单位联系方式：由工作人员填写；回复里只显示已填写的字段。\nunits:\n"
         for clause in policy.clauses {
             for unit in [clause.leadUnit].compactMap({ $0 }) + clause.units where seen.insert(unit).inserted {
-                out += "  - {name: \(Self.scalar(unit, flow: true)), phone: \"\", address: \"\", person: \"\", hours: \"\"}\n"
+                out +=
+                    "  - {name: \(Self.scalar(unit, flow: true)), phone: \"\", address: \"\", person: \"\", hours: \"\"}\n"
             }
         }
         return out
@@ -198,7 +204,9 @@ struct DraftWriter {
         let invisible: [(Character, String)] = [("\u{00A0}", "\\u00A0"), ("\u{3000}", "\\u3000")]
         if invisible.contains(where: { s.contains($0.0) }) {
             var quoted = IntentFileEditor.doubleQuoted(s)
-            for (character, escape) in invisible { quoted = quoted.replacingOccurrences(of: String(character), with: escape) }
+            for (character, escape) in invisible {
+                quoted = quoted.replacingOccurrences(of: String(character), with: escape)
+            }
             return quoted
         }
         return flow ? IntentFileEditor.flowScalar(s) : IntentFileEditor.scalar(s)
@@ -216,7 +224,9 @@ struct DraftWriter {
     /// A literal block (`text: |`), line by line as the seed has it.
     static func block(_ key: String, _ text: String, indent: String) -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.contains(where: { $0.first?.isWhitespace == true || $0.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" } }) {
+        if lines.contains(where: {
+            $0.first?.isWhitespace == true || $0.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" }
+        }) {
             return "\(indent)\(key): \(scalar(text))\n"
         }
         return "\(indent)\(key): |\n" + lines.map { "\(indent)  \($0)\n" }.joined()

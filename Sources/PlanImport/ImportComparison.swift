@@ -58,16 +58,19 @@ public struct ImportComparison: Sendable {
                     ("units", clause.units.joined(separator: "、"), draftClause?.units.joined(separator: "、") ?? ""),
                 ]
                 for (field, expected, found) in pairs where expected != found {
-                    unitDifferences.append(UnitsRow(clause: clause.number, field: field, expected: expected, found: found))
+                    unitDifferences.append(
+                        UnitsRow(clause: clause.number, field: field, expected: expected, found: found))
                 }
             }
             let candidates = draftClause?.items ?? []
             for item in clause.items {
                 let match = Self.pair(item, among: candidates)
-                rows.append(Row(
-                    item: item.id, title: item.title, expected: item.award, draftItem: match?.id, found: match?.award,
-                    exact: match.map { Self.erased($0.award) == Self.erased(item.award) } ?? false,
-                    requiresMatch: match.map { Self.erased($0.requires) == Self.erased(item.requires) } ?? false))
+                rows.append(
+                    Row(
+                        item: item.id, title: item.title, expected: item.award, draftItem: match?.id,
+                        found: match?.award,
+                        exact: match.map { Self.erased($0.award) == Self.erased(item.award) } ?? false,
+                        requiresMatch: match.map { Self.erased($0.requires) == Self.erased(item.requires) } ?? false))
             }
         }
         self.rows = rows
@@ -140,14 +143,19 @@ public struct ImportComparison: Sendable {
     public static func describe(_ rule: AwardRule?) -> String {
         guard let rule else { return "—" }
         func y(_ v: Int64) -> String { v % 10_000 == 0 ? "\(v / 10_000)万" : "\(v)元" }
-        func base(_ b: [BaseTerm]) -> String { b.map { ($0.subtracts ? "-" : "") + $0.fact.rawValue }.joined(separator: "+") }
+        func base(_ b: [BaseTerm]) -> String {
+            b.map { ($0.subtracts ? "-" : "") + $0.fact.rawValue }.joined(separator: "+")
+        }
         switch rule {
         case .fixed(let v): return "fixed \(y(v))"
-        case .byFact(let f, let cases): return "byFact \(f.rawValue) " + cases.map { "\($0.value)=\(y($0.yuan))" }.joined(separator: ",")
+        case .byFact(let f, let cases):
+            return "byFact \(f.rawValue) " + cases.map { "\($0.value)=\(y($0.yuan))" }.joined(separator: ",")
         case .percent(let r): return "percent \(r.percent)% of \(base(r.base))" + (r.maxYuan.map { " ≤\(y($0))" } ?? "")
-        case .perYear(let r, let years): return "perYear \(r.percent)% of \(base(r.base))" + (r.maxYuan.map { " ≤\(y($0))/yr" } ?? "") + " ×\(years)"
+        case .perYear(let r, let years):
+            return "perYear \(r.percent)% of \(base(r.base))" + (r.maxYuan.map { " ≤\(y($0))/yr" } ?? "") + " ×\(years)"
         case .perUnit(let r):
-            return "perUnit \(r.fact.rawValue) \(y(r.yuanEach))" + r.bonuses.map { " +\($0.fact.rawValue) \(y($0.yuanEach))" }.joined()
+            return "perUnit \(r.fact.rawValue) \(y(r.yuanEach))"
+                + r.bonuses.map { " +\($0.fact.rawValue) \(y($0.yuanEach))" }.joined()
                 + (r.maxYuan.map { " ≤\(y($0))" } ?? "")
         case .staged(_, let stages): return "staged " + stages.map { "\($0.id) \(y($0.yuan))" }.joined(separator: ", ")
         case .ceiling(let max, _): return "ceiling \(y(max))"
@@ -160,13 +168,19 @@ public struct ImportComparison: Sendable {
     public var lines: [String] {
         var out = ["item | title | by hand | draft item | draft | exact"]
         for r in rows {
-            out.append("\(r.item) | \(r.title) | \(Self.describe(r.expected)) | \(r.draftItem ?? "—") | \(Self.describe(r.found)) | \(r.exact ? "yes" : "NO")")
+            out.append(
+                "\(r.item) | \(r.title) | \(Self.describe(r.expected)) | \(r.draftItem ?? "—") | \(Self.describe(r.found)) | \(r.exact ? "yes" : "NO")"
+            )
         }
         let percent = (exactShare * 1000).rounded() / 10
         out.append("rules exact: \(exactCount) of \(rows.count) (\(percent) %)")
         out.append("requires equal: \(rows.filter(\.requiresMatch).count) of \(rows.count)")
-        out.append("measures with the same 责任领导, 牵头单位 and 责任单位: \(measuresCompared - Set(unitDifferences.map(\.clause)).count) of \(measuresCompared)")
-        for d in unitDifferences { out.append("  clause \(d.clause) \(d.field): by hand 「\(d.expected)」, draft 「\(d.found)」") }
+        out.append(
+            "measures with the same 责任领导, 牵头单位 and 责任单位: \(measuresCompared - Set(unitDifferences.map(\.clause)).count) of \(measuresCompared)"
+        )
+        for d in unitDifferences {
+            out.append("  clause \(d.clause) \(d.field): by hand 「\(d.expected)」, draft 「\(d.found)」")
+        }
         return out
     }
 }

@@ -65,7 +65,9 @@ struct PlanDocument: Sendable {
         guard text.first == "（" || text.first == "(" else { return nil }
         let rest = text.dropFirst()
         let prefix = rest.prefix { chineseNumerals.contains($0) }
-        guard !prefix.isEmpty, let close = rest.dropFirst(prefix.count).first, close == "）" || close == ")" else { return nil }
+        guard !prefix.isEmpty, let close = rest.dropFirst(prefix.count).first, close == "）" || close == ")" else {
+            return nil
+        }
         return String(rest.dropFirst(prefix.count + 1)).trimmed
     }
 
@@ -157,18 +159,26 @@ struct PlanDocument: Sendable {
                 } else if let last = measures.last, last.leader == nil, last.leadUnit == nil, last.units.isEmpty {
                     measures[measures.count - 1].textLines.append(line)
                 } else {
-                    notes.append(.init(line: line.number, message: "text outside any measure, not imported: 「\(line.text.prefix(30))…」"))
+                    notes.append(
+                        .init(
+                            line: line.number,
+                            message: "text outside any measure, not imported: 「\(line.text.prefix(30))…」"))
                 }
             }
         }
         for (i, m) in measures.enumerated() {
             if m.number != i + 1 {
-                notes.append(.init(line: m.line, message: "measure numbered \(m.number) where \(i + 1) was expected; kept as \(m.number)"))
+                notes.append(
+                    .init(
+                        line: m.line,
+                        message: "measure numbered \(m.number) where \(i + 1) was expected; kept as \(m.number)"))
             }
             if m.leader == nil { notes.append(.init(line: m.line, message: "measure \(m.number) has no 责任领导 line")) }
             if m.leadUnit == nil { notes.append(.init(line: m.line, message: "measure \(m.number) has no 牵头单位 line")) }
             if m.units.isEmpty { notes.append(.init(line: m.line, message: "measure \(m.number) has no 责任单位 line")) }
-            if m.text.isEmpty { notes.append(.init(line: m.line, message: "measure \(m.number) has no text after its title")) }
+            if m.text.isEmpty {
+                notes.append(.init(line: m.line, message: "measure \(m.number) has no text after its title"))
+            }
         }
     }
 

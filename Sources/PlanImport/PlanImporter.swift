@@ -51,10 +51,12 @@ public enum PlanImporter {
 
         /// The summary `policydesk import` prints.
         public var summary: [String] {
-            ["measures found: \(measures)", "items: \(policy.items.count)",
-             "rules recognised (an amount, a share, a ceiling …): \(rulesRecognised)",
-             "rules needing review (review: true): \(rulesToReview)",
-             "notes: \(notes.count)"] + notes.map { "  \($0)" }
+            [
+                "measures found: \(measures)", "items: \(policy.items.count)",
+                "rules recognised (an amount, a share, a ceiling …): \(rulesRecognised)",
+                "rules needing review (review: true): \(rulesToReview)",
+                "notes: \(notes.count)",
+            ] + notes.map { "  \($0)" }
         }
     }
 
@@ -75,7 +77,9 @@ public enum PlanImporter {
         // The short words of each clause that few others use: what a question names a measure by.
         let texts = clauses.map { $0.title + "。" + $0.text }
         for k in clauses.indices {
-            let own = ClauseBuilder.distinctiveWords(texts[k]).filter { word in texts.filter { $0.contains(word) }.count <= 2 }
+            let own = ClauseBuilder.distinctiveWords(texts[k]).filter { word in
+                texts.filter { $0.contains(word) }.count <= 2
+            }
             clauses[k].keywords += own.filter { !clauses[k].keywords.contains($0) }
         }
         // A word named by three measures or more points at none of them.
@@ -86,7 +90,12 @@ public enum PlanImporter {
             clauses.append(builder.closing(document, number: (document.measures.map(\.number).max() ?? 0) + 1))
         }
         if document.measures.count != 30 {
-            notes.append(Note(line: document.measures[0].line, message: "\(document.measures.count) measures; the loader expects 30 (clauses 0 to 31), so lint will list the missing or extra clause numbers"))
+            notes.append(
+                Note(
+                    line: document.measures[0].line,
+                    message:
+                        "\(document.measures.count) measures; the loader expects 30 (clauses 0 to 31), so lint will list the missing or extra clause numbers"
+                ))
         }
         var sections: [Int: String] = [:]
         for (i, title) in document.sections.enumerated() { sections[i + 1] = title }
@@ -122,12 +131,18 @@ struct ClauseBuilder {
             textLines.append(part.heading.text)
             textLines += part.lines.map(\.text)
             if part.subParts.isEmpty, !part.lines.isEmpty {
-                items.append(plainItem(clause: 0, index: items.count + 1, title: part.title, text: part.lines.map(\.text).joined(separator: "\n")))
+                items.append(
+                    plainItem(
+                        clause: 0, index: items.count + 1, title: part.title,
+                        text: part.lines.map(\.text).joined(separator: "\n")))
             }
             for sub in part.subParts {
                 textLines.append(sub.heading.text)
                 textLines += sub.lines.map(\.text)
-                items.append(plainItem(clause: 0, index: items.count + 1, title: sub.title, text: sub.lines.map(\.text).joined(separator: "\n")))
+                items.append(
+                    plainItem(
+                        clause: 0, index: items.count + 1, title: sub.title,
+                        text: sub.lines.map(\.text).joined(separator: "\n")))
             }
         }
         if items.isEmpty {
@@ -136,7 +151,8 @@ struct ClauseBuilder {
         let title = document.opening.map(\.title).joined(separator: "、")
         return Clause(
             number: 0, section: nil, title: title.isEmpty ? "总体要求" : title, leader: nil, leadUnit: nil, units: [],
-            text: textLines.joined(separator: "\n"), keywords: document.opening.flatMap { [$0.title] + $0.subParts.map(\.title) },
+            text: textLines.joined(separator: "\n"),
+            keywords: document.opening.flatMap { [$0.title] + $0.subParts.map(\.title) },
             items: items)
     }
 
@@ -148,12 +164,18 @@ struct ClauseBuilder {
             textLines.append(part.heading.text)
             textLines += part.lines.map(\.text)
             if !part.lines.isEmpty {
-                items.append(plainItem(clause: number, index: items.count + 1, title: part.title, text: part.lines.map(\.text).joined(separator: "\n")))
+                items.append(
+                    plainItem(
+                        clause: number, index: items.count + 1, title: part.title,
+                        text: part.lines.map(\.text).joined(separator: "\n")))
             }
             for sub in part.subParts {
                 textLines.append(sub.heading.text)
                 textLines += sub.lines.map(\.text)
-                items.append(plainItem(clause: number, index: items.count + 1, title: sub.title, text: sub.lines.map(\.text).joined(separator: "\n")))
+                items.append(
+                    plainItem(
+                        clause: number, index: items.count + 1, title: sub.title,
+                        text: sub.lines.map(\.text).joined(separator: "\n")))
             }
         }
         return Clause(
@@ -198,11 +220,13 @@ struct ClauseBuilder {
             hasAward = true
             for reading in readings {
                 for doubt in reading.doubts {
-                    notes.append(.init(line: m.line, message: "measure \(m.number) 「\(sentence.prefix(24))…」: \(doubt)"))
+                    notes.append(
+                        .init(line: m.line, message: "measure \(m.number) 「\(sentence.prefix(24))…」: \(doubt)"))
                 }
-                items.append(Item(
-                    id: "", clause: m.number, title: reading.title, text: sentence, award: reading.award,
-                    requires: reading.requires, conditions: reading.conditions, checks: reading.checks))
+                items.append(
+                    Item(
+                        id: "", clause: m.number, title: reading.title, text: sentence, award: reading.award,
+                        requires: reading.requires, conditions: reading.conditions, checks: reading.checks))
             }
         }
         flushPending()
@@ -221,7 +245,8 @@ struct ClauseBuilder {
             items[k].checklist = Self.checklist(items[k])
         }
         return Clause(
-            number: m.number, section: m.section, title: m.title, leader: m.leader, leadUnit: m.leadUnit, units: m.units,
+            number: m.number, section: m.section, title: m.title, leader: m.leader, leadUnit: m.leadUnit,
+            units: m.units,
             text: m.text, keywords: Self.keywords(m), items: items)
     }
 
@@ -300,7 +325,8 @@ struct ClauseBuilder {
         let separators: Set<Character> = Set("的、，。对在按给予和及或与等为以其将向由到并了是“”（）：；,.%\n ")
         var words: [String] = []
         var seen = Set<String>()
-        for chunk in t.split(whereSeparator: { separators.contains($0) || $0 == "|" || $0.isNumber || $0.isWhitespace }) {
+        for chunk in t.split(whereSeparator: { separators.contains($0) || $0 == "|" || $0.isNumber || $0.isWhitespace })
+        {
             let word = String(chunk)
             if (2...6).contains(word.count), seen.insert(word).inserted { words.append(word) }
         }
@@ -332,7 +358,10 @@ struct ClauseBuilder {
             "企业", "奖", "专项", "项目", "贷款", "保险", "投资", "上市", "挂牌", "清单", "特派员", "办法", "机制", "基地", "示范区",
             "研究生院", "孵化园", "产业园", "法庭",
         ]
-        let stops: Set<Character> = ["的", "、", "，", "。", "和", "及", "或", "与", "对", "在", "给", "予", "按", "照", "级", "（", "）", "“", "”", "：", "；", "为", "等", "向", "将", "其", "到", "由", "以"]
+        let stops: Set<Character> = [
+            "的", "、", "，", "。", "和", "及", "或", "与", "对", "在", "给", "予", "按", "照", "级", "（", "）", "“", "”", "：", "；",
+            "为", "等", "向", "将", "其", "到", "由", "以",
+        ]
         let chars = Array(text)
         for ending in endings {
             var search = text[...]
@@ -344,7 +373,9 @@ struct ClauseBuilder {
                 while s > 0, startOffset - s < 8, !stops.contains(chars[s - 1]) { s -= 1 }
                 let word = String(chars[s..<endOffset])
                 let whole = s == 0 || stops.contains(chars[s - 1])
-                if whole, word.count >= 4, word.count <= 10, !word.contains(where: { $0.isNumber }), !word.contains("万元") {
+                if whole, word.count >= 4, word.count <= 10, !word.contains(where: { $0.isNumber }),
+                    !word.contains("万元")
+                {
                     words.append(word)
                 }
                 search = search[r.upperBound...]

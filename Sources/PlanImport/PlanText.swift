@@ -50,7 +50,9 @@ public enum PlanText {
         while i < bytes.endIndex, pairs < 8 {
             let b = bytes[i]
             if b < 0x80 { i += 1; continue }
-            guard (0x81...0xFE).contains(b), i + 1 < bytes.endIndex, (0x40...0xFE).contains(bytes[i + 1]) else { return false }
+            guard (0x81...0xFE).contains(b), i + 1 < bytes.endIndex, (0x40...0xFE).contains(bytes[i + 1]) else {
+                return false
+            }
             pairs += 1
             i += 2
         }

@@ -33,7 +33,9 @@ struct RuleReader {
         var result: [Amount] = []
         var i = 0
         while i < chars.count {
-            guard chars[i].isASCII, chars[i].isNumber, i == 0 || !(chars[i - 1].isASCII && (chars[i - 1].isNumber || chars[i - 1] == ".")) else {
+            guard chars[i].isASCII, chars[i].isNumber,
+                i == 0 || !(chars[i - 1].isASCII && (chars[i - 1].isNumber || chars[i - 1] == "."))
+            else {
                 i += 1
                 continue
             }
@@ -42,9 +44,13 @@ struct RuleReader {
             let number = String(chars[i..<j])
             var unit: Int64 = 0
             var end = j
-            if j < chars.count, chars[j] == "万" { unit = 10_000; end = j + 1 }
-            else if j < chars.count, chars[j] == "亿" { unit = 100_000_000; end = j + 1 }
-            else if j < chars.count, chars[j] == "元" { unit = 1; end = j + 1 }
+            if j < chars.count, chars[j] == "万" {
+                unit = 10_000; end = j + 1
+            } else if j < chars.count, chars[j] == "亿" {
+                unit = 100_000_000; end = j + 1
+            } else if j < chars.count, chars[j] == "元" {
+                unit = 1; end = j + 1
+            }
             guard unit > 0, let yuan = Self.yuan(number, unit: unit) else {
                 i = j
                 continue
@@ -59,7 +65,8 @@ struct RuleReader {
                 role = .yearlyCap
             } else if before.hasSuffix("不超过") || before.hasSuffix("最高") || before.hasSuffix("上限") {
                 role = .cap
-            } else if let each = before.range(of: "每项", options: .backwards) ?? before.range(of: "每件", options: .backwards)
+            } else if let each = before.range(of: "每项", options: .backwards) ?? before.range(
+                of: "每件", options: .backwards)
                 ?? before.range(of: "每个", options: .backwards), before[each.upperBound...].count <= 6
             {
                 role = before.contains("再") ? .bonusEach : .each
@@ -104,7 +111,9 @@ struct RuleReader {
     /// 「三」「3」 → 3, for 「分三年」「补贴期限3年」.
     static func smallNumber(_ text: Substring) -> Int? {
         if let n = Int(text) { return n }
-        let numerals: [Character: Int] = ["一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10]
+        let numerals: [Character: Int] = [
+            "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+        ]
         return text.count == 1 ? text.first.flatMap { numerals[$0] } : nil
     }
 
@@ -140,7 +149,10 @@ struct RuleReader {
     /// opens the sentence or a clause of it, up to the comma or the verb of the award.
     static func subject(of sentence: String) -> String? {
         let chars = Array(sentence)
-        guard let start = chars.indices.first(where: { chars[$0] == "对" && ($0 == 0 || chars[$0 - 1] == "，" || chars[$0 - 1] == ",") })
+        guard
+            let start = chars.indices.first(where: {
+                chars[$0] == "对" && ($0 == 0 || chars[$0 - 1] == "，" || chars[$0 - 1] == ",")
+            })
         else { return nil }
         var s = String(chars[(start + 1)...])
         for stop in ["，", ",", "一次性", "再给予", "给予", "按照", "按其"] {
@@ -182,10 +194,15 @@ struct RuleReader {
             readings = split
         } else if let grant = grants.first {
             var r = Reading(title: title, award: .fixed(yuan: grant.yuan))
-            if grants.count > 1 { r.doubts.append("several amounts (\(grants.map { Self.words($0.yuan) }.joined(separator: ", "))); took the first") }
+            if grants.count > 1 {
+                r.doubts.append(
+                    "several amounts (\(grants.map { Self.words($0.yuan) }.joined(separator: ", "))); took the first")
+            }
             readings = [r]
         } else if let cap = amounts.first(where: { $0.role == .cap || $0.role == .yearlyCap }) {
-            readings = [Reading(title: title, award: .ceiling(maxYuan: cap.yuan, note: ceilingNote(sentence, cap: cap)))]
+            readings = [
+                Reading(title: title, award: .ceiling(maxYuan: cap.yuan, note: ceilingNote(sentence, cap: cap)))
+            ]
         } else if let support = namesSupport(sentence) {
             readings = [Reading(title: title, award: .unspecified(note: support))]
         } else {
@@ -202,7 +219,8 @@ struct RuleReader {
     ) -> Reading {
         let chars = Array(s)
         let upTo = String(chars[..<p.offset])
-        let phraseStart = upTo.range(of: "按照", options: .backwards) ?? upTo.range(of: "按其", options: .backwards)
+        let phraseStart =
+            upTo.range(of: "按照", options: .backwards) ?? upTo.range(of: "按其", options: .backwards)
             ?? upTo.range(of: "按", options: .backwards)
         var phrase = phraseStart.map { String(upTo[$0.lowerBound...]) } ?? upTo
         // 「按照上年度…研发经费总额按20%」: the last 按 names no base, the one before does.
@@ -216,10 +234,17 @@ struct RuleReader {
         }
         let per = cap.flatMap { capPer(s, cap: $0) }
         if let yearlyCap, let years = years(s) {
-            return Reading(title: title, award: .perYear(PercentRule(percent: p.percent, base: base, maxYuan: yearlyCap.yuan, per: per), years: years))
+            return Reading(
+                title: title,
+                award: .perYear(
+                    PercentRule(percent: p.percent, base: base, maxYuan: yearlyCap.yuan, per: per), years: years))
         }
-        var reading = Reading(title: title, award: .percent(PercentRule(percent: p.percent, base: base, maxYuan: (cap ?? yearlyCap)?.yuan, per: per)))
-        if yearlyCap != nil { reading.doubts.append("a yearly ceiling but no number of years; read as a plain ceiling") }
+        var reading = Reading(
+            title: title,
+            award: .percent(PercentRule(percent: p.percent, base: base, maxYuan: (cap ?? yearlyCap)?.yuan, per: per)))
+        if yearlyCap != nil {
+            reading.doubts.append("a yearly ceiling but no number of years; read as a plain ceiling")
+        }
         if !(1...100).contains(p.percent) { reading.doubts.append("a share of \(p.percent)%, outside 1–100") }
         return reading
     }
@@ -272,7 +297,9 @@ struct RuleReader {
             }
         }
         let cap = amounts.first { $0.role == .cap }
-        var r = Reading(title: title, award: .perUnit(PerUnitRule(fact: fact, yuanEach: each.yuan, bonuses: bonuses, maxYuan: cap?.yuan)))
+        var r = Reading(
+            title: title,
+            award: .perUnit(PerUnitRule(fact: fact, yuanEach: each.yuan, bonuses: bonuses, maxYuan: cap?.yuan)))
         r.doubts = doubts
         return r
     }
@@ -292,8 +319,12 @@ struct RuleReader {
             default: return nil
             }
         }
-        guard let first = scale(before: grants[0]), let second = scale(before: grants[1]), first != second else { return nil }
-        return .byFact(fact: .scale, cases: [FactCase(value: first, yuan: grants[0].yuan), FactCase(value: second, yuan: grants[1].yuan)])
+        guard let first = scale(before: grants[0]), let second = scale(before: grants[1]), first != second else {
+            return nil
+        }
+        return .byFact(
+            fact: .scale,
+            cases: [FactCase(value: first, yuan: grants[0].yuan), FactCase(value: second, yuan: grants[1].yuan)])
     }
 
     /// 「对整体迁入东胜区的瞪羚企业、独角兽企业，分别一次性给予200万元、400万元奖补」: one
@@ -317,12 +348,19 @@ struct RuleReader {
             let text = String(segment)
             guard let grant = amounts(in: text).first(where: { $0.role == .grant }) else { continue }
             let id: String
-            if text.contains("挂牌") { id = "listed" }
-            else if text.contains("受理") { id = "accepted" }
-            else if text.contains("上市") || text.contains("发行") { id = "ipo" }
-            else { id = "stage\(stages.count + 1)" }
+            if text.contains("挂牌") {
+                id = "listed"
+            } else if text.contains("受理") {
+                id = "accepted"
+            } else if text.contains("上市") || text.contains("发行") {
+                id = "ipo"
+            } else {
+                id = "stage\(stages.count + 1)"
+            }
             var name = String(text.prefix { $0 != "，" && $0 != "," })
-            for suffix in ["的科技型企业", "的企业", "后"] where name.hasSuffix(suffix) { name = String(name.dropLast(suffix.count)) }
+            for suffix in ["的科技型企业", "的企业", "后"] where name.hasSuffix(suffix) {
+                name = String(name.dropLast(suffix.count))
+            }
             stages.append(Stage(id: id, name: name.trimmed, yuan: grant.yuan))
         }
         return stages.count >= 2 ? .staged(fact: .listingStage, stages: stages) : nil
@@ -346,27 +384,34 @@ struct RuleReader {
     static let firstTimeConfirms = ["首次认定", "新认定", "第一次认定", "刚认定", "刚被认定", "首次获得"]
     static let firstTimeBreaks = ["复核", "复审", "重新认定", "再次认定", "第二次认定", "不是首次", "不是第一次", "以前认定过", "已经认定过"]
     static let yearConfirms = ["今年", "当年", "本年度", "刚获批", "新获批"]
-    static let yearBreaks = ["去年获批", "前年获批", "往年获批", "以前获批", "去年认定", "前年认定", "以前认定", "去年备案", "前年备案", "几年前", "去年获得", "前年获得"]
+    static let yearBreaks = [
+        "去年获批", "前年获批", "往年获批", "以前获批", "去年认定", "前年认定", "以前认定", "去年备案", "前年备案", "几年前", "去年获得", "前年获得",
+    ]
 
     /// The conditions the words name: 当年…, 首次/新认定, 种子期、初创期, 规上, 一次性, 在…基础上.
     private static func addConditions(_ s: String, to r: inout Reading) {
         let subject = subject(of: s) ?? s
         if let year = phrase(in: subject, startingWith: "当年") {
-            r.checks.append(Condition(
-                name: year, kind: .year, confirms: yearConfirms, breaks: yearBreaks,
-                reason: "只给\(year)的，往年的不再奖补"))
+            r.checks.append(
+                Condition(
+                    name: year, kind: .year, confirms: yearConfirms, breaks: yearBreaks,
+                    reason: "只给\(year)的，往年的不再奖补"))
             r.conditions.append(year)
-        } else if let first = ["首次认定", "首次评价入库", "新批复备案", "新批准建设", "新获批", "新认定", "新备案", "新获得"].first(where: subject.contains) {
-            r.checks.append(Condition(
-                name: first, kind: .firstTime, confirms: firstTimeConfirms,
-                breaks: firstTimeBreaks, reason: "只给\(first)的，复核或重新认定不再奖补", assumption: "按\(first)计算"))
+        } else if let first = ["首次认定", "首次评价入库", "新批复备案", "新批准建设", "新获批", "新认定", "新备案", "新获得"].first(
+            where: subject.contains)
+        {
+            r.checks.append(
+                Condition(
+                    name: first, kind: .firstTime, confirms: firstTimeConfirms,
+                    breaks: firstTimeBreaks, reason: "只给\(first)的，复核或重新认定不再奖补", assumption: "按\(first)计算"))
             r.conditions.append(first)
         }
         if s.contains("种子期、初创期") || s.contains("种子期和初创期") {
-            r.checks.append(Condition(
-                name: "种子期、初创期", kind: .stage, confirms: ["种子期", "初创期", "刚成立", "初创"],
-                breaks: ["成长期", "成熟期", "扩张期", "快速发展期", "已经上市"],
-                reason: "只给种子期、初创期的科技型企业"))
+            r.checks.append(
+                Condition(
+                    name: "种子期、初创期", kind: .stage, confirms: ["种子期", "初创期", "刚成立", "初创"],
+                    breaks: ["成长期", "成熟期", "扩张期", "快速发展期", "已经上市"],
+                    reason: "只给种子期、初创期的科技型企业"))
             r.conditions.append("种子期、初创期")
         }
         let byFact: Bool = if case .byFact = r.award { true } else { false }
@@ -375,14 +420,17 @@ struct RuleReader {
             r.conditions.append(subject.contains("规上") ? "规上企业" : "规模以上企业")
         }
         if s.contains("未用于高新技术企业申报") {
-            r.requires.append(Requirement(fact: .usedForHighTech, test: .equals(.flag(false)), reason: "已用于高新技术企业申报的不予奖补"))
+            r.requires.append(
+                Requirement(fact: .usedForHighTech, test: .equals(.flag(false)), reason: "已用于高新技术企业申报的不予奖补"))
             r.conditions.append("未用于高新技术企业申报")
         }
         for threshold in amounts(in: s) where threshold.role == .threshold {
             let before = String(Array(s)[max(0, threshold.offset - 12)..<threshold.offset])
             if before.contains("销售收入") {
-                r.requires.append(Requirement(
-                    fact: .salesRevenue, test: .atLeast(threshold.yuan), reason: "销售收入须在\(words(threshold.yuan))以上"))
+                r.requires.append(
+                    Requirement(
+                        fact: .salesRevenue, test: .atLeast(threshold.yuan), reason: "销售收入须在\(words(threshold.yuan))以上")
+                )
             } else {
                 r.doubts.append("a threshold of \(words(threshold.yuan)) on a figure not recognised")
             }
@@ -414,7 +462,9 @@ struct RuleReader {
         var s = subject
         if s.hasPrefix("东胜区") { s = String(s.dropFirst(3)) }
         guard s.count > 20 else { return s }
-        if let r = s.range(of: "的", options: .backwards), s[r.upperBound...].count >= 3 { s = String(s[r.upperBound...]) }
+        if let r = s.range(of: "的", options: .backwards), s[r.upperBound...].count >= 3 {
+            s = String(s[r.upperBound...])
+        }
         guard s.count > 20 else { return s }
         let head = String(s.prefix(20))
         if let r = head.range(of: "、", options: .backwards) { return String(head[..<r.lowerBound]) + "等" }

@@ -7,7 +7,9 @@ import PlanImport
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Read a plan (UTF-8 text laid out like the seed) into a draft Intents/ folder; every guessed rule is marked review: true.")
+        abstract:
+            "Read a plan (UTF-8 text laid out like the seed) into a draft Intents/ folder; every guessed rule is marked review: true."
+    )
 
     @Argument(help: "The plan as UTF-8 text (numbered measures with 责任领导, 牵头单位 and 责任单位 lines).")
     var file: String
@@ -21,7 +23,9 @@ struct Import: ParsableCommand {
     @Flag(name: .long, help: "Write the rules as they stand, without review: true (staff accept the draft as read).")
     var acceptReview = false
 
-    @Option(name: .long, help: "Copy lexicon.yaml and out_of_scope.yaml from this Intents folder (a plan does not say them).")
+    @Option(
+        name: .long,
+        help: "Copy lexicon.yaml and out_of_scope.yaml from this Intents folder (a plan does not say them).")
     var carryOver: String?
 
     @Option(name: .long, help: "Compare the draft's rules with this Intents folder and print the item-by-item table.")
@@ -55,7 +59,8 @@ struct Import: ParsableCommand {
         for line in draft.summary { emit(line) }
         emit("written: \(draft.files.count) files in \(out)")
         if let compare {
-            let loader = KnowledgeBaseLoader(intents: URL(fileURLWithPath: compare), templates: URL(fileURLWithPath: templates))
+            let loader = KnowledgeBaseLoader(
+                intents: URL(fileURLWithPath: compare), templates: URL(fileURLWithPath: templates))
             let reference: KnowledgeBase
             do {
                 reference = try loader.load()
@@ -71,7 +76,8 @@ struct Import: ParsableCommand {
         let folder = URL(fileURLWithPath: out)
         let manager = FileManager.default
         if let existing = try? manager.contentsOfDirectory(atPath: folder.path), !existing.isEmpty, !force {
-            throw CommandFailure(description: "\(out) exists and is not empty; choose another --out or add --force to overwrite")
+            throw CommandFailure(
+                description: "\(out) exists and is not empty; choose another --out or add --force to overwrite")
         }
         do {
             try manager.createDirectory(at: folder.appendingPathComponent("clauses"), withIntermediateDirectories: true)

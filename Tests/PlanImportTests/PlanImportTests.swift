@@ -5,13 +5,15 @@ import PolicyKit
 import Testing
 
 /// The repository's root, found from this file, never from the working directory.
-private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 private let templates = root.appendingPathComponent("Templates")
 
 /// The seed, the shipped knowledge base written by hand, and the seed's draft: read once.
 private enum Seed {
     static let text: String = {
-        let data = FileManager.default.contents(atPath: root.appendingPathComponent("Tests/DeskTests/Fixtures/seed.txt").path)!
+        let data = FileManager.default.contents(
+            atPath: root.appendingPathComponent("Tests/DeskTests/Fixtures/seed.txt").path)!
         return String(decoding: data, as: UTF8.self)
     }()
     static let shipped: KnowledgeBase = try! KnowledgeBaseLoader(
@@ -23,7 +25,8 @@ private enum Seed {
 /// Writes a draft's files into a fresh temporary folder.
 private func written(_ draft: PlanImporter.Draft) throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plan-import-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder.appendingPathComponent("clauses"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+        at: folder.appendingPathComponent("clauses"), withIntermediateDirectories: true)
     for (path, content) in draft.files { try Data(content.utf8).write(to: folder.appendingPathComponent(path)) }
     return folder
 }
@@ -65,7 +68,9 @@ struct SeedImportTests {
         let comparison = ImportComparison(draft: Seed.draft.policy, reference: Seed.shipped.policy)
         for id in ["12.2", "7.3", "28.1", "30.1", "12.5", "12.6", "9.2", "9.3", "25.2", "16.1"] {
             let row = try #require(comparison.rows.first { $0.item == id })
-            #expect(row.exact, "\(id): \(ImportComparison.describe(row.expected)) ≠ \(ImportComparison.describe(row.found))")
+            #expect(
+                row.exact, "\(id): \(ImportComparison.describe(row.expected)) ≠ \(ImportComparison.describe(row.found))"
+            )
         }
     }
 
@@ -83,9 +88,14 @@ struct SeedImportTests {
             problems = error.problems
         }
         #expect(problems.count == Seed.draft.rulesToReview)
-        #expect(problems.allSatisfy { $0.message.hasPrefix("rule not reviewed") && $0.line > 0 && $0.file.hasPrefix("clauses/") })
+        #expect(
+            problems.allSatisfy {
+                $0.message.hasPrefix("rule not reviewed") && $0.line > 0 && $0.file.hasPrefix("clauses/")
+            })
         let line = try #require(problems.first { $0.file == "clauses/04.yaml" })
-        let text = String(decoding: FileManager.default.contents(atPath: folder.appendingPathComponent("clauses/04.yaml").path)!, as: UTF8.self)
+        let text = String(
+            decoding: FileManager.default.contents(atPath: folder.appendingPathComponent("clauses/04.yaml").path)!,
+            as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[line.line - 1].trimmingCharacters(in: .whitespaces) == "review: true")
 
@@ -97,11 +107,15 @@ struct SeedImportTests {
         for item in Seed.draft.policy.items {
             let back = knowledge.policy.item(item.id)
             #expect(back?.award == item.award, "\(item.id)")
-            #expect(back?.requires == item.requires && back?.checks == item.checks && back?.title == item.title, "\(item.id)")
+            #expect(
+                back?.requires == item.requires && back?.checks == item.checks && back?.title == item.title,
+                "\(item.id)")
         }
         for clause in Seed.draft.policy.clauses {
             let back = knowledge.policy.clause(clause.number)
-            #expect(back?.leader == clause.leader && back?.units == clause.units && back?.text == clause.text, "\(clause.number)")
+            #expect(
+                back?.leader == clause.leader && back?.units == clause.units && back?.text == clause.text,
+                "\(clause.number)")
         }
         #expect(knowledge.policy.notes == Seed.draft.policy.notes)
     }
@@ -110,7 +124,8 @@ struct SeedImportTests {
     func reviewValue() throws {
         var accepted = try PlanImporter.draft(from: Seed.text, options: .init(markForReview: false))
         let file = try #require(accepted.files["clauses/17.yaml"])
-        accepted.files["clauses/17.yaml"] = file.replacingOccurrences(of: "      shape: fixed\n", with: "      shape: fixed\n      review: maybe\n")
+        accepted.files["clauses/17.yaml"] = file.replacingOccurrences(
+            of: "      shape: fixed\n", with: "      shape: fixed\n      review: maybe\n")
         let folder = try written(accepted)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
@@ -138,7 +153,9 @@ struct SeedImportTests {
         #expect(answer.amount?.yuan == 3_000_000)
     }
 
-    @Test("accepted as read, the draft loads without the flag and its answers are not drafts; the shipped JSON has no draft key")
+    @Test(
+        "accepted as read, the draft loads without the flag and its answers are not drafts; the shipped JSON has no draft key"
+    )
     func acceptedDraft() throws {
         let accepted = try PlanImporter.draft(from: Seed.text, options: .init(markForReview: false))
         #expect(accepted.rulesToReview == 0)
@@ -194,9 +211,10 @@ struct OtherPlanTests {
         #expect(first.items.first?.checks.first?.kind == .firstTime)
         let second = try #require(draft.policy.clause(2))
         #expect(second.leadUnit == "区金融服务中心")
-        #expect(second.items.map(\.award) == [
-            .perYear(PercentRule(percent: 30, base: [BaseTerm(fact: .interest)], maxYuan: 100_000), years: 2),
-        ])
+        #expect(
+            second.items.map(\.award) == [
+                .perYear(PercentRule(percent: 30, base: [BaseTerm(fact: .interest)], maxYuan: 100_000), years: 2)
+            ])
         #expect(draft.policy.notes == ["本措施由区科学技术局负责解释。"])
         #expect(draft.files["policy.yaml"]?.contains("interpreter: 区科学技术局") == true)
         // Two measures, not thirty: said, with the line of the first measure.
@@ -219,25 +237,32 @@ struct AwardSentenceTests {
         return try PlanImporter.draft(from: plan).policy.clause(1)!.items.map(\.award)
     }
 
-    @Test("amounts, shares, bases and caps", arguments: [
-        ("对新认定的自治区创新联合体一次性给予30万元奖补。", AwardRule.fixed(yuan: 300_000)),
-        ("对获批的平台，按照鄂尔多斯市补助额度的70%,给予配套奖补。", .percent(PercentRule(percent: 70, base: [BaseTerm(fact: .cityAmount)]))),
-        ("对获得自治区补助的单位，按照自治区补助额度的20%，给予配套奖补，最高不超过100万元。",
-         .percent(PercentRule(percent: 20, base: [BaseTerm(fact: .regionAmount)], maxYuan: 1_000_000))),
-        ("对新认定的国家级孵化器，最高不超过100万元奖补。", .ceiling(maxYuan: 1_000_000, note: nil)),
-        ("对获得贷款的企业，按照实际贷款利息的40%给予补贴，每家企业每年不超过20万元，补贴期限2年。",
-         .perYear(PercentRule(percent: 40, base: [BaseTerm(fact: .interest)], maxYuan: 200_000), years: 2)),
-        ("对科技特派员的项目，给予一定的支持。", .unspecified(note: "给予一定的支持")),
-        ("加强宣传引导，营造创新氛围。", AwardRule.none),
-    ])
+    @Test(
+        "amounts, shares, bases and caps",
+        arguments: [
+            ("对新认定的自治区创新联合体一次性给予30万元奖补。", AwardRule.fixed(yuan: 300_000)),
+            ("对获批的平台，按照鄂尔多斯市补助额度的70%,给予配套奖补。", .percent(PercentRule(percent: 70, base: [BaseTerm(fact: .cityAmount)]))),
+            (
+                "对获得自治区补助的单位，按照自治区补助额度的20%，给予配套奖补，最高不超过100万元。",
+                .percent(PercentRule(percent: 20, base: [BaseTerm(fact: .regionAmount)], maxYuan: 1_000_000))
+            ),
+            ("对新认定的国家级孵化器，最高不超过100万元奖补。", .ceiling(maxYuan: 1_000_000, note: nil)),
+            (
+                "对获得贷款的企业，按照实际贷款利息的40%给予补贴，每家企业每年不超过20万元，补贴期限2年。",
+                .perYear(PercentRule(percent: 40, base: [BaseTerm(fact: .interest)], maxYuan: 200_000), years: 2)
+            ),
+            ("对科技特派员的项目，给予一定的支持。", .unspecified(note: "给予一定的支持")),
+            ("加强宣传引导，营造创新氛围。", AwardRule.none),
+        ])
     func shapes(sentence: String, expected: AwardRule) throws {
         #expect(try rules(sentence) == [expected])
     }
 
     @Test("「分别」 gives one item per beneficiary, in order")
     func respectively() throws {
-        #expect(try rules("对整体迁入东胜区的瞪羚企业、独角兽企业，分别一次性给予200万元、400万元奖补。")
-            == [.fixed(yuan: 2_000_000), .fixed(yuan: 4_000_000)])
+        #expect(
+            try rules("对整体迁入东胜区的瞪羚企业、独角兽企业，分别一次性给予200万元、400万元奖补。")
+                == [.fixed(yuan: 2_000_000), .fixed(yuan: 4_000_000)])
     }
 
     @Test("1.5万元 and 1亿元 are exact yuan")
@@ -268,7 +293,8 @@ struct BadPlanTests {
 
     @Test("a measure without its 牵头单位 line is imported with a note at its line")
     func missingLeadUnit() throws {
-        let plan = "方案\n一、重点任务\n1.甲措施。对新认定的企业一次性给予1万元奖补。\n责任领导：张三\n牵头单位：区科技局\n责任单位：区财政局\n2.乙措施。开展培训。\n责任领导：李四\n责任单位：区财政局\n"
+        let plan =
+            "方案\n一、重点任务\n1.甲措施。对新认定的企业一次性给予1万元奖补。\n责任领导：张三\n牵头单位：区科技局\n责任单位：区财政局\n2.乙措施。开展培训。\n责任领导：李四\n责任单位：区财政局\n"
         let draft = try PlanImporter.draft(from: plan)
         #expect(draft.measures == 2)
         #expect(draft.notes.contains(PlanImporter.Note(line: 7, message: "measure 2 has no 牵头单位 line")))

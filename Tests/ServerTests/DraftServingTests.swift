@@ -3,9 +3,10 @@ import Desk
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-@testable import Server
 import Storage
 import Testing
+
+@testable import Server
 
 /// A knowledge base with rules still marked `review: true` (a draft from `policydesk import`) is
 /// served only when the configuration allows drafts, and then every answer says so.
@@ -31,7 +32,8 @@ struct DraftServingTests {
         configuration.intents = folder.path
         let dependencies = ServerDependencies(store: try SQLiteStorage.inMemory(), transport: CurlTransport())
         do {
-            _ = try buildApplication(configuration: configuration, dependencies: dependencies, logger: TestServer.logger)
+            _ = try buildApplication(
+                configuration: configuration, dependencies: dependencies, logger: TestServer.logger)
             Issue.record("a draft knowledge base was served without allow_draft")
         } catch let error as StartupError {
             #expect(error.description.contains("clauses/17.yaml:15: rule not reviewed (item 17.1)"))
@@ -42,7 +44,9 @@ struct DraftServingTests {
     func servedAsDraft() async throws {
         let folder = try Self.draftIntents()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestServer.run(configure: { $0.intents = folder.path; $0.allowDraft = true }) { client, parts in
+        try await TestServer.run(configure: {
+            $0.intents = folder.path; $0.allowDraft = true
+        }) { client, parts in
             #expect(parts.desks.desk.knowledge.isDraft)
             let answer = try await client.ask("创新联合体一次性奖补是多少万").json
             #expect(answer["draft"] as? Bool == true)
