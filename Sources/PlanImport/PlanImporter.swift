@@ -125,26 +125,8 @@ struct ClauseBuilder {
 
     /// Clause 0: the preamble and the parts before the measures (总体要求), one item per sub-part.
     mutating func opening(_ document: PlanDocument) -> Clause {
-        var textLines = document.preamble.map(\.text)
-        var items: [Item] = []
-        for part in document.opening {
-            textLines.append(part.heading.text)
-            textLines += part.lines.map(\.text)
-            if part.subParts.isEmpty, !part.lines.isEmpty {
-                items.append(
-                    plainItem(
-                        clause: 0, index: items.count + 1, title: part.title,
-                        text: part.lines.map(\.text).joined(separator: "\n")))
-            }
-            for sub in part.subParts {
-                textLines.append(sub.heading.text)
-                textLines += sub.lines.map(\.text)
-                items.append(
-                    plainItem(
-                        clause: 0, index: items.count + 1, title: sub.title,
-                        text: sub.lines.map(\.text).joined(separator: "\n")))
-            }
-        }
+        var (textLines, items) = textItems(document.opening, clause: 0)
+        textLines = document.preamble.map(\.text) + textLines
         if items.isEmpty {
             items.append(plainItem(clause: 0, index: 1, title: "总体要求", text: textLines.joined(separator: "\n")))
         }
@@ -158,30 +140,31 @@ struct ClauseBuilder {
 
     /// The clause after the measures: 保障措施 and 其他事项, one item per sub-part or part.
     mutating func closing(_ document: PlanDocument, number: Int) -> Clause {
-        var textLines: [String] = []
-        var items: [Item] = []
-        for part in document.closing {
-            textLines.append(part.heading.text)
-            textLines += part.lines.map(\.text)
-            if !part.lines.isEmpty {
-                items.append(
-                    plainItem(
-                        clause: number, index: items.count + 1, title: part.title,
-                        text: part.lines.map(\.text).joined(separator: "\n")))
-            }
-            for sub in part.subParts {
-                textLines.append(sub.heading.text)
-                textLines += sub.lines.map(\.text)
-                items.append(
-                    plainItem(
-                        clause: number, index: items.count + 1, title: sub.title,
-                        text: sub.lines.map(\.text).joined(separator: "\n")))
-            }
-        }
+        let (textLines, items) = textItems(document.closing, clause: number)
         return Clause(
             number: number, section: nil, title: document.closing.map(\.title).joined(separator: "与"), leader: nil,
             leadUnit: nil, units: [], text: textLines.joined(separator: "\n"),
             keywords: document.closing.flatMap { [$0.title] + $0.subParts.map(\.title) }, items: items)
+    }
+
+    /// The lines of parts that hold no measure, headings included, and a task item for each
+    /// part's own text and for each sub-part.
+    private mutating func textItems(_ parts: [PlanDocument.Part], clause: Int) -> (lines: [String], items: [Item]) {
+        var textLines: [String] = []
+        var items: [Item] = []
+        let pieces = parts.flatMap { part in
+            [(part.heading, part.title, part.lines)] + part.subParts.map { ($0.heading, $0.title, $0.lines) }
+        }
+        for (heading, title, lines) in pieces {
+            textLines.append(heading.text)
+            textLines += lines.map(\.text)
+            guard !lines.isEmpty else { continue }
+            items.append(
+                plainItem(
+                    clause: clause, index: items.count + 1, title: title,
+                    text: lines.map(\.text).joined(separator: "\n")))
+        }
+        return (textLines, items)
     }
 
     private mutating func plainItem(clause: Int, index: Int, title: String, text: String) -> Item {
