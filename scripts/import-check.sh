@@ -39,7 +39,16 @@ fi
 echo "eval of the draft (rules as imported, lexicon and refusals carried over):"
 sed -n '1,8p' "$work/eval-draft.txt"
 
-# Accepted as read, the draft lints clean and loads without the flag.
+# intents review lists the same rules; --accept-all accepts them, and the draft lints clean.
+if "$BIN" intents review --intents "$work/draft" > "$work/review.txt"; then
+    echo "intents review found nothing to review in a draft" >&2; exit 1
+fi
+[ "$(grep -c 'rule not reviewed' "$work/review.txt")" = "$expected" ]
+"$BIN" intents review --accept-all --intents "$work/draft"
+"$BIN" lint --intents "$work/draft"
+"$BIN" intents review --intents "$work/draft"
+
+# Imported with --accept-review, the draft lints clean and loads without the flag.
 "$BIN" import "$seed" --out "$work/accepted" --carry-over Intents --accept-review > /dev/null
 "$BIN" lint --intents "$work/accepted"
 echo "import check passed"

@@ -120,6 +120,22 @@ struct SeedImportTests {
         #expect(knowledge.policy.notes == Seed.draft.policy.notes)
     }
 
+    @Test("accepting every review mark gives, byte for byte, the draft imported with --accept-review")
+    func acceptAll() throws {
+        let accepted = try PlanImporter.draft(from: Seed.text, options: .init(markForReview: false))
+        var removed = 0
+        for (path, text) in Seed.draft.files {
+            let (clean, count) = ReviewMarks.accepted(text)
+            removed += count
+            #expect(clean == accepted.files[path], "\(path)")
+        }
+        #expect(removed == Seed.draft.rulesToReview)
+        #expect(
+            ReviewMarks.accepted("award: {shape: fixed, yuan: 300000, review: true}\n") == (
+                "award: {shape: fixed, yuan: 300000}\n", 1
+            ))
+    }
+
     @Test("`review` other than true or false is a problem at its line")
     func reviewValue() throws {
         var accepted = try PlanImporter.draft(from: Seed.text, options: .init(markForReview: false))
