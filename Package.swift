@@ -48,6 +48,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A plan's text read into a draft Intents/ folder: pure, text in and files out.
+        .target(name: "PlanImport", dependencies: ["PolicyKit", "Desk"], swiftSettings: swiftSettings),
         // The edge: platforms, outbound HTTP, storage, the HTTP server.
         .systemLibrary(
             name: "CCurl",
@@ -106,6 +108,7 @@ let package = Package(
             name: "policydesk",
             dependencies: [
                 "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "OutreachModel", "CMalloc",
+                "PlanImport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -177,6 +180,11 @@ let package = Package(
             name: "OutreachTests",
             dependencies: ["Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage", "TestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PlanImportTests",
+            dependencies: ["PlanImport", "Desk", "PolicyKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),

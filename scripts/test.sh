@@ -17,6 +17,8 @@ swift test
 .build/debug/policydesk lint
 .build/debug/policydesk eval Tests/DeskTests/Fixtures/dev.jsonl > .build/eval.txt
 head -8 .build/eval.txt
+# The seed imported as a draft knowledge base: lint, the draft flag, the comparison with Intents/.
+scripts/import-check.sh
 
 export POLICYDESK_BIN="$PWD/.build/debug/policydesk"
 # Each of these must exist: a missing one is a failure, not a test quietly skipped.

@@ -51,7 +51,9 @@ public struct Answer: Sendable, Equatable {
     public var reply: String
     public var alternatives: [Alternative]
     public var kind: Kind
-
+    /// Whether the answer comes from a draft knowledge base (rules not yet reviewed). Written to
+    /// the JSON as `"draft": true` only then, so answers of a reviewed one are byte for byte as before.
+    public var draft = false
 
 
     /// The answer as one line of JSON, keys sorted. Written by hand: this is the hot path of
@@ -84,6 +86,7 @@ public struct Answer: Sendable, Equatable {
         out.strings(checklist)
         out.raw(",\"clause\":" + (clause.map { "\($0)" } ?? "null"))
         out.raw(",\"confidence\":" + Self.number(confidence))
+        if draft { out.raw(",\"draft\":true") }
         out.raw(",\"item\":")
         out.string(item)
         out.raw(",\"kind\":")

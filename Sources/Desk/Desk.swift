@@ -72,6 +72,10 @@ public struct Desk: Sendable {
         let (bounded, cut) = Self.bounded(question)
         var exchange = answerBounded(bounded, conversation: conversation, now: now, flavour: flavour)
         if cut { exchange.answer.reply = Self.cutNotice + "\n" + exchange.answer.reply }
+        if knowledge.isDraft {
+            exchange.answer.draft = true
+            exchange.answer.reply = KnowledgeBase.draftNotice + "\n" + exchange.answer.reply
+        }
         return exchange
     }
 

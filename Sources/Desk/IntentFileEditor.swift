@@ -429,7 +429,7 @@ public enum IntentFileEditor {
 
     /// A YAML scalar for `text` inside a one-line mapping (「{name: …, phone: …}」), where commas
     /// and brackets end a plain scalar too.
-    static func flowScalar(_ text: String) -> String {
+    package static func flowScalar(_ text: String) -> String {
         isPlainSafe(text, inFlow: true) ? text : doubleQuoted(text)
     }
 
@@ -461,7 +461,7 @@ public enum IntentFileEditor {
     /// `text` as a YAML double-quoted scalar: quotes and backslashes escaped, and every control,
     /// line-break or invisible character written as an escape (`\n`, `\u2028`), so that the
     /// scalar stays on one line and reads back as exactly `text`.
-    static func doubleQuoted(_ text: String) -> String {
+    package static func doubleQuoted(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

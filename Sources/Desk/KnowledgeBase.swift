@@ -55,6 +55,12 @@ public final class KnowledgeBase: Sendable {
     public let templates: MustacheLibrary
     /// When it was loaded.
     public let loadedAt: Date
+    /// Rules loaded while still marked `review: true`; above 0 the knowledge base is a draft.
+    public let unreviewedRules: Int
+    /// Whether this is a draft (loaded with `allowDraft`): every answer says so.
+    public var isDraft: Bool { unreviewedRules > 0 }
+    /// The line every reply of a draft starts with.
+    public static let draftNotice = "【草稿】本知识库由方案原文导入，规则尚未经人工核对，金额与条件仅供参考。"
     /// Replies rendered from this snapshot; a reload starts a new cache with the new snapshot.
     let replies = BoundedCache<ReplyKey, String>(capacity: 4096)
     /// Questions already read, for the same snapshot only.
@@ -63,8 +69,9 @@ public final class KnowledgeBase: Sendable {
     init(
         policy: Policy, lexicon: Lexicon, smalltalk: [String: [String]], outOfScope: [String],
         nearMisses: [String], genericWords: [String] = [], contacts: [String: Contact], templates: MustacheLibrary,
-        tuning: MatcherTuning
+        tuning: MatcherTuning, unreviewedRules: Int = 0
     ) {
+        self.unreviewedRules = unreviewedRules
         self.genericWords = genericWords
         self.policy = policy
         self.lexicon = lexicon
@@ -106,6 +113,6 @@ public final class KnowledgeBase: Sendable {
         KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScopeExamples,
             nearMisses: nearMisses, genericWords: genericWords, contacts: contacts, templates: templates,
-            tuning: matcher.tuning)
+            tuning: matcher.tuning, unreviewedRules: unreviewedRules)
     }
 }

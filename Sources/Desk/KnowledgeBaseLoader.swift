@@ -16,6 +16,10 @@ public struct KnowledgeBaseLoader: Sendable {
     /// File contents to use instead of what is on disk, by path relative to `intents`
     /// (`clauses/12.yaml`): how an edit is checked before it is written.
     public var overrides: [String: String] = [:]
+    /// Whether rules still marked `review: true` (a draft from `policydesk import`) may be
+    /// loaded; the knowledge base then says it is a draft in every answer. Off, each such rule
+    /// is a problem and nothing loads.
+    public var allowDraft = false
 
     /// The templates every reply needs, by name (without `.mustache`); the outreach ones are the
     /// campaign messages (`policydesk campaign plan`).
@@ -42,6 +46,7 @@ public struct KnowledgeBaseLoader: Sendable {
         var examplePlaces: [(example: String, itemID: String, file: String, text: String)] = []
         // Files that could not be read or parsed are reported once, not again as a missing clause.
         var unreadable: Set<String> = []
+        var unreviewed: [Problem] = []
         for file in clauseFiles {
             let name = "clauses/\(file.lastPathComponent)"
             guard let text = overrides[name] ?? Self.read(file, name: name, problems: &problems),
@@ -51,6 +56,7 @@ public struct KnowledgeBaseLoader: Sendable {
                 continue
             }
             guard let clause = PolicyLoader.clause(doc, problems: &problems) else { continue }
+            unreviewed += PolicyLoader.unreviewedRules(doc)
             if let other = seenClause[clause.number] {
                 problems.append(Problem(file: name, line: 1, message: "clause \(clause.number) is also defined in \(other)"))
                 continue
@@ -85,13 +91,15 @@ public struct KnowledgeBaseLoader: Sendable {
         let contacts = loadContacts(problems: &problems)
         let library = loadTemplates(smalltalkKinds: Array(smalltalk.keys), problems: &problems)
 
+        if !allowDraft { problems += unreviewed }
         guard problems.isEmpty else { throw .invalid(problems) }
         let policy = Policy(
             title: policyMeta.title, sections: policyMeta.sections, clauses: clauses,
             checklistNote: policyMeta.checklistNote, notes: policyMeta.notes)
         return KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScope,
-            nearMisses: nearMisses, genericWords: generic, contacts: contacts, templates: library, tuning: tuning)
+            nearMisses: nearMisses, genericWords: generic, contacts: contacts, templates: library, tuning: tuning,
+            unreviewedRules: unreviewed.count)
     }
 
     // MARK: - Files

@@ -215,6 +215,9 @@ struct PolicyLoader {
 
     static func award(_ node: Node, item: String, reader r: inout NodeReader) -> AwardRule? {
         guard let map = r.mapping(node, "`award`") else { return nil }
+        if let review = map["review"], review.bool == nil {
+            r.problem(review, "item \(item): `review` is true (the rule was guessed by `policydesk import` and awaits a check) or false")
+        }
         guard let shape = r.string(map, "shape", in: node) else { return nil }
         switch shape {
         case "fixed":
@@ -329,5 +332,22 @@ struct PolicyLoader {
         }
         r.problem(node, "item \(item): a requirement needs `equals` or `atLeast`")
         return nil
+    }
+
+    /// The rules of a clause file still marked `review: true`: guessed by `policydesk import`
+    /// and not yet checked by a person. Each is reported at the line of its `review` key.
+    static func unreviewedRules(_ document: YAMLDocument) -> [Problem] {
+        guard case .mapping(let root)? = document.root, case .sequence(let items)? = root["items"] else { return [] }
+        var found: [Problem] = []
+        for node in items {
+            guard case .mapping(let item) = node, case .mapping(let award)? = item["award"],
+                let review = award["review"], review.bool == true
+            else { continue }
+            let id = item["id"]?.string ?? "?"
+            found.append(Problem(
+                file: document.file, line: review.mark?.line ?? 0,
+                message: "rule not reviewed (item \(id)): check it against the text, then delete `review: true`"))
+        }
+        return found
     }
 }

@@ -32,11 +32,16 @@ public struct TemplateVocabulary: Sendable, Equatable {
     /// The names of a refusal: ``ReplyContext/capabilities(policy:)``.
     public static let refusal = TemplateVocabulary(names: ["policyTitle"], lists: ["examples": ["example"]])
 
+    /// The kinds of small talk the shipped templates answer; a knowledge base that lists none (a
+    /// fresh import) keeps templates that test for them.
+    public static let standardSmalltalkKinds: Set<String> = ["greeting", "thanks", "identity"]
+
     /// The names of a reply to small talk: a refusal's, plus one flag per kind of small talk
     /// (`greeting`, `thanks`, … as `out_of_scope.yaml` lists them).
     public static func smalltalk(kinds: some Sequence<String>) -> TemplateVocabulary {
         var vocabulary = refusal
         vocabulary.names.formUnion(kinds)
+        vocabulary.names.formUnion(standardSmalltalkKinds)
         return vocabulary
     }
 

@@ -56,8 +56,9 @@ public struct ServerParts: Sendable {
 public func buildApplication(
     configuration: ServerConfiguration, dependencies: ServerDependencies, logger: Logger
 ) throws -> (application: some ApplicationProtocol, parts: ServerParts) {
-    let loader = KnowledgeBaseLoader(
+    var loader = KnowledgeBaseLoader(
         intents: URL(fileURLWithPath: configuration.intents), templates: URL(fileURLWithPath: configuration.templates))
+    loader.allowDraft = configuration.allowDraft
     let knowledge: KnowledgeBase
     do {
         knowledge = try loader.load()

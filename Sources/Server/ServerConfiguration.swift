@@ -42,6 +42,9 @@ public struct ServerConfiguration: Sendable {
     public var databasePath = "policydesk.sqlite"
     public var intents = "Intents"
     public var templates = "Templates"
+    /// Whether a draft knowledge base (rules still marked `review: true`) may be served; every
+    /// answer then says it is a draft.
+    public var allowDraft = false
     public var adminToken: String?
     public var wecom: WeCom?
     public var dingTalkAppSecret: String?
@@ -85,6 +88,7 @@ public struct ServerConfiguration: Sendable {
     public enum Variable {
         public static let host = "POLICYDESK_HOST", port = "POLICYDESK_PORT", db = "POLICYDESK_DB"
         public static let intents = "POLICYDESK_INTENTS", templates = "POLICYDESK_TEMPLATES"
+        public static let allowDraft = "POLICYDESK_ALLOW_DRAFT"
         public static let adminToken = "POLICYDESK_ADMIN_TOKEN"
         public static let wecomToken = "WECOM_TOKEN", wecomAESKey = "WECOM_AES_KEY", wecomCorpID = "WECOM_CORP_ID"
         public static let dingTalkSecret = "DINGTALK_APP_SECRET"
@@ -130,7 +134,7 @@ public struct ServerConfiguration: Sendable {
 
     /// The keys of the configuration, in their full (environment) form.
     public static let knownKeys: [String] = [
-        Variable.host, Variable.port, Variable.db, Variable.intents, Variable.templates, Variable.adminToken,
+        Variable.host, Variable.port, Variable.db, Variable.intents, Variable.templates, Variable.allowDraft, Variable.adminToken,
         Variable.bodyLimit, Variable.questionsPerMinute, Variable.pidFile, Variable.logLevel,
         Variable.wecomToken, Variable.wecomAESKey, Variable.wecomCorpID, Variable.dingTalkSecret,
         Variable.feishuAppID, Variable.feishuAppSecret, Variable.feishuToken, Variable.feishuEncryptKey,
@@ -246,6 +250,13 @@ public struct ServerConfiguration: Sendable {
         if let db = nonEmpty(Variable.db) { c.databasePath = db }
         if let i = nonEmpty(Variable.intents) { c.intents = i }
         if let t = nonEmpty(Variable.templates) { c.templates = t }
+        if let draft = nonEmpty(Variable.allowDraft) {
+            switch draft.lowercased() {
+            case "true", "yes", "1", "on": c.allowDraft = true
+            case "false", "no", "0", "off": c.allowDraft = false
+            default: throw .badValue(Variable.allowDraft, "true or false", source)
+            }
+        }
         c.adminToken = nonEmpty(Variable.adminToken)
         if let limit = nonEmpty(Variable.bodyLimit) {
             guard let n = Int(limit), n > 0 else { throw .badValue(Variable.bodyLimit, "a positive number of bytes", source) }

@@ -10,6 +10,8 @@ struct Ask: AsyncParsableCommand {
 
     @OptionGroup var knowledge: KnowledgeOptions
 
+    @OptionGroup var draft: DraftOptions
+
     @Flag(name: .long, help: "Print the answer object as JSON.")
     var json = false
 
@@ -34,7 +36,7 @@ struct Ask: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let desk = Desk(knowledge: try knowledge.load())
+        let desk = Desk(knowledge: try knowledge.load(allowDraft: draft.allowDraft))
         let flavour: ReplyFlavour = markdown ? .markdown : .plain
         if jsonl {
             while let line = readLine(strippingNewline: true) {

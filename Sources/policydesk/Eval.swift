@@ -10,6 +10,8 @@ struct Eval: AsyncParsableCommand {
 
     @OptionGroup var knowledge: KnowledgeOptions
 
+    @OptionGroup var draft: DraftOptions
+
     @Flag(name: .long, help: "Print the figures as one JSON object.")
     var json = false
 
@@ -26,7 +28,7 @@ struct Eval: AsyncParsableCommand {
         } catch {
             throw CommandFailure(description: error.description)
         }
-        let desk = Desk(knowledge: try knowledge.load())
+        let desk = Desk(knowledge: try knowledge.load(allowDraft: draft.allowDraft))
         let all = Evaluation.run(rows, desk: desk)
         let tuning = Evaluation.run(rows.filter { !$0.isHeldOut }, desk: desk)
         let heldOut = Evaluation.run(rows.filter(\.isHeldOut), desk: desk)

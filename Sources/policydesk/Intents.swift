@@ -1,11 +1,60 @@
 import ArgumentParser
+import Desk
 import Foundation
+import PlanImport
 
 /// `policydesk intents`: tools for the knowledge-base files.
 struct Intents: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tools for the Intents/ folder that staff edit through the admin API.",
-        subcommands: [IntentsDiff.self])
+        subcommands: [IntentsDiff.self, IntentsReview.self])
+}
+
+/// `policydesk intents review`: the rules of a draft still marked `review: true`, or accepting
+/// them all as they stand.
+struct IntentsReview: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review",
+        abstract: "List the rules still marked review: true (exit 1 if any), or accept them all with --accept-all.")
+
+    @OptionGroup var knowledge: KnowledgeOptions
+
+    @Flag(name: .long, help: "Delete every review: true mark: the rules are accepted as they stand.")
+    var acceptAll = false
+
+    func run() throws {
+        let loader = knowledge.loader
+        let clauses = loader.intents.appendingPathComponent("clauses")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: clauses.path) else {
+            throw CommandFailure(description: "\(clauses.path): not found; give --intents DIR")
+        }
+        if !acceptAll {
+            do {
+                _ = try loader.load()
+                emit("no rules to review")
+            } catch {
+                let unreviewed = error.problems.filter { $0.message.hasPrefix("rule not reviewed") }
+                for problem in unreviewed { emit(problem.description) }
+                if unreviewed.count < error.problems.count {
+                    emit("(\(error.problems.count - unreviewed.count) other problems: run policydesk lint)")
+                }
+                throw ExitCode(1)
+            }
+            return
+        }
+        var total = 0
+        var files = 0
+        for name in names.sorted() where name.hasSuffix(".yaml") {
+            let url = clauses.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: url.path) else { continue }
+            let (text, count) = ReviewMarks.accepted(String(decoding: data, as: UTF8.self))
+            guard count > 0 else { continue }
+            try Data(text.utf8).write(to: url, options: .atomic)
+            total += count
+            files += 1
+        }
+        emit("accepted \(total) rules in \(files) files; run policydesk lint")
+    }
 }
 
 /// `policydesk intents diff`: what staff changed in `Intents/`, as a patch.

@@ -8,7 +8,7 @@ struct PolicyDesk: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policydesk",
         abstract: "东胜区科技创新政策自助问答：webhook 服务、命令行问答与员工工具。",
-        subcommands: [Serve.self, Reload.self, Backup.self, Intents.self, Ask.self, Lint.self, Eval.self, Campaign.self]
+        subcommands: [Serve.self, Reload.self, Backup.self, Intents.self, Ask.self, Lint.self, Eval.self, Campaign.self, Import.self]
     )
 }
 
@@ -27,15 +27,28 @@ struct KnowledgeOptions: ParsableArguments {
             templates: URL(fileURLWithPath: templates ?? env["POLICYDESK_TEMPLATES"] ?? "Templates"))
     }
 
-    /// Loads the knowledge base or exits with the problems, one per line.
-    func load() throws -> KnowledgeBase {
+    /// Loads the knowledge base or exits with the problems, one per line; a draft (rules still
+    /// marked `review: true`) only with `allowDraft`.
+    func load(allowDraft: Bool = false) throws -> KnowledgeBase {
+        var loader = self.loader
+        loader.allowDraft = allowDraft
         do {
             return try loader.load()
         } catch {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            var message = error.description + "\n"
+            if !allowDraft, error.problems.allSatisfy({ $0.message.hasPrefix("rule not reviewed") }) {
+                message += "this is a draft (from policydesk import): review its rules, or pass --allow-draft to use it as a draft\n"
+            }
+            FileHandle.standardError.write(Data(message.utf8))
             throw ExitCode(1)
         }
     }
+}
+
+/// The switch that lets `ask` and `eval` load a draft knowledge base.
+struct DraftOptions: ParsableArguments {
+    @Flag(name: .long, help: "Load a draft knowledge base (rules still marked review: true); every answer says it is a draft.")
+    var allowDraft = false
 }
 
 /// Writes a line to standard output and flushes it, so that a pipe sees each answer at once.

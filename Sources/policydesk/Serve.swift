@@ -22,6 +22,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (default $POLICYDESK_PORT or 8080).")
     var port: Int?
 
+    @Flag(name: .long, help: "Serve a draft knowledge base (rules still marked review: true); every answer says it is a draft.")
+    var allowDraft = false
+
     func run() async throws {
         Self.keepMemoryFlat()
         LoggingSystem.bootstrap { label in LineLogHandler(label: label) }
@@ -33,6 +36,7 @@ struct Serve: AsyncParsableCommand {
         }
         if let host { configuration.host = host }
         if let port { configuration.port = port }
+        if allowDraft { configuration.allowDraft = true }
         var logger = Logger(label: "policydesk")
         logger.logLevel = configuration.logLevel
         // Before the database is opened: a second server on the same files stops here.
@@ -73,6 +77,7 @@ struct Serve: AsyncParsableCommand {
             "platforms": "\(platforms.isEmpty ? "none" : platforms.joined(separator: ","))",
             "pid": "\(pidFile.pid)", "pid_file": "\(pidFile.path)",
             "items": "\(built.parts.desks.desk.knowledge.policy.items.count)",
+            "draft": "\(built.parts.desks.desk.knowledge.isDraft)",
         ])
         try await built.application.runService()
         try? store.close()
