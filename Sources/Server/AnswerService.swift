@@ -28,7 +28,7 @@ public struct AnswerService: Sendable {
 
     public init(
         desks: DeskHolder, conversations: any ConversationStore, misses: any MissLog, limiter: RateLimiter,
-        metrics: ServerMetrics, reviewBelowConfidence: Double = 0.5
+        metrics: ServerMetrics, reviewBelowConfidence: Double = 0.5, sharedStore: Bool = false
     ) {
         self.desks = desks
         self.conversations = conversations
@@ -36,7 +36,9 @@ public struct AnswerService: Sendable {
         self.limiter = limiter
         self.metrics = metrics
         self.reviewBelowConfidence = reviewBelowConfidence
-        self.open = OpenConversations()
+        // With several instances a conversation may be opened by another one, which this
+        // process's index would not know of: every message then reads the store.
+        self.open = sharedStore ? OpenConversations.disabled() : OpenConversations()
     }
 
     /// Learns which conversations an earlier run left open; done once, on the first message.
@@ -48,7 +50,7 @@ public struct AnswerService: Sendable {
     /// Reads the open conversations' keys from the store again, so that an index that gave up
     /// under a flood of askers becomes exact once they have gone; housekeeping calls it.
     public func reloadOpenConversations(now: Date, logger: Logger) async {
-        guard !open.isLoaded || !open.isComplete else { return }
+        guard open.capacity > 0, !open.isLoaded || !open.isComplete else { return }
         let mark = open.mark
         do {
             open.load(try await conversations.liveExpiries(now: now, limit: open.capacity), since: mark)
@@ -168,6 +170,17 @@ final class OpenConversations: Sendable {
 
     init(capacity: Int = 100_000) {
         self.capacity = capacity
+    }
+
+    /// An index that knows nothing and never loads: every key may be open, so every message reads
+    /// the store. For a store shared by several instances.
+    static func disabled() -> OpenConversations {
+        let index = OpenConversations(capacity: 0)
+        index.state.withLock { state in
+            state.loaded = true
+            state.complete = false
+        }
+        return index
     }
 
     var isLoaded: Bool { state.withLock { $0.loaded } }

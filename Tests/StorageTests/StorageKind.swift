@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PostgresStorage
 import Storage
 import Testing
 
@@ -7,12 +9,20 @@ typealias AnyStorage = AuditLog & ConversationStore & DedupeStore & MissLog
 
 /// The implementations every protocol test runs against, so the fake cannot drift from the database.
 enum StorageKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// The kinds every run covers, and PostgreSQL when `POLICYDESK_TEST_POSTGRES_URL` names a
+    /// database to test on (scripts/postgres-test.sh starts one and sets it).
+    static var allCases: [StorageKind] {
+        [.inMemoryActor, .sqliteInMemory, .sqliteFile] + (TestPostgres.url != nil ? [.postgres] : [])
+    }
+
     /// The ``InMemoryStorage`` actor that other modules' tests use.
     case inMemoryActor
     /// ``SQLiteStorage`` on a private in-memory database.
     case sqliteInMemory
     /// ``SQLiteStorage`` on a file in a temporary folder, as the server runs it.
     case sqliteFile
+    /// ``PostgresStorage`` in a schema of its own on the test database, dropped afterwards.
+    case postgres
 
     /// The case name, so a failure says which implementation broke.
     var testDescription: String { rawValue }
@@ -31,6 +41,8 @@ enum StorageKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 try await body(storage)
                 try storage.close()
             }
+        case .postgres:
+            try await TestPostgres.withStorage(missLimits: missLimits) { storage in try await body(storage) }
         }
     }
 }
@@ -51,5 +63,44 @@ let epoch = Date(timeIntervalSince1970: 1_750_000_000)
 func withDatabasePath(_ body: (String) async throws -> Void) async throws {
     try await withTemporaryDirectory { directory in
         try await body(directory.appendingPathComponent("policydesk.sqlite").path)
+    }
+}
+
+/// The PostgreSQL database the PostgreSQL cases run on, when one is given.
+enum TestPostgres {
+    /// `POLICYDESK_TEST_POSTGRES_URL`, or nil when unset (a plain `swift test`).
+    static var url: String? {
+        ProcessInfo.processInfo.environment["POLICYDESK_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The note a skipped PostgreSQL test shows.
+    static let skipNote: Comment = "POLICYDESK_TEST_POSTGRES_URL is unset: PostgreSQL cases skipped (scripts/postgres-test.sh runs them)"
+
+    /// The test database's address with a fresh schema of its own, so tests running at once do not meet.
+    static func freshAddress() throws -> PostgresAddress {
+        var address = try PostgresAddress(url: url ?? "")
+        address.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return address
+    }
+
+    /// Runs `body` with a migrated store in a new schema, then drops the schema.
+    static func withStorage(
+        address: PostgresAddress? = nil, missLimits: MissLogLimits = MissLogLimits(), replyWait: Duration = .zero,
+        _ body: @Sendable (PostgresStorage) async throws -> Void
+    ) async throws {
+        let address = try address ?? freshAddress()
+        let storage = PostgresStorage(
+            address: address, missLimits: missLimits, maximumConnections: 4, replyWait: replyWait,
+            logger: Logger(label: "test.postgres"))
+        try await storage.withRunning {
+            try await storage.migrate()
+            do {
+                try await body(storage)
+            } catch {
+                try? await storage.dropSchema()
+                throw error
+            }
+            try await storage.dropSchema()
+        }
     }
 }
