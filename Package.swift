@@ -66,9 +66,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The campaign domain: what a campaign, a delivery and a send are, the no-repeat rule, and
+        // the store protocol that Storage implements. Pure: Foundation only.
+        .target(name: "OutreachModel", swiftSettings: swiftSettings),
         .target(
             name: "Storage",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OutreachModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // The shared store for several instances behind one address; SQLite stays the default.
@@ -85,7 +88,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Channels", "Storage", "Outreach", "PostgresStorage",
+                "PolicyKit", "Matching", "Desk", "Channels", "Storage", "Outreach", "OutreachModel", "PostgresStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -105,7 +108,7 @@ let package = Package(
         .target(
             name: "Outreach",
             dependencies: [
-                "PolicyKit", "Desk", "Channels", "Storage",
+                "PolicyKit", "Desk", "Channels", "OutreachModel",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -114,7 +117,8 @@ let package = Package(
         .executableTarget(
             name: "policydesk",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "CMalloc", "PostgresStorage",
+                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "OutreachModel", "CMalloc",
+                "PostgresStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -140,7 +144,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "OutreachBenchmark",
-            dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage"],
+            dependencies: ["Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage"],
             swiftSettings: swiftSettings
         ),
         // What several test targets share: seeded generators, the values property tests try, the
@@ -148,7 +152,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Channels", "Outreach",
+                "Channels", "Outreach", "OutreachModel",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -161,6 +165,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PolicyKitTests", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "OutreachModelTests", dependencies: ["OutreachModel"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONWriterTests", dependencies: ["JSONWriter", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MatchingTests", dependencies: ["Matching", "PolicyKit", "TestSupport"], swiftSettings: swiftSettings),
@@ -178,11 +183,14 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "PostgresStorage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Storage", "OutreachModel", "PostgresStorage", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OutreachTests",
-            dependencies: ["Outreach", "PolicyKit", "Desk", "Channels", "Storage", "TestSupport"],
+            dependencies: ["Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -190,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Channels", "Storage", "Outreach", "Desk", "PolicyKit", "TestSupport",
+                "Server", "Channels", "Storage", "Outreach", "OutreachModel", "Desk", "PolicyKit", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

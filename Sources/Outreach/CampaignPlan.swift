@@ -1,6 +1,6 @@
 import Channels
 public import Foundation
-public import Storage
+public import OutreachModel
 
 /// How messages are written: Markdown (rendered by all three platforms) or plain text.
 public enum MessageFormat: String, Sendable, CaseIterable {

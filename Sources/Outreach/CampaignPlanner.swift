@@ -3,7 +3,7 @@ public import Desk
 public import Foundation
 public import Mustache
 public import PolicyKit
-public import Storage
+public import OutreachModel
 
 /// Plans a campaign: who qualifies for what, who was told recently, and the message each
 /// enterprise gets. Pure: the same roster, items, recent sends and time give the same plan.
@@ -67,13 +67,8 @@ public struct CampaignPlanner: Sendable {
     ) throws(OutreachError) -> CampaignPlan {
         let chosen = try items(itemIDs, roster: roster)
         let templateName = "\(template).\(format.templateSuffix)"
-        var latest: [String: RecentSend] = [:]
-        let since = now.addingTimeInterval(-Double(windowDays) * 86_400)
-        for send in recentSends where send.at >= since {
-            let key = send.creditCode + "\u{1F}" + send.itemID
-            if let known = latest[key], known.at >= send.at { continue }
-            latest[key] = send
-        }
+        let rule = NoRepeatRule(windowDays: windowDays)
+        let latest = rule.blockingSends(recentSends, at: now)
         let renderer = MessageRenderer(policy: policy, contacts: contacts)
         // Many enterprises qualify for the same items with the same amounts, and rendering a
         // template is the costliest step of a plan: render each combination once with a stand-in
@@ -94,11 +89,11 @@ public struct CampaignPlanner: Sendable {
                 let finding = Eligibility.evaluate(enterprise, item: entry.item, rule: entry.rule)
                 guard finding.qualifies else { continue }
                 qualifiedAny = true
-                if let previous = latest[enterprise.creditCode + "\u{1F}" + entry.item.id] {
+                if let previous = latest[EnterpriseItem(creditCode: enterprise.creditCode, itemID: entry.item.id)] {
                     skips.append(
                         CampaignSkip(
                             enterpriseName: enterprise.name, creditCode: enterprise.creditCode, itemID: entry.item.id,
-                            reason: Self.skipReason(previous, windowDays: windowDays),
+                            reason: rule.skipReason(previous),
                             previousCampaignID: previous.campaignID, previousAt: previous.at))
                     totals[index].skipped += 1
                     continue
@@ -160,17 +155,6 @@ public struct CampaignPlanner: Sendable {
             itemID: item.id, title: item.title, yuan: yuan, maxYuan: maxYuan, perYear: perYear,
             formula: finding.formula,
             reason: finding.reason)
-    }
-
-    private static func skipReason(_ previous: RecentSend, windowDays: Int) -> String {
-        let what =
-            switch previous.state {
-            case .delivered: "已送达"
-            case .uncertain: "发送结果不确定，待人工确认"
-            default: "正在发送"
-            }
-        return "第\(previous.campaignID)号活动已于\(MessageRenderer.day(previous.at))发送过本项（\(what)）；"
-            + "\(windowDays)天内同一事项不重复发送"
     }
 
     /// WeCom's limits are the tightest and are documented; checking them here turns a failure that

@@ -1,6 +1,6 @@
 public import Foundation
 import Mustache
-import Storage
+import OutreachModel
 
 extension CampaignReport {
     /// A self-contained page (no scripts, no external files) for the staff and their leaders:
@@ -44,10 +44,10 @@ enum CampaignReportPage {
         return [
             "id": campaign.id,
             "rosterName": campaign.rosterName,
-            "createdAt": MessageRenderer.time(campaign.createdAt),
+            "createdAt": ChinaTime.time(campaign.createdAt),
             "items": campaign.itemIDs.joined(separator: "、"),
             "windowDays": campaign.windowDays,
-            "generatedAt": MessageRenderer.time(generatedAt),
+            "generatedAt": ChinaTime.time(generatedAt),
             "cards": cards,
             "attentionCount": attention.count,
             "hasAttention": !attention.isEmpty,
@@ -55,7 +55,7 @@ enum CampaignReportPage {
                 [
                     "id": d.id, "enterprise": d.enterpriseName, "creditCode": d.creditCode,
                     "robot": CampaignReport.robotWords(d), "state": state(d.state), "attempts": d.attempts,
-                    "sentAt": d.sentAt.map(MessageRenderer.time) ?? "", "error": d.lastError ?? "",
+                    "sentAt": d.sentAt.map(ChinaTime.time) ?? "", "error": d.lastError ?? "",
                 ]
             },
             "itemFigures": report.items.map { f -> [String: Any] in
@@ -78,7 +78,7 @@ enum CampaignReportPage {
                     },
                     "total": MessageRenderer.amount(d.items.reduce(0) { $0 + ($1.yuan ?? 0) }),
                     "robot": CampaignReport.robotWords(d), "state": state(d.state),
-                    "time": (d.finishedAt ?? d.sentAt).map(MessageRenderer.time) ?? "",
+                    "time": (d.finishedAt ?? d.sentAt).map(ChinaTime.time) ?? "",
                 ]
             },
             "skipCount": report.skips.count,

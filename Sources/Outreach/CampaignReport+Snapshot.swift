@@ -1,5 +1,5 @@
 public import Foundation
-import Storage
+import OutreachModel
 
 extension CampaignReport {
     /// A delivery a person must look at, without its message or robot address.

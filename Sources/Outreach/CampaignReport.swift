@@ -1,5 +1,5 @@
 import Foundation
-public import Storage
+public import OutreachModel
 
 /// Everything known about one campaign, for `campaign status`, `campaign report` and the admin API.
 ///
@@ -140,7 +140,7 @@ extension CampaignReport {
         let counts = counts
         lines.append(
             "Campaign \(campaign.id): items \(campaign.itemIDs.joined(separator: ", ")), roster \(campaign.rosterName), "
-                + "planned \(MessageRenderer.time(campaign.createdAt)) (UTC+8), no-repeat window \(campaign.windowDays) days"
+                + "planned \(ChinaTime.time(campaign.createdAt)) (UTC+8), no-repeat window \(campaign.windowDays) days"
         )
         lines.append(
             "Messages: \(deliveries.count) — "
@@ -174,7 +174,7 @@ extension CampaignReport {
             for d in uncertain {
                 lines.append(
                     "  #\(d.id) \(d.enterpriseName) (\(d.creditCode)) via \(Self.robotWords(d)); sent "
-                        + "\(d.sentAt.map(MessageRenderer.time) ?? "?"): \(d.lastError ?? "")")
+                        + "\(d.sentAt.map(ChinaTime.time) ?? "?"): \(d.lastError ?? "")")
             }
         }
         let failed = failed
@@ -216,8 +216,8 @@ extension CampaignReport {
             rows.append([
                 "\(campaign.id)", "\(d.id)", d.enterpriseName, d.creditCode, Self.robotWords(d),
                 d.items.map(\.itemID).joined(separator: " "), "\(d.items.reduce(0) { $0 + ($1.yuan ?? 0) })",
-                Self.stateWords(d.state), "\(d.attempts)", d.sentAt.map(MessageRenderer.time) ?? "",
-                d.finishedAt.map(MessageRenderer.time) ?? "", d.errorCode.map(String.init) ?? "", d.lastError ?? "",
+                Self.stateWords(d.state), "\(d.attempts)", d.sentAt.map(ChinaTime.time) ?? "",
+                d.finishedAt.map(ChinaTime.time) ?? "", d.errorCode.map(String.init) ?? "", d.lastError ?? "",
             ])
         }
         for s in skips {

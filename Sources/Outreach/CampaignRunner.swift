@@ -1,6 +1,6 @@
 public import Channels
 public import Foundation
-public import Storage
+public import OutreachModel
 import Synchronization
 
 /// Sends a planned campaign through the group robots, within each robot's limits, recording every
@@ -174,7 +174,7 @@ public struct CampaignRunner: Sendable {
             journal: DeliveryJournal(store: store), transport: transport, clock: clock, configuration: configuration,
             onEvent: onEvent, permits: SendPermits(configuration.maxInFlight),
             format: MessageFormat(rawValue: campaign.format) ?? .markdown,
-            noRepeatWindow: Double(campaign.windowDays) * 86_400)
+            noRepeat: NoRepeatRule(windowDays: campaign.windowDays))
         var attempts = 0
         var stopped = false
         do {
@@ -217,8 +217,8 @@ struct LaneContext: Sendable {
     let permits: SendPermits
     /// Markdown or text, as planned.
     let format: MessageFormat
-    /// The campaign's no-repeat window in seconds.
-    let noRepeatWindow: TimeInterval
+    /// The campaign's no-repeat rule, checked again at each claim.
+    let noRepeat: NoRepeatRule
 }
 
 /// One robot's queue and throttle, run by one task.
@@ -262,7 +262,7 @@ struct RobotLane: Sendable {
             let claim: SendClaim
             do {
                 claim = try await context.journal.claim(
-                    deliveryID: record.id, at: stamp, noRepeatSince: stamp.addingTimeInterval(-context.noRepeatWindow))
+                    deliveryID: record.id, at: stamp, noRepeatSince: context.noRepeat.since(stamp))
             } catch {
                 await context.permits.release()
                 throw error
@@ -302,7 +302,7 @@ struct RobotLane: Sendable {
                 queue[index].record.attempts = attempt
                 if rateLimited { queue[index].record.rateLimited += 1 }
                 event = .retrying
-                detail = "\(words); next try at \(MessageRenderer.time(at))"
+                detail = "\(words); next try at \(ChinaTime.time(at))"
             case .failed(_, let words):
                 queue.remove(at: index)
                 event = .failed

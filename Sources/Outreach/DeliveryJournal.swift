@@ -1,5 +1,5 @@
 import Foundation
-import Storage
+import OutreachModel
 
 /// Group commit for the delivery journal: claims and outcomes from all lanes that arrive while a
 /// transaction is being written go into the next one together.

@@ -1,13 +1,7 @@
 import Desk
 import Foundation
 import PolicyKit
-import Storage
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import OutreachModel
 
 /// Builds the values the outreach templates read.
 ///
@@ -100,18 +94,4 @@ struct MessageRenderer: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// A date as `2025-03-01`, in China Standard Time, where the staff and enterprises are.
-    static func day(_ date: Date) -> String {
-        String(time(date).prefix(10))
-    }
-
-    /// A time as `2025-03-01 14:05:09`, in China Standard Time (UTC+8, no daylight saving).
-    static func time(_ date: Date) -> String {
-        var seconds = time_t(floor(date.timeIntervalSince1970)) + 8 * 3_600
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d", Int(parts.tm_year) + 1_900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
-    }
 }

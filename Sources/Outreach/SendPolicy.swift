@@ -1,6 +1,6 @@
 public import Channels
 public import Foundation
-public import Storage
+public import OutreachModel
 
 /// What the runner does with each answer a platform gives. Pure: time and randomness are passed in.
 ///

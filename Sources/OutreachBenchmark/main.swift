@@ -3,6 +3,7 @@ import Desk
 import Dispatch
 import Foundation
 import Outreach
+import OutreachModel
 import PolicyKit
 import Storage
 

@@ -9,6 +9,7 @@ import Matching
 import PolicyKit
 import ServiceLifecycle
 public import Storage
+public import OutreachModel
 
 /// What the server runs with besides its configuration: where state is kept, how it calls
 /// the platforms, and the clock. Tests pass in-memory storage and a fake transport.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OutreachModel
 
 /// The outreach tables' rows as GRDB records, and their conversion to the store's values.
 ///

@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+public import OutreachModel
 
 extension SQLiteStorage {
     /// The outreach tables: campaigns, their robots, deliveries with their items, skips, and a
@@ -262,7 +263,7 @@ extension SQLiteStorage: CampaignStore {
                 sql: """
                     SELECT i.credit_code, i.item_id, d.campaign_id, d.id AS delivery_id, d.state, d.sent_at
                     FROM campaign_delivery_item i JOIN campaign_delivery d ON d.id = i.delivery_id
-                    WHERE i.item_id IN (\(marks)) AND d.state IN ('delivered', 'sending', 'uncertain')
+                    WHERE i.item_id IN (\(marks)) AND d.state IN \(Self.blockingStates)
                         AND d.sent_at >= ?
                     ORDER BY d.sent_at
                     """, arguments: arguments
@@ -276,8 +277,7 @@ extension SQLiteStorage: CampaignStore {
             let ids = try Int64.fetchAll(
                 db, sql: "SELECT id FROM campaign_delivery WHERE state = 'sending' ORDER BY id")
             guard !ids.isEmpty else { return [] }
-            let detail =
-                "the sending process stopped while this message was in flight; it may or may not have arrived"
+            let detail = SendOutcome.interruptedDetail
             try db.execute(
                 sql: """
                     UPDATE campaign_attempt SET finished_at = ?, outcome = 'uncertain', detail = ?
@@ -342,7 +342,7 @@ extension SQLiteStorage: CampaignStore {
                     JOIN campaign_delivery_item o ON o.credit_code = mine.credit_code AND o.item_id = mine.item_id
                     JOIN campaign_delivery d ON d.id = o.delivery_id
                     WHERE mine.delivery_id = ? AND o.credit_code = ? AND d.id != ?
-                        AND d.state IN ('delivered', 'sending', 'uncertain') AND d.sent_at >= ?
+                        AND d.state IN \(Self.blockingStates) AND d.sent_at >= ?
                     ORDER BY d.sent_at LIMIT 1
                     """), arguments: [deliveryID, creditCode, deliveryID, noRepeatSince.timeIntervalSince1970]
         ).map(RecentSendRow.fetch) {
@@ -350,8 +350,7 @@ extension SQLiteStorage: CampaignStore {
                 sql: "UPDATE campaign_delivery SET state = 'skipped', finished_at = ?, last_error = ? WHERE id = ?"
             ).execute(arguments: [
                 at.timeIntervalSince1970,
-                "item \(conflict.itemID) reached this enterprise through campaign \(conflict.campaignID) "
-                    + "(delivery \(conflict.deliveryID)) within the no-repeat window",
+                NoRepeatRule.skipNote(conflict),
                 deliveryID,
             ])
             return .skipped(because: conflict)
@@ -431,26 +430,26 @@ extension SQLiteStorage: CampaignStore {
     /// Applies a person's decision to an uncertain delivery.
     public func resolveUncertain(deliveryID: Int64, as decision: UncertainDecision, at: Date) async throws -> Bool {
         try await write("resolve delivery \(deliveryID)") { db in
-            let note = "was uncertain; on \(Self.isoDate(at)) a person "
+            let note = decision.note(at: at)
             switch decision {
             case .delivered:
                 try db.execute(
                     sql:
                         "UPDATE campaign_delivery SET state = 'delivered', last_error = ? WHERE id = ? AND state = 'uncertain'",
-                    arguments: [note + "confirmed it arrived", deliveryID])
+                    arguments: [note, deliveryID])
             case .resend:
                 try db.execute(
                     sql: """
                         UPDATE campaign_delivery SET state = 'planned', finished_at = NULL, next_attempt_at = NULL,
                             last_error = ?
                         WHERE id = ? AND state = 'uncertain'
-                        """, arguments: [note + "found it had not arrived and asked to send it again", deliveryID])
+                        """, arguments: [note, deliveryID])
             }
             return db.changesCount > 0
         }
     }
 
-    private static func isoDate(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
-    }
+    /// The no-repeat rule's states as an SQL list, such as `('delivered', 'sending', 'uncertain')`.
+    private static let blockingStates =
+        "(" + NoRepeatRule.blockingStates.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 }

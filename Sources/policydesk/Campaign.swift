@@ -7,6 +7,7 @@ import Outreach
 import PolicyKit
 import Server
 import Storage
+import OutreachModel
 import Synchronization
 
 #if canImport(Glibc)

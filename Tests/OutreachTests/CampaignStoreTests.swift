@@ -1,5 +1,6 @@
 import Foundation
 import Outreach
+import OutreachModel
 import Storage
 import Testing
 
@@ -63,7 +64,7 @@ struct CampaignStoreTests {
         let after = try #require(try await store.deliveries(campaignID: id).first)
         #expect(after.state == .uncertain)
         #expect(!after.state.isPending)
-        #expect(after.lastError?.contains("may or may not have arrived") == true)
+        #expect(after.lastError?.contains("可能已送达，也可能没有") == true)
         #expect(try await store.attempts(campaignID: id).map(\.outcome) == ["uncertain"])
         #expect(try await store.recoverInterruptedSends(at: t0) == [], "recovering twice changes nothing")
     }

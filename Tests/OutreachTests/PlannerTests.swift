@@ -2,6 +2,7 @@ import Foundation
 import Outreach
 import PolicyKit
 import Storage
+import OutreachModel
 import Testing
 
 /// Three enterprises: one qualifies for both items, one for one item, one for none.

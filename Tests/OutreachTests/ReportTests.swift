@@ -1,6 +1,7 @@
 import Foundation
 import Outreach
 import Storage
+import OutreachModel
 import Testing
 
 private let t0 = Date(timeIntervalSince1970: 1_760_011_800)

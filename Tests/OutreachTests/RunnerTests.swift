@@ -1,6 +1,7 @@
 import Channels
 import Foundation
 import Outreach
+import OutreachModel
 import Storage
 import Synchronization
 import TestSupport

@@ -4,6 +4,7 @@ import Foundation
 import Outreach
 import PolicyKit
 import Storage
+import OutreachModel
 import Synchronization
 import TestSupport
 

@@ -2,6 +2,7 @@ import Channels
 import Desk
 import Foundation
 import Outreach
+import OutreachModel
 @testable import Server
 import Storage
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Storage
+import OutreachModel
 import Testing
 
 /// A small campaign of two messages, stored; returns its id.
