@@ -54,7 +54,7 @@ public final class PostgresStorage: Sendable {
     }
 
     /// Runs the pool while `body` runs, then stops it.
-    public func withRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    public func withRunning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.run() }
             do {

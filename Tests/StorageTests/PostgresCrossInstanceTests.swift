@@ -11,7 +11,7 @@ import Testing
 struct PostgresCrossInstanceTests {
     /// Runs `body` with two stores on one fresh, migrated schema.
     private func withTwoInstances(
-        replyWait: Duration = .zero, _ body: @Sendable (PostgresStorage, PostgresStorage) async throws -> Void
+        replyWait: Duration = .zero, _ body: (PostgresStorage, PostgresStorage) async throws -> Void
     ) async throws {
         let address = try TestPostgres.freshAddress()
         try await TestPostgres.withStorage(address: address, replyWait: replyWait) { first in
@@ -91,9 +91,9 @@ struct PostgresCrossInstanceTests {
     @Test("an Intents edit published through one instance is announced to the other and read back whole")
     func intentsEditAnnounced() async throws {
         try await withTwoInstances { first, second in
-            let announced = Mutex(0)
+            let announced = Tally()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await second.watchIntents { announced.withLock { $0 += 1 } } }
+                group.addTask { try await second.watchIntents { announced.add() } }
                 // LISTEN is in place once an edit made after it is heard; publish until one is.
                 var heard = false
                 var basedOn: Int64?
@@ -104,7 +104,7 @@ struct PostgresCrossInstanceTests {
                     basedOn = published.revision
                     for _ in 0..<25 where !heard {
                         try await Task.sleep(for: .milliseconds(20))
-                        heard = announced.withLock { $0 > 0 }
+                        heard = announced.count > 0
                     }
                 }
                 group.cancelAll()
@@ -152,4 +152,11 @@ struct PostgresSkipNote {
     func enabled() {
         #expect(TestPostgres.url != nil)
     }
+}
+
+/// A count that concurrent callbacks raise.
+final class Tally: Sendable {
+    private let value = Mutex(0)
+    var count: Int { value.withLock { $0 } }
+    func add() { value.withLock { $0 += 1 } }
 }

@@ -86,7 +86,7 @@ enum TestPostgres {
     /// Runs `body` with a migrated store in a new schema, then drops the schema.
     static func withStorage(
         address: PostgresAddress? = nil, missLimits: MissLogLimits = MissLogLimits(), replyWait: Duration = .zero,
-        _ body: @Sendable (PostgresStorage) async throws -> Void
+        _ body: (PostgresStorage) async throws -> Void
     ) async throws {
         let address = try address ?? freshAddress()
         let storage = PostgresStorage(
