@@ -45,7 +45,12 @@ echo "== PostgreSQL 15 on 127.0.0.1:$PORT ready in $((SECONDS - started)) s"
 
 export POLICYDESK_TEST_POSTGRES_URL="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable"
 echo "== storage contract suite over every kind, PostgreSQL included, and the cross-instance tests"
-swift test --skip-build --filter StorageTests 2>&1 | grep -v "passed after\|started\.$" | tail -n 40
+if ! swift test --skip-build --filter StorageTests >"$WORK/storage-tests.log" 2>&1; then
+    grep -E "✘|error" "$WORK/storage-tests.log" | head -n 60
+    tail -n 5 "$WORK/storage-tests.log"
+    exit 1
+fi
+echo "  $(grep -c 'kind → postgres' "$WORK/storage-tests.log") PostgreSQL contract cases; $(grep -E 'Test run with' "$WORK/storage-tests.log")"
 
 echo "== two instances on one database"
 # The two-instance check stops and starts this PostgreSQL under the running servers.

@@ -16,7 +16,7 @@ struct PostgresCrossInstanceTests {
         let address = try TestPostgres.freshAddress()
         try await TestPostgres.withStorage(address: address, replyWait: replyWait) { first in
             let second = PostgresStorage(
-                address: address, maximumConnections: 4, replyWait: replyWait, logger: Logger(label: "test.postgres.b"))
+                address: address, maximumConnections: 4, replyWait: replyWait, logger: TestPostgres.logger("test.postgres.b"))
             try await second.withRunning { try await body(first, second) }
         }
     }
@@ -25,7 +25,7 @@ struct PostgresCrossInstanceTests {
     func concurrentMigration() async throws {
         let address = try TestPostgres.freshAddress()
         let stores = (0..<2).map { index in
-            PostgresStorage(address: address, maximumConnections: 2, logger: Logger(label: "test.postgres.\(index)"))
+            PostgresStorage(address: address, maximumConnections: 2, logger: TestPostgres.logger("test.postgres.\(index)"))
         }
         try await stores[0].withRunning {
             try await stores[1].withRunning {

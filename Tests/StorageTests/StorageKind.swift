@@ -76,6 +76,13 @@ enum TestPostgres {
     /// The note a skipped PostgreSQL test shows.
     static let skipNote: Comment = "POLICYDESK_TEST_POSTGRES_URL is unset: PostgreSQL cases skipped (scripts/postgres-test.sh runs them)"
 
+    /// A logger that keeps the pool's reconnection notes out of the test report.
+    static func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = .error
+        return logger
+    }
+
     /// The test database's address with a fresh schema of its own, so tests running at once do not meet.
     static func freshAddress() throws -> PostgresAddress {
         var address = try PostgresAddress(url: url ?? "")
@@ -91,7 +98,7 @@ enum TestPostgres {
         let address = try address ?? freshAddress()
         let storage = PostgresStorage(
             address: address, missLimits: missLimits, maximumConnections: 4, replyWait: replyWait,
-            logger: Logger(label: "test.postgres"))
+            logger: logger("test.postgres"))
         try await storage.withRunning {
             try await storage.migrate()
             do {
