@@ -4,12 +4,14 @@ import PostgresNIO
 public import Storage
 
 extension PostgresStorage: MissLog {
-    /// The transaction lock that serializes recording misses across instances, so two instances
-    /// seeing the same new text cannot open two groups nor overrun the limits together.
-    static let missLockKey: Int64 = 0x506F_6C44_6573_6B02
+    /// The first half of the transaction lock taken per normalized text (the second is its hash),
+    /// so two instances seeing the same new text cannot open two groups.
+    static let missLockSpace: Int32 = 0x5044_4D01
 
     /// Finds or opens the group and counts the miss (keeping its wording within ``MissLogLimits``)
-    /// in one transaction under ``missLockKey``.
+    /// in one transaction under a lock on its text. Misses of different texts do not wait for one
+    /// another; the per-sender and open-group limits may then be passed by the few misses recorded
+    /// at the same moment on other instances.
     public func record(_ miss: MissRecord) async throws {
         let limits = missLimits
         let text = limits.cut(miss.text)
@@ -21,7 +23,9 @@ extension PostgresStorage: MissLog {
             func one<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type) async throws -> T? {
                 try await connection.query(query, logger: logger).collect().first.map { try $0.decode(T.self) }
             }
-            _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.missLockKey))", logger: logger).collect()
+            _ = try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(Self.missLockSpace), hashtext(\(normalized)))", logger: logger
+            ).collect()
             let openGroup = try await one(
                 "SELECT id FROM miss_group WHERE normalized_text = \(normalized) AND resolution IS NULL", as: Int64.self)
             // Each count stops at its limit, so the checks cost the same however full the log is.

@@ -95,9 +95,16 @@ public struct AnswerService: Sendable {
         let desk = desks.desk
         let key = Conversation.key(channel: channel, chat: chat, user: user)
         var conversation: Conversation?
+        // Whether a conversation may be stored under the key: a read that found none spares the
+        // delete below (with a shared store every message reads, so that is one round trip less).
+        var mayBeStored = open.mayBeOpen(key, now: now)
         do {
-            if open.mayBeOpen(key, now: now), let data = try await conversations.load(key: key, now: now) {
-                conversation = Conversation(storedJSON: data)
+            if mayBeStored {
+                if let data = try await conversations.load(key: key, now: now) {
+                    conversation = Conversation(storedJSON: data)
+                } else {
+                    mayBeStored = false
+                }
             }
         } catch {
             if let health {
@@ -113,7 +120,7 @@ public struct AnswerService: Sendable {
                 open.insert(key, expiresAt: next.expiresAt, now: now)
                 try await conversations.save(key: key, value: next.storedJSON(), expiresAt: next.expiresAt)
                 health?.succeeded(logger: logger)
-            } else if open.mayBeOpen(key, now: now) {
+            } else if mayBeStored {
                 try await conversations.delete(key: key)
                 open.remove(key)
                 health?.succeeded(logger: logger)
