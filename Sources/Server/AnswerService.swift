@@ -170,6 +170,8 @@ final class OpenConversations: Sendable {
         /// Conversations opened since the index gave up: a reload that read the store before
         /// one of them may have missed it, so it must not make the index exact.
         var opensWhileIncomplete = 0
+        /// Off for good (a shared store): nothing makes it exact.
+        var off = false
     }
 
     private let state = Mutex(State())
@@ -186,6 +188,7 @@ final class OpenConversations: Sendable {
         index.state.withLock { state in
             state.loaded = true
             state.complete = false
+            state.off = true
         }
         return index
     }
@@ -202,7 +205,7 @@ final class OpenConversations: Sendable {
     func load(_ expiries: [String: Date]?, since mark: Int) {
         state.withLock { state in
             state.loaded = true
-            guard state.complete || state.opensWhileIncomplete == mark else { return }
+            guard !state.off, state.complete || state.opensWhileIncomplete == mark else { return }
             guard let expiries, expiries.count <= capacity else {
                 state.expiries = [:]
                 state.complete = false

@@ -129,20 +129,6 @@ struct PostgresCrossInstanceTests {
             #expect(try await second.list(limit: 10, offset: 0).map(\.id) == [published.auditID])
         }
     }
-
-    @Test("the address hides the password in everything it prints")
-    func passwordHidden() throws {
-        let address = try PostgresAddress(url: "postgres://desk:s3cret-pw@db.example:6543/policy?sslmode=disable")
-        #expect(address.description == "postgres://desk:***@db.example:6543/policy")
-        #expect(address.password == "s3cret-pw")
-        #expect(address.port == 6543)
-        #expect(throws: PostgresStorageError.self) { try PostgresAddress(url: "postgres://desk:pw@db.example:99999/policy") }
-        do {
-            _ = try PostgresAddress(url: "postgres://desk:s3cret-pw@db.example:0/policy")
-        } catch {
-            #expect(!error.description.contains("s3cret-pw"))
-        }
-    }
 }
 
 /// A visible line in the test report when the PostgreSQL cases do not run.
@@ -159,4 +145,33 @@ final class Tally: Sendable {
     private let value = Mutex(0)
     var count: Int { value.withLock { $0 } }
     func add() { value.withLock { $0 += 1 } }
+}
+
+/// How a `postgres://` URL is read; needs no database.
+@Suite("PostgreSQL address")
+struct PostgresAddressTests {
+    @Test("the address hides the password in everything it prints")
+    func passwordHidden() throws {
+        let address = try PostgresAddress(url: "postgres://desk:s3cret-pw@db.example:6543/policy?sslmode=disable")
+        #expect(address.description == "postgres://desk:***@db.example:6543/policy")
+        #expect(address.password == "s3cret-pw")
+        #expect(address.port == 6543)
+        #expect(throws: PostgresStorageError.self) { try PostgresAddress(url: "postgres://desk:pw@db.example:99999/policy") }
+        do {
+            _ = try PostgresAddress(url: "postgres://desk:s3cret-pw@db.example:0/policy")
+        } catch {
+            #expect(!error.description.contains("s3cret-pw"))
+        }
+    }
+
+    @Test("a unix socket folder and a schema are read from the query, and a bad schema name is refused")
+    func socketAndSchema() throws {
+        let address = try PostgresAddress(url: "postgres://desk@/policy?host=/run/postgresql&schema=district_a")
+        #expect(address.host == "/run/postgresql")
+        #expect(address.schema == "district_a")
+        #expect(address.description == "postgres://desk@/policy?host=/run/postgresql&schema=district_a")
+        #expect(throws: PostgresStorageError.self) { try PostgresAddress(url: "postgres://desk@db/policy?schema=a;drop") }
+        #expect(throws: PostgresStorageError.self) { try PostgresAddress(url: "postgres://desk@db/") }
+        #expect(!PostgresAddress.isPostgresURL("/var/lib/policydesk/policydesk.sqlite"))
+    }
 }
