@@ -1,5 +1,5 @@
-public import Foundation
-public import PostgresNIO
+import Foundation
+import PostgresNIO
 
 /// Where the shared PostgreSQL database is, read from a `postgres://user:password@host:port/database` URL.
 ///
@@ -85,7 +85,8 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
     /// The address with the password hidden.
     public var description: String {
         let credentials = password == nil ? user : "\(user):***"
-        let base = host.hasPrefix("/")
+        let base =
+            host.hasPrefix("/")
             ? "postgres://\(credentials)@/\(database)?host=\(host)"
             : "postgres://\(credentials)@\(host):\(port)/\(database)"
         guard let schema else { return base }
@@ -105,7 +106,8 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
                 case "require": .require(.makeClientConfiguration())
                 default: .prefer(.makeClientConfiguration())
                 }
-            configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+            configuration = .init(
+                host: host, port: port, username: user, password: password, database: database, tls: tls)
         }
         if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
         configuration.options.maximumConnections = maximumConnections

@@ -18,7 +18,8 @@ extension PostgresStorage: AuditLog {
         let rows = try await connection.query(
             """
             INSERT INTO audit_entry (who, at, action, target, before_value, after_value)
-            VALUES (\(entry.who), \(entry.at.timeIntervalSince1970), \(entry.action), \(entry.target), \(entry.before), \(entry.after))
+            VALUES (\(entry.who), \(entry.at.timeIntervalSince1970), \(entry.action), \(entry.target),
+                \(entry.before), \(entry.after))
             RETURNING id
             """, logger: logger
         ).collect()
@@ -35,7 +36,8 @@ extension PostgresStorage: AuditLog {
 
     /// Looks the entry up by its primary key.
     public func entry(id: Int64) async throws -> AuditEntry? {
-        try await rows("read audit entry \(id)", "\(unescaped: Self.auditColumns) WHERE id = \(id)").first.map(Self.auditEntry)
+        try await rows("read audit entry \(id)", "\(unescaped: Self.auditColumns) WHERE id = \(id)").first.map(
+            Self.auditEntry)
     }
 
     /// The newest entry on `target` after `id`.
@@ -52,6 +54,7 @@ extension PostgresStorage: AuditLog {
         let (id, who, at, action, target, before, after) = try row.decode(
             (Int64, String, Double, String, String, String?, String?).self)
         return AuditEntry(
-            id: id, who: who, at: Date(timeIntervalSince1970: at), action: action, target: target, before: before, after: after)
+            id: id, who: who, at: Date(timeIntervalSince1970: at), action: action, target: target, before: before,
+            after: after)
     }
 }

@@ -16,7 +16,8 @@ extension PostgresStorage: ConversationStore {
         _ = try await rows(
             "save conversation \(key)",
             """
-            INSERT INTO conversation (key, value, expires_at) VALUES (\(key), \(value), \(expiresAt.timeIntervalSince1970))
+            INSERT INTO conversation (key, value, expires_at)
+            VALUES (\(key), \(value), \(expiresAt.timeIntervalSince1970))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
             """)
     }
@@ -30,7 +31,10 @@ extension PostgresStorage: ConversationStore {
     public func liveExpiries(now: Date, limit: Int) async throws -> [String: Date]? {
         let found = try await rows(
             "list open conversations",
-            "SELECT key, expires_at FROM conversation WHERE expires_at > \(now.timeIntervalSince1970) LIMIT \(limit + 1)")
+            """
+            SELECT key, expires_at FROM conversation WHERE expires_at > \(now.timeIntervalSince1970) LIMIT \(limit + 1)
+            """
+        )
         guard found.count <= limit else { return nil }
         var expiries: [String: Date] = [:]
         for row in found {
@@ -45,7 +49,10 @@ extension PostgresStorage: ConversationStore {
     public func purgeExpiredConversations(now: Date) async throws -> Int {
         try await count(
             "purge expired conversations",
-            "WITH gone AS (DELETE FROM conversation WHERE expires_at <= \(now.timeIntervalSince1970) RETURNING 1) SELECT count(*) FROM gone"
+            """
+            WITH gone AS (DELETE FROM conversation WHERE expires_at <= \(now.timeIntervalSince1970) RETURNING 1)
+            SELECT count(*) FROM gone
+            """
         )
     }
 }

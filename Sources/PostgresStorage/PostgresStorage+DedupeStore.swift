@@ -45,7 +45,10 @@ extension PostgresStorage: DedupeStore {
     public func purgeExpiredClaims(now: Date) async throws -> Int {
         try await count(
             "purge expired dedupe claims",
-            "WITH gone AS (DELETE FROM dedupe_claim WHERE expires_at <= \(now.timeIntervalSince1970) RETURNING 1) SELECT count(*) FROM gone"
+            """
+            WITH gone AS (DELETE FROM dedupe_claim WHERE expires_at <= \(now.timeIntervalSince1970) RETURNING 1)
+            SELECT count(*) FROM gone
+            """
         )
     }
 

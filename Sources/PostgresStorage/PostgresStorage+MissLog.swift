@@ -27,22 +27,26 @@ extension PostgresStorage: MissLog {
                 "SELECT pg_advisory_xact_lock(\(Self.missLockSpace), hashtext(\(normalized)))", logger: logger
             ).collect()
             let openGroup = try await one(
-                "SELECT id FROM miss_group WHERE normalized_text = \(normalized) AND resolution IS NULL", as: Int64.self)
+                "SELECT id FROM miss_group WHERE normalized_text = \(normalized) AND resolution IS NULL", as: Int64.self
+            )
             // Each count stops at its limit, so the checks cost the same however full the log is.
-            let rowsOfUser = try await one(
-                "SELECT count(*) FROM (SELECT 1 FROM miss WHERE user_id = \(user) LIMIT \(limits.rowsPerUser)) AS r",
-                as: Int64.self) ?? 0
+            let rowsOfUser =
+                try await one(
+                    "SELECT count(*) FROM (SELECT 1 FROM miss WHERE user_id = \(user) LIMIT \(limits.rowsPerUser)) AS r",
+                    as: Int64.self) ?? 0
             var samples: Int64 = 0
             if let openGroup {
-                samples = try await one(
-                    "SELECT count(*) FROM (SELECT 1 FROM miss WHERE group_id = \(openGroup) LIMIT \(limits.samplesPerGroup)) AS r",
-                    as: Int64.self) ?? 0
+                samples =
+                    try await one(
+                        "SELECT count(*) FROM (SELECT 1 FROM miss WHERE group_id = \(openGroup) LIMIT \(limits.samplesPerGroup)) AS r",
+                        as: Int64.self) ?? 0
             }
             var openGroups: Int64 = 0
             if openGroup == nil {
-                openGroups = try await one(
-                    "SELECT count(*) FROM (SELECT 1 FROM miss_group WHERE resolution IS NULL LIMIT \(limits.openGroups)) AS r",
-                    as: Int64.self) ?? 0
+                openGroups =
+                    try await one(
+                        "SELECT count(*) FROM (SELECT 1 FROM miss_group WHERE resolution IS NULL LIMIT \(limits.openGroups)) AS r",
+                        as: Int64.self) ?? 0
             }
             let admission = limits.admit(
                 groupExists: openGroup != nil, samplesInGroup: Int(samples), rowsOfUser: Int(rowsOfUser),
@@ -55,7 +59,8 @@ extension PostgresStorage: MissLog {
                 guard
                     let id = try await one(
                         """
-                        INSERT INTO miss_group (normalized_text, hits, first_seen, last_seen, max_confidence, latest_text, best_guess_item)
+                        INSERT INTO miss_group (normalized_text, hits, first_seen, last_seen, max_confidence,
+                            latest_text, best_guess_item)
                         VALUES (\(normalized), 1, \(at), \(at), \(miss.confidence), \(text), \(miss.bestGuessItem))
                         RETURNING id
                         """, as: Int64.self)
@@ -69,7 +74,8 @@ extension PostgresStorage: MissLog {
                     """
                     UPDATE miss_group SET hits = hits + 1,
                         latest_text = CASE WHEN \(at) >= last_seen THEN \(text) ELSE latest_text END,
-                        best_guess_item = CASE WHEN \(at) >= last_seen THEN \(miss.bestGuessItem) ELSE best_guess_item END,
+                        best_guess_item
+                            = CASE WHEN \(at) >= last_seen THEN \(miss.bestGuessItem) ELSE best_guess_item END,
                         first_seen = LEAST(first_seen, \(at)), last_seen = GREATEST(last_seen, \(at)),
                         max_confidence = GREATEST(max_confidence, \(miss.confidence))
                     WHERE id = \(openGroup)
@@ -108,7 +114,10 @@ extension PostgresStorage: MissLog {
     public func list(limit: Int) async throws -> [MissGroup] {
         try await rows(
             "list misses",
-            "\(unescaped: Self.groupColumns) WHERE resolution IS NULL ORDER BY hits DESC, last_seen DESC, id ASC LIMIT \(max(0, limit))"
+            """
+            \(unescaped: Self.groupColumns) WHERE resolution IS NULL
+            ORDER BY hits DESC, last_seen DESC, id ASC LIMIT \(max(0, limit))
+            """
         ).map(Self.group)
     }
 
@@ -124,17 +133,22 @@ extension PostgresStorage: MissLog {
     public func listAll(includeResolved: Bool) async throws -> [MissGroup] {
         try await rows(
             "list all misses",
-            "\(unescaped: Self.groupColumns) \(unescaped: includeResolved ? "" : "WHERE resolution IS NULL") ORDER BY hits DESC, last_seen DESC, id ASC"
+            """
+            \(unescaped: Self.groupColumns) \(unescaped: includeResolved ? "" : "WHERE resolution IS NULL")
+            ORDER BY hits DESC, last_seen DESC, id ASC
+            """
         ).map(Self.group)
     }
 
     /// One group by id, open or resolved.
     public func group(id: Int64) async throws -> MissGroup? {
-        try await rows("read miss group \(id)", "\(unescaped: Self.groupColumns) WHERE id = \(id)").first.map(Self.group)
+        try await rows("read miss group \(id)", "\(unescaped: Self.groupColumns) WHERE id = \(id)").first.map(
+            Self.group)
     }
 
     private static let groupColumns = """
-        SELECT id, normalized_text, resolution, hits, first_seen, last_seen, max_confidence, latest_text, best_guess_item
+        SELECT id, normalized_text, resolution, hits, first_seen, last_seen, max_confidence, latest_text,
+            best_guess_item
         FROM miss_group
         """
 

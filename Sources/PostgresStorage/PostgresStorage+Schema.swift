@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
-public import Storage
+import Storage
 
 extension PostgresStorage {
     /// The lock every instance takes to migrate, so that two instances starting together do not
@@ -98,14 +98,16 @@ extension PostgresStorage {
         let logger = logger
         let address = address
         return try await withConnection("migrate the schema", timeout: .seconds(60)) { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger).collect()
+            _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger).collect()
             do {
                 if let schema = address.schema {
                     // The name was checked to be letters, digits and _ only (PostgresAddress).
-                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger)
-                        .collect()
+                    _ = try await connection.query(
+                        PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger
+                    )
+                    .collect()
                 }
-                try await connection.query(
+                _ = try await connection.query(
                     "CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at double precision NOT NULL)",
                     logger: logger
                 ).collect()
@@ -124,10 +126,11 @@ extension PostgresStorage {
                     do {
                         try await connection.withTransaction(logger: logger) { connection in
                             for statement in migration.sql {
-                                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+                                _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                                    .collect()
                             }
                             let now = Date().timeIntervalSince1970
-                            try await connection.query(
+                            _ = try await connection.query(
                                 "INSERT INTO schema_migration (name, applied_at) VALUES (\(migration.name), \(now))",
                                 logger: logger
                             ).collect()
@@ -139,7 +142,8 @@ extension PostgresStorage {
                     }
                     ran.append(migration.name)
                 }
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: logger).collect()
+                _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: logger)
+                    .collect()
                 return ran
             } catch {
                 _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLockKey))", logger: logger)
@@ -183,7 +187,8 @@ extension PostgresStorage {
     /// without one.
     package func dropSchema() async throws {
         guard let schema = address.schema else { return }
-        _ = try await rows("drop schema \(schema)", PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"))
+        _ = try await rows(
+            "drop schema \(schema)", PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"))
     }
 }
 

@@ -36,7 +36,8 @@ extension PostgresStorage: SharedIntentsStore {
             func one<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type) async throws -> T? {
                 try await connection.query(query, logger: logger).collect().first.map { try $0.decode(T.self) }
             }
-            _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.intentsLockKey))", logger: logger).collect()
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.intentsLockKey))", logger: logger)
+                .collect()
             let current = try await one("SELECT revision FROM intents_file WHERE name = \(name)", as: Int64.self)
             guard current == basedOn else { throw PostgresStorageError.intentsConflict(file: name) }
             guard let revision = try await one("SELECT nextval('intents_revision')", as: Int64.self) else {
@@ -50,7 +51,8 @@ extension PostgresStorage: SharedIntentsStore {
             ).collect()
             let auditID = try await Self.append(audit, on: connection, logger: logger)
             // Delivered to every listener when the transaction commits, and only then.
-            _ = try await connection.query("SELECT pg_notify(\(channel), \(String(revision)))", logger: logger).collect()
+            _ = try await connection.query("SELECT pg_notify(\(channel), \(String(revision)))", logger: logger)
+                .collect()
             return (auditID, revision)
         }
     }

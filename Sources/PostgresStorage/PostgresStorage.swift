@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import Logging
-public import PostgresNIO
+import PostgresNIO
 public import Storage
 
 /// The PostgreSQL implementation of every store, shared by several PolicyDesk instances behind one address.
@@ -90,7 +90,8 @@ public final class PostgresStorage: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw StorageError.operationFailed(path: address.description, operation: operation, reason: Self.reason(error))
+            throw StorageError.operationFailed(
+                path: address.description, operation: operation, reason: Self.reason(error))
         }
     }
 
@@ -131,7 +132,8 @@ public final class PostgresStorage: Sendable {
     struct DeadlinePassed: Error {}
 
     /// Returns what `body` returns, or throws ``DeadlinePassed`` after `limit` and cancels it.
-    static func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws
+    static func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T)
+        async throws
         -> T
     {
         try await withThrowingTaskGroup(of: T?.self) { group in

@@ -11,11 +11,14 @@ public enum PostgresStorageError: Error, Sendable, Hashable, CustomStringConvert
     public var description: String {
         switch self {
         case .badAddress(let why):
-            "\(why). Write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE (optionally ?sslmode=disable|prefer|require)."
+            "\(why). Write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE "
+                + "(optionally ?sslmode=disable|prefer|require)."
         case .timedOut(let address, let operation, let after):
-            "Could not \(operation) in \(address): no answer within \(after). Check that PostgreSQL is running and reachable."
+            "Could not \(operation) in \(address): no answer within \(after). "
+                + "Check that PostgreSQL is running and reachable."
         case .intentsConflict(let file):
-            "Intents/\(file) was edited through another instance a moment ago; nothing was changed. Read it again and retry."
+            "Intents/\(file) was edited through another instance a moment ago; nothing was changed. "
+                + "Read it again and retry."
         }
     }
 }

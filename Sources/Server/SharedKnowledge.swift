@@ -1,4 +1,4 @@
-public import Desk
+import Desk
 import Foundation
 public import Logging
 import ServiceLifecycle
@@ -43,14 +43,17 @@ public actor SharedKnowledge {
             let knowledge = try loader.load()
             let installed = desks.install(knowledge, overrides: overrides.files, revision: overrides.revision)
             if installed {
-                logger.notice("installed the shared Intents edits", metadata: [
-                    "intents.revision": "\(overrides.revision)", "intents.files": "\(overrides.files.count)",
-                ])
+                logger.notice(
+                    "installed the shared Intents edits",
+                    metadata: [
+                        "intents.revision": "\(overrides.revision)", "intents.files": "\(overrides.files.count)",
+                    ])
             }
             return installed
         } catch {
-            logger.error("the shared Intents edits do not load over this instance's files; still serving the old ones",
-                         metadata: ["intents.revision": "\(overrides.revision)", "error": "\(error.description)"])
+            logger.error(
+                "the shared Intents edits do not load over this instance's files; still serving the old ones",
+                metadata: ["intents.revision": "\(overrides.revision)", "error": "\(error.description)"])
             return false
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// The lock beside an SQLite database that keeps it to one server process.
 @Suite("SQLite database lock")

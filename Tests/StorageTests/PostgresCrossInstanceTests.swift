@@ -16,7 +16,8 @@ struct PostgresCrossInstanceTests {
         let address = try TestPostgres.freshAddress()
         try await TestPostgres.withStorage(address: address, replyWait: replyWait) { first in
             let second = PostgresStorage(
-                address: address, maximumConnections: 4, replyWait: replyWait, logger: TestPostgres.logger("test.postgres.b"))
+                address: address, maximumConnections: 4, replyWait: replyWait,
+                logger: TestPostgres.logger("test.postgres.b"))
             try await second.withRunning { try await body(first, second) }
         }
     }
@@ -25,7 +26,8 @@ struct PostgresCrossInstanceTests {
     func concurrentMigration() async throws {
         let address = try TestPostgres.freshAddress()
         let stores = (0..<2).map { index in
-            PostgresStorage(address: address, maximumConnections: 2, logger: TestPostgres.logger("test.postgres.\(index)"))
+            PostgresStorage(
+                address: address, maximumConnections: 2, logger: TestPostgres.logger("test.postgres.\(index)"))
         }
         try await stores[0].withRunning {
             try await stores[1].withRunning {
@@ -45,7 +47,8 @@ struct PostgresCrossInstanceTests {
         let address = try TestPostgres.freshAddress()
         try await TestPostgres.withStorage(address: address) { store in
             try await store.execute("INSERT INTO schema_migration (name, applied_at) VALUES ('v99-later', 0)")
-            await #expect(throws: StorageError.newerSchema(path: address.description, unknownMigrations: ["v99-later"])) {
+            await #expect(throws: StorageError.newerSchema(path: address.description, unknownMigrations: ["v99-later"]))
+            {
                 try await store.migrate()
             }
         }
@@ -98,7 +101,8 @@ struct PostgresCrossInstanceTests {
                 var heard = false
                 var basedOn: Int64?
                 for attempt in 0..<20 where !heard {
-                    let entry = AuditEntry(who: "editor", at: epoch, action: "set text", target: "item:a/text", after: "\(attempt)")
+                    let entry = AuditEntry(
+                        who: "editor", at: epoch, action: "set text", target: "item:a/text", after: "\(attempt)")
                     let published = try await first.publishIntentsEdit(
                         file: "clauses/01.yaml", text: "text \(attempt)", basedOn: basedOn, audit: entry)
                     basedOn = published.revision
@@ -121,7 +125,8 @@ struct PostgresCrossInstanceTests {
     func staleIntentsEditRefused() async throws {
         try await withTwoInstances { first, second in
             let entry = AuditEntry(who: "editor", at: epoch, action: "set text", target: "item:a/text")
-            let published = try await first.publishIntentsEdit(file: "clauses/01.yaml", text: "A", basedOn: nil, audit: entry)
+            let published = try await first.publishIntentsEdit(
+                file: "clauses/01.yaml", text: "A", basedOn: nil, audit: entry)
             await #expect(throws: PostgresStorageError.intentsConflict(file: "clauses/01.yaml")) {
                 try await second.publishIntentsEdit(file: "clauses/01.yaml", text: "B", basedOn: nil, audit: entry)
             }
@@ -134,7 +139,9 @@ struct PostgresCrossInstanceTests {
 /// A visible line in the test report when the PostgreSQL cases do not run.
 @Suite("PostgreSQL cases")
 struct PostgresSkipNote {
-    @Test("run only when POLICYDESK_TEST_POSTGRES_URL names a test database", .disabled(if: TestPostgres.url == nil, TestPostgres.skipNote))
+    @Test(
+        "run only when POLICYDESK_TEST_POSTGRES_URL names a test database",
+        .disabled(if: TestPostgres.url == nil, TestPostgres.skipNote))
     func enabled() {
         #expect(TestPostgres.url != nil)
     }
@@ -156,7 +163,9 @@ struct PostgresAddressTests {
         #expect(address.description == "postgres://desk:***@db.example:6543/policy")
         #expect(address.password == "s3cret-pw")
         #expect(address.port == 6543)
-        #expect(throws: PostgresStorageError.self) { try PostgresAddress(url: "postgres://desk:pw@db.example:99999/policy") }
+        #expect(throws: PostgresStorageError.self) {
+            try PostgresAddress(url: "postgres://desk:pw@db.example:99999/policy")
+        }
         do {
             _ = try PostgresAddress(url: "postgres://desk:s3cret-pw@db.example:0/policy")
         } catch {
@@ -170,7 +179,9 @@ struct PostgresAddressTests {
         #expect(address.host == "/run/postgresql")
         #expect(address.schema == "district_a")
         #expect(address.description == "postgres://desk@/policy?host=/run/postgresql&schema=district_a")
-        #expect(throws: PostgresStorageError.self) { try PostgresAddress(url: "postgres://desk@db/policy?schema=a;drop") }
+        #expect(throws: PostgresStorageError.self) {
+            try PostgresAddress(url: "postgres://desk@db/policy?schema=a;drop")
+        }
         #expect(throws: PostgresStorageError.self) { try PostgresAddress(url: "postgres://desk@db/") }
         #expect(!PostgresAddress.isPostgresURL("/var/lib/policydesk/policydesk.sqlite"))
     }
