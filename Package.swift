@@ -198,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Channels", "Storage", "Outreach", "OutreachModel", "Desk", "PolicyKit", "TestSupport",
+                "Server", "Channels", "Storage", "Outreach", "PostgresStorage", "OutreachModel", "Desk", "PolicyKit", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

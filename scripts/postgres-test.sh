@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the PostgreSQL tests against a real PostgreSQL 15 started in a temporary folder:
-#   1. the storage contract suite with PostgreSQL as one more kind, and the cross-instance tests;
+#   1. the storage contract suite with PostgreSQL as one more kind, the cross-instance tests and the
+#      shared Intents edits (ServerTests SharedIntentsTests);
 #   2. two real `policydesk serve` processes sharing that database (scripts/postgres-two-instances.py),
 #      ending with PostgreSQL stopped and started again under them;
 #   3. a second `policydesk serve` on one SQLite file refused while the first runs.
@@ -44,8 +45,8 @@ as_owner "$PG_BIN/createdb" -h "$WORK" -p "$PORT" -U policydesk policydesk_test
 echo "== PostgreSQL 15 on 127.0.0.1:$PORT ready in $((SECONDS - started)) s"
 
 export POLICYDESK_TEST_POSTGRES_URL="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable"
-echo "== storage contract suite over every kind, PostgreSQL included, and the cross-instance tests"
-if ! swift test --skip-build --filter StorageTests >"$WORK/storage-tests.log" 2>&1; then
+echo "== storage contract suite over every kind, PostgreSQL included; the cross-instance and shared-edit tests"
+if ! swift test --skip-build --filter "StorageTests|SharedIntentsTests" >"$WORK/storage-tests.log" 2>&1; then
     grep -E "✘|error" "$WORK/storage-tests.log" | head -n 60
     tail -n 5 "$WORK/storage-tests.log"
     exit 1

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+package import Logging
 import PostgresNIO
-import Storage
+package import Storage
 
 extension PostgresStorage {
     /// The lock every instance takes to migrate, so that two instances starting together do not
@@ -196,5 +196,33 @@ extension PostgresStorage {
     /// Runs one statement of SQL written by a test (never with values from outside).
     package func execute(_ sql: String) async throws {
         _ = try await rows("run a test statement", PostgresQuery(unsafeSQL: sql))
+    }
+}
+
+extension PostgresStorage {
+    /// The database at `url` with a new schema of its own, so that tests running at once do not meet.
+    package static func temporarySchema(url: String) throws -> PostgresAddress {
+        var address = try PostgresAddress(url: url)
+        address.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return address
+    }
+
+    /// Runs `body` with a migrated store on `address`, then drops its schema, whatever `body` does.
+    package static func withSchema(
+        _ address: PostgresAddress, missLimits: MissLogLimits = MissLogLimits(), replyWait: Duration = .zero,
+        logger: Logger, _ body: (PostgresStorage) async throws -> Void
+    ) async throws {
+        let storage = PostgresStorage(
+            address: address, missLimits: missLimits, maximumConnections: 4, replyWait: replyWait, logger: logger)
+        try await storage.withRunning {
+            try await storage.migrate()
+            do {
+                try await body(storage)
+            } catch {
+                try? await storage.dropSchema()
+                throw error
+            }
+            try await storage.dropSchema()
+        }
     }
 }

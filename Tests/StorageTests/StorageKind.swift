@@ -85,29 +85,16 @@ enum TestPostgres {
 
     /// The test database's address with a fresh schema of its own, so tests running at once do not meet.
     static func freshAddress() throws -> PostgresAddress {
-        var address = try PostgresAddress(url: url ?? "")
-        address.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        return address
+        try PostgresStorage.temporarySchema(url: url ?? "")
     }
 
-    /// Runs `body` with a migrated store in a new schema, then drops the schema.
+    /// Runs `body` with a migrated store in a new schema (or on `address`), then drops the schema.
     static func withStorage(
         address: PostgresAddress? = nil, missLimits: MissLogLimits = MissLogLimits(), replyWait: Duration = .zero,
         _ body: (PostgresStorage) async throws -> Void
     ) async throws {
-        let address = try address ?? freshAddress()
-        let storage = PostgresStorage(
-            address: address, missLimits: missLimits, maximumConnections: 4, replyWait: replyWait,
-            logger: logger("test.postgres"))
-        try await storage.withRunning {
-            try await storage.migrate()
-            do {
-                try await body(storage)
-            } catch {
-                try? await storage.dropSchema()
-                throw error
-            }
-            try await storage.dropSchema()
-        }
+        try await PostgresStorage.withSchema(
+            address ?? freshAddress(), missLimits: missLimits, replyWait: replyWait, logger: logger("test.postgres"),
+            body)
     }
 }
