@@ -47,12 +47,6 @@ extension PostgresStorage: ConversationStore {
     /// Deletes expired conversations with one statement over the expiry index.
     @discardableResult
     public func purgeExpiredConversations(now: Date) async throws -> Int {
-        try await count(
-            "purge expired conversations",
-            """
-            WITH gone AS (DELETE FROM conversation WHERE expires_at <= \(now.timeIntervalSince1970) RETURNING 1)
-            SELECT count(*) FROM gone
-            """
-        )
+        try await deleteExpired(from: "conversation", now: now)
     }
 }

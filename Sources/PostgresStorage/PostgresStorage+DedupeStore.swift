@@ -43,10 +43,16 @@ extension PostgresStorage: DedupeStore {
     /// Deletes expired claims over the expiry index.
     @discardableResult
     public func purgeExpiredClaims(now: Date) async throws -> Int {
+        try await deleteExpired(from: "dedupe_claim", now: now)
+    }
+
+    /// Deletes the rows of `table` (one of this module's, never a caller's text) whose
+    /// `expires_at` is at or before `now`, and returns how many went.
+    func deleteExpired(from table: String, now: Date) async throws -> Int {
         try await count(
-            "purge expired dedupe claims",
+            "purge expired rows of \(table)",
             """
-            WITH gone AS (DELETE FROM dedupe_claim WHERE expires_at <= \(now.timeIntervalSince1970) RETURNING 1)
+            WITH gone AS (DELETE FROM \(unescaped: table) WHERE expires_at <= \(now.timeIntervalSince1970) RETURNING 1)
             SELECT count(*) FROM gone
             """
         )

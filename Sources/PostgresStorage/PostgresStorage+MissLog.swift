@@ -14,10 +14,7 @@ extension PostgresStorage: MissLog {
     /// at the same moment on other instances.
     public func record(_ miss: MissRecord) async throws {
         let limits = missLimits
-        let text = limits.cut(miss.text)
-        let normalized = limits.cut(miss.normalizedText)
-        let user = miss.user ?? ""
-        let at = miss.at.timeIntervalSince1970
+        let (text, normalized, user, at) = limits.kept(miss)
         let logger = logger
         try await withTransaction("record a miss") { connection in
             func one<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type) async throws -> T? {

@@ -226,3 +226,22 @@ extension PostgresStorage {
         }
     }
 }
+
+/// The test database the PostgreSQL test cases run on, shared by the test targets.
+package enum TestDatabase {
+    /// `POLICYDESK_TEST_POSTGRES_URL`, or nil when unset (a plain `swift test` skips those cases).
+    package static var url: String? {
+        ProcessInfo.processInfo.environment["POLICYDESK_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// What a skipped case says.
+    package static let skipNote =
+        "POLICYDESK_TEST_POSTGRES_URL is unset: PostgreSQL cases skipped (scripts/postgres-test.sh runs them)"
+
+    /// A logger that keeps the pool's reconnection notes out of the test report.
+    package static func quietLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = .error
+        return logger
+    }
+}

@@ -30,17 +30,26 @@ struct SharedIntentsTests {
         func text(of item: String) -> String? { desks.desk.knowledge.policy.item(item)?.text }
     }
 
-    @Test("an edit through one instance is served by the other once told, stays out of the files, and is undone from there")
-    func editServedAndUndoneAcrossInstances() async throws {
+    /// Runs `body` with two instances on one fresh schema, each on its own copy of the files.
+    private func withTwoInstances(
+        _ body: (_ a: Instance, _ b: Instance, _ store: PostgresStorage, _ filesOfA: KnowledgeCopy) async throws -> Void
+    ) async throws {
         let copyA = try KnowledgeCopy()
         let copyB = try KnowledgeCopy()
         defer {
             copyA.remove()
             copyB.remove()
         }
-        try await TestPostgres.withStorage { store in
-            let a = try Instance(store: store, copy: copyA)
-            let b = try Instance(store: store, copy: copyB)
+        try await PostgresStorage.withSchema(
+            PostgresStorage.temporarySchema(url: TestPostgres.url ?? ""), logger: TestPostgres.logger("test.postgres")
+        ) { store in
+            try await body(try Instance(store: store, copy: copyA), try Instance(store: store, copy: copyB), store, copyA)
+        }
+    }
+
+    @Test("an edit through one instance is served by the other once told, stays out of the files, and is undone from there")
+    func editServedAndUndoneAcrossInstances() async throws {
+        try await withTwoInstances { a, b, store, copyA in
             let original = try #require(a.text(of: "12.2"))
             let fileBefore = try copyA.text("clauses/12.yaml")
 
@@ -63,15 +72,7 @@ struct SharedIntentsTests {
 
     @Test("an edit made on a snapshot that lacks another instance's edit first catches up and keeps both")
     func editCatchesUpFirst() async throws {
-        let copyA = try KnowledgeCopy()
-        let copyB = try KnowledgeCopy()
-        defer {
-            copyA.remove()
-            copyB.remove()
-        }
-        try await TestPostgres.withStorage { store in
-            let a = try Instance(store: store, copy: copyA)
-            let b = try Instance(store: store, copy: copyB)
+        try await withTwoInstances { a, b, _, _ in
             let text122 = try #require(a.text(of: "12.2"))
             let text121 = try #require(a.text(of: "12.1"))
             _ = try await a.editor.apply(.setText(item: "12.2", text: text122 + "（甲改）"), who: "甲")
@@ -88,20 +89,7 @@ struct SharedIntentsTests {
 
 /// The PostgreSQL database these cases run on, when `POLICYDESK_TEST_POSTGRES_URL` names one.
 enum TestPostgres {
-    static var url: String? {
-        ProcessInfo.processInfo.environment["POLICYDESK_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    static let skipNote: Comment = "POLICYDESK_TEST_POSTGRES_URL is unset: PostgreSQL cases skipped (scripts/postgres-test.sh runs them)"
-
-    static func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label)
-        logger.logLevel = .error
-        return logger
-    }
-
-    static func withStorage(_ body: (PostgresStorage) async throws -> Void) async throws {
-        try await PostgresStorage.withSchema(
-            PostgresStorage.temporarySchema(url: url ?? ""), logger: logger("test.postgres"), body)
-    }
+    static var url: String? { TestDatabase.url }
+    static let skipNote = Comment(rawValue: TestDatabase.skipNote)
+    static func logger(_ label: String) -> Logger { TestDatabase.quietLogger(label) }
 }

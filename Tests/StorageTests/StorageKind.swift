@@ -69,19 +69,13 @@ func withDatabasePath(_ body: (String) async throws -> Void) async throws {
 /// The PostgreSQL database the PostgreSQL cases run on, when one is given.
 enum TestPostgres {
     /// `POLICYDESK_TEST_POSTGRES_URL`, or nil when unset (a plain `swift test`).
-    static var url: String? {
-        ProcessInfo.processInfo.environment["POLICYDESK_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    }
+    static var url: String? { TestDatabase.url }
 
     /// The note a skipped PostgreSQL test shows.
-    static let skipNote: Comment = "POLICYDESK_TEST_POSTGRES_URL is unset: PostgreSQL cases skipped (scripts/postgres-test.sh runs them)"
+    static let skipNote = Comment(rawValue: TestDatabase.skipNote)
 
     /// A logger that keeps the pool's reconnection notes out of the test report.
-    static func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label)
-        logger.logLevel = .error
-        return logger
-    }
+    static func logger(_ label: String) -> Logger { TestDatabase.quietLogger(label) }
 
     /// The test database's address with a fresh schema of its own, so tests running at once do not meet.
     static func freshAddress() throws -> PostgresAddress {
