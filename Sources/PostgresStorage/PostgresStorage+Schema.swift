@@ -97,7 +97,7 @@ extension PostgresStorage {
         let known = Self.migrations.map(\.name)
         let logger = logger
         let address = address
-        return try await withConnection("migrate the schema", timeout: .seconds(60)) { connection in
+        return try await withConnection("migrate the schema", timeout: .seconds(15)) { connection in
             _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger).collect()
             do {
                 if let schema = address.schema {
