@@ -39,9 +39,9 @@ extension PostgresStorage: SharedIntentsStore {
             _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.intentsLockKey))", logger: logger)
                 .collect()
             let current = try await one("SELECT revision FROM intents_file WHERE name = \(name)", as: Int64.self)
-            guard current == basedOn else { throw PostgresStorageError.intentsConflict(file: name) }
+            guard current == basedOn else { throw IntentsEditConflict(file: name) }
             guard let revision = try await one("SELECT nextval('intents_revision')", as: Int64.self) else {
-                throw PostgresStorageError.intentsConflict(file: name)
+                throw IntentsEditConflict(file: name)
             }
             _ = try await connection.query(
                 """

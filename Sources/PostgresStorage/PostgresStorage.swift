@@ -87,6 +87,8 @@ public final class PostgresStorage: Sendable {
             throw error
         } catch let error as PostgresStorageError {
             throw error
+        } catch let error as IntentsEditConflict {
+            throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -12,8 +12,8 @@ public protocol SharedIntentsStore: Sendable {
     func intentsRevision() async throws -> Int64
 
     /// Stores `text` as the file `name` and appends `audit`, in one transaction, and tells every
-    /// instance; refused with a conflict when the file's revision is no longer `basedOn` (nil: the
-    /// file was never edited), because another instance edited it since this one read it.
+    /// instance; refused with ``IntentsEditConflict`` when the file's revision is no longer `basedOn`
+    /// (nil: the file was never edited), because another instance edited it since this one read it.
     ///
     /// - Returns: the audit entry's id and the new revision.
     func publishIntentsEdit(file name: String, text: String, basedOn: Int64?, audit: AuditEntry) async throws
@@ -38,5 +38,20 @@ public struct IntentsOverrides: Sendable, Hashable {
         self.revision = revision
         self.files = files
         self.fileRevisions = fileRevisions
+    }
+}
+
+/// Another instance edited the file since this one read it: the edit was refused, nothing changed.
+public struct IntentsEditConflict: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file's path under `Intents/`.
+    public var file: String
+
+    /// A conflict on `file`.
+    public init(file: String) {
+        self.file = file
+    }
+
+    public var description: String {
+        "Intents/\(file) was edited through another instance a moment ago; nothing was changed. Read it again and retry."
     }
 }

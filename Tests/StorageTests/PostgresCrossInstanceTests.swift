@@ -127,7 +127,7 @@ struct PostgresCrossInstanceTests {
             let entry = AuditEntry(who: "editor", at: epoch, action: "set text", target: "item:a/text")
             let published = try await first.publishIntentsEdit(
                 file: "clauses/01.yaml", text: "A", basedOn: nil, audit: entry)
-            await #expect(throws: PostgresStorageError.intentsConflict(file: "clauses/01.yaml")) {
+            await #expect(throws: IntentsEditConflict(file: "clauses/01.yaml")) {
                 try await second.publishIntentsEdit(file: "clauses/01.yaml", text: "B", basedOn: nil, audit: entry)
             }
             #expect(try await second.intentsOverrides().files == ["clauses/01.yaml": "A"])

@@ -155,6 +155,8 @@ public actor IntentsAdmin {
                 file: file, text: edited, basedOn: current.fileRevisions[file], audit: entry)
         } catch let error as AdminError {
             throw error
+        } catch let conflict as IntentsEditConflict {
+            throw .superseded(conflict.description)
         } catch {
             throw .storage("the edit could not be stored, nothing was changed: \(error)")
         }
