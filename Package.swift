@@ -143,6 +143,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "AskBodyBenchmark", dependencies: ["Channels"], swiftSettings: swiftSettings),
+        .executableTarget(
             name: "OutreachBenchmark",
             dependencies: ["Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage"],
             swiftSettings: swiftSettings

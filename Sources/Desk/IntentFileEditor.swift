@@ -434,20 +434,28 @@ public enum IntentFileEditor {
     }
 
     /// The characters that mean something at the start of a plain scalar.
-    static let indicators: Set<Character> = [
+    static let indicators: Set<Unicode.Scalar> = [
         "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`", " ",
     ]
 
     /// Whether `text` written plain reads back as the same text: it has no indicator at the start,
     /// no space at either end, nothing that starts a comment or a key, no character a field
     /// refuses, and it does not read as a number, a truth value, null or a date.
+    ///
+    /// Checked by scalar, as YAML reads it: `#` followed by a combining mark is one Character, and
+    /// not equal to `#`, but YAML still starts a comment there.
     static func isPlainSafe(_ text: String, inFlow: Bool) -> Bool {
-        guard let first = text.first, !indicators.contains(first), !text.hasSuffix(" "), !text.hasSuffix(":"),
-            !text.contains(": "), !text.contains(" #"),
-            !text.unicodeScalars.contains(where: { FieldCharacters.isRefused($0, multiline: false, inEmoji: false) })
+        let scalars = Array(text.unicodeScalars)
+        guard let first = scalars.first, !indicators.contains(first), scalars.last != " ", scalars.last != ":",
+            !contains(scalars, [":", " "]), !contains(scalars, [" ", "#"]),
+            !scalars.contains(where: { FieldCharacters.isRefused($0, multiline: false, inEmoji: false) })
         else { return false }
-        if inFlow && text.contains(where: { ",[]{}:#\"'".contains($0) }) { return false }
+        if inFlow && scalars.contains(where: { ",[]{}:#\"'".unicodeScalars.contains($0) }) { return false }
         return Resolver.default.resolveTag(of: Node(text)) == .str
+    }
+
+    private static func contains(_ scalars: [Unicode.Scalar], _ pair: [Unicode.Scalar]) -> Bool {
+        zip(scalars, scalars.dropFirst()).contains { $0 == pair[0] && $1 == pair[1] }
     }
 
     /// `text` as a YAML double-quoted scalar: quotes and backslashes escaped, and every control,

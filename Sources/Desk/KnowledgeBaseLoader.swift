@@ -38,6 +38,8 @@ public struct KnowledgeBaseLoader: Sendable {
         var seenClause: [Int: String] = [:]
         var seenItem: [String: String] = [:]
         var seenExample: [String: String] = [:]
+        // Where each example question is written, for conflicts found once the out-of-scope list is read.
+        var examplePlaces: [(example: String, itemID: String, file: String, text: String)] = []
         // Files that could not be read or parsed are reported once, not again as a missing clause.
         var unreadable: Set<String> = []
         for file in clauseFiles {
@@ -64,6 +66,7 @@ public struct KnowledgeBaseLoader: Sendable {
                         problems.append(Problem(file: name, line: Self.lineOf(example, in: text), message: "example 「\(example)」 is given for both \(other) and \(item.id); keep it under one item"))
                     }
                     seenExample[example] = item.id
+                    examplePlaces.append((example, item.id, name, text))
                 }
             }
             clauses.append(clause)
@@ -78,8 +81,9 @@ public struct KnowledgeBaseLoader: Sendable {
         let policyMeta = loadPolicyMeta(problems: &problems)
         let lexicon = loadLexicon(problems: &problems)
         let (outOfScope, nearMisses, smalltalk, generic) = loadOutOfScope(problems: &problems)
+        problems += Self.conflicts(examplePlaces, outOfScope: outOfScope, lexicon: lexicon)
         let contacts = loadContacts(problems: &problems)
-        let library = loadTemplates(problems: &problems)
+        let library = loadTemplates(smalltalkKinds: Array(smalltalk.keys), problems: &problems)
 
         guard problems.isEmpty else { throw .invalid(problems) }
         let policy = Policy(
@@ -257,7 +261,28 @@ public struct KnowledgeBaseLoader: Sendable {
         return stack.last.map { (name: $0.0, line: $0.1) }
     }
 
-    private func loadTemplates(problems: inout [Problem]) -> MustacheLibrary {
+    /// An example question that `out_of_scope.yaml` also lists can never be answered: the matcher
+    /// refuses what reads the same as an out-of-scope example, so staff who add it would believe
+    /// they fixed a question that the bot still refuses. Compared as the matcher reads them.
+    static func conflicts(
+        _ examples: [(example: String, itemID: String, file: String, text: String)], outOfScope: [String], lexicon: Lexicon
+    ) -> [Problem] {
+        let normalizer = Normalizer(lexicon: lexicon)
+        func read(_ text: String) -> String { KnowledgeBase.stripped(normalizer.normalize(text)) }
+        var refused: [String: String] = [:]
+        for question in outOfScope { refused[read(question)] = question }
+        return examples.compactMap { place in
+            guard let listed = refused[read(place.example)] else { return nil }
+            // Found only for a conflict: searching every file for every example would cost more than the load.
+            return Problem(
+                file: place.file, line: Self.lineOf(place.example, in: place.text),
+                message: "example 「\(place.example)」 of item \(place.itemID) is also an out-of-scope example "
+                    + "(「\(listed)」 in out_of_scope.yaml), so the bot would still refuse it; "
+                    + "remove it from out_of_scope.yaml first, or do not add it")
+        }
+    }
+
+    private func loadTemplates(smalltalkKinds: [String], problems: inout [Problem]) -> MustacheLibrary {
         var library = MustacheLibrary()
         let files = Self.files(in: templates, ext: "mustache", problems: &problems, label: "Templates")
         var found = Set<String>()
@@ -268,6 +293,14 @@ public struct KnowledgeBaseLoader: Sendable {
             do {
                 library.register(try MustacheTemplate(string: text), named: name)
                 found.insert(name)
+                let vocabulary = TemplateVocabulary.forTemplate(named: name, smalltalkKinds: smalltalkKinds)
+                for unknown in vocabulary.unknownNames(in: text) {
+                    let hint = unknown.suggestion.map { "; did you mean `\($0)`?" } ?? "; it would always render empty"
+                    problems.append(
+                        Problem(
+                            file: label, line: unknown.line,
+                            message: "`\(unknown.name)` is not a value the \(name) template is given\(hint)"))
+                }
             } catch let error as MustacheTemplate.ParserError {
                 if let open = Self.unclosedSection(in: text) {
                     problems.append(Problem(file: label, line: open.line, message: "template does not compile: section `\(open.name)` is opened here and never closed; add {{/\(open.name)}}"))

@@ -96,17 +96,7 @@ enum CampaignReportPage {
     }
 
     private static func state(_ state: DeliveryState) -> [String: Any] {
-        let words =
-            switch state {
-            case .planned: "待发送"
-            case .sending: "发送中"
-            case .delivered: "已送达"
-            case .retrying: "等待重试"
-            case .failed: "失败"
-            case .uncertain: "结果不确定"
-            case .skipped: "跳过"
-            }
-        return ["class": state.rawValue, "words": words]
+        ["class": state.rawValue, "words": CampaignReport.stateWords(state)]
     }
 
     static let text = """

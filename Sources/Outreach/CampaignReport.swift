@@ -108,24 +108,24 @@ public struct CampaignReport: Sendable {
     static func robotWords(_ delivery: DeliveryRecord) -> String {
         let platform =
             switch delivery.platform {
-            case "wecom": "WeCom"
-            case "dingtalk": "DingTalk"
-            case "feishu": "Feishu"
+            case "wecom": "企业微信"
+            case "dingtalk": "钉钉"
+            case "feishu": "飞书"
             default: delivery.platform
             }
-        return "\(platform) robot \(delivery.robotKey)"
+        return "\(platform)机器人 \(delivery.robotKey)"
     }
 
-    /// A state in the words the text and CSV reports use.
+    /// A state in the words staff read in every report: the status, the CSV and the page.
     static func stateWords(_ state: DeliveryState) -> String {
         switch state {
-        case .planned: "planned"
-        case .sending: "sending"
-        case .delivered: "delivered"
-        case .retrying: "waiting to retry"
-        case .failed: "failed"
-        case .uncertain: "uncertain"
-        case .skipped: "skipped"
+        case .planned: "待发送"
+        case .sending: "发送中"
+        case .delivered: "已送达"
+        case .retrying: "等待重试"
+        case .failed: "失败"
+        case .uncertain: "结果不确定"
+        case .skipped: "跳过"
         }
     }
 
@@ -139,51 +139,48 @@ extension CampaignReport {
         var lines: [String] = []
         let counts = counts
         lines.append(
-            "Campaign \(campaign.id): items \(campaign.itemIDs.joined(separator: ", ")), roster \(campaign.rosterName), "
-                + "planned \(ChinaTime.time(campaign.createdAt)) (UTC+8), no-repeat window \(campaign.windowDays) days"
+            "第\(campaign.id)号活动：事项 \(campaign.itemIDs.joined(separator: "、"))，名单 \(campaign.rosterName)，"
+                + "计划于 \(ChinaTime.time(campaign.createdAt))（北京时间），同一事项 \(campaign.windowDays) 天内不重复发送"
         )
         lines.append(
-            "Messages: \(deliveries.count) — "
-                + Self.stateOrder.map { "\(counts[$0] ?? 0) \(Self.stateWords($0))" }.joined(separator: ", "))
+            "消息 \(deliveries.count) 条："
+                + Self.stateOrder.map { "\(Self.stateWords($0)) \(counts[$0] ?? 0)" }.joined(separator: "，"))
         let remaining = (counts[.planned] ?? 0) + (counts[.retrying] ?? 0)
         if remaining > 0 {
-            lines.append(
-                "Not finished: \(remaining) still to send; `policydesk campaign run \(campaign.id)` continues.")
+            lines.append("未完成：还有 \(remaining) 条待发送；运行 `policydesk campaign run \(campaign.id)` 继续。")
         } else if (counts[.sending] ?? 0) > 0 {
             lines.append(
-                "A run is sending now, or stopped mid-send; the next `campaign run \(campaign.id)` marks what it left "
-                    + "in flight uncertain.")
+                "正在发送，或上次发送中途停止；下次运行 `policydesk campaign run \(campaign.id)` 会把中途未完成的消息标为结果不确定。")
         } else {
-            lines.append("Finished: nothing left to send.")
+            lines.append("已完成：没有待发送的消息。")
         }
-        lines.append("Estimated total: \(MessageRenderer.amount(estimatedYuan)) (sum of exact estimates)")
+        lines.append("预计奖补合计：\(MessageRenderer.amount(estimatedYuan))（只计能算出确切金额的）")
         for f in items {
             lines.append(
-                "  \(f.itemID) \(f.title): \(f.planned) messages, \(f.delivered) delivered, \(f.uncertain) uncertain, "
-                    + "\(f.failed) failed, \(f.skipped) skipped as sent recently; estimated "
+                "  \(f.itemID) \(f.title)：消息 \(f.planned) 条，已送达 \(f.delivered)，结果不确定 \(f.uncertain)，"
+                    + "失败 \(f.failed)，近期已发送而跳过 \(f.skipped)；预计 "
                     + MessageRenderer.amount(f.estimatedYuan)
-                    + (f.ceilingOnly > 0 ? " (+\(f.ceilingOnly) with only a ceiling)" : ""))
+                    + (f.ceilingOnly > 0 ? "（另有 \(f.ceilingOnly) 家只知上限）" : ""))
         }
         let uncertain = uncertain
         if !uncertain.isEmpty {
             lines.append("")
             lines.append(
-                "Uncertain (\(uncertain.count)): these may or may not have arrived and are never resent on their own. "
-                    + "Check the group chat, then run `policydesk campaign resolve \(campaign.id) DELIVERY --delivered` "
-                    + "or `--resend`.")
+                "结果不确定（\(uncertain.count) 条）：可能已送达，也可能没有，系统不会自动重发。请到群里查看后运行 "
+                    + "`policydesk campaign resolve \(campaign.id) 消息编号 --delivered`（已送达）或 `--resend`（重新发送）。")
             for d in uncertain {
                 lines.append(
-                    "  #\(d.id) \(d.enterpriseName) (\(d.creditCode)) via \(Self.robotWords(d)); sent "
-                        + "\(d.sentAt.map(ChinaTime.time) ?? "?"): \(d.lastError ?? "")")
+                    "  #\(d.id) \(d.enterpriseName)（\(d.creditCode)），\(Self.robotWords(d))，发送于 "
+                        + "\(d.sentAt.map(ChinaTime.time) ?? "?")：\(d.lastError ?? "")")
             }
         }
         let failed = failed
         if !failed.isEmpty {
             lines.append("")
-            lines.append("Failed (\(failed.count)):")
+            lines.append("失败（\(failed.count) 条）：")
             for d in failed {
                 lines.append(
-                    "  #\(d.id) \(d.enterpriseName) (\(d.creditCode)) via \(Self.robotWords(d)), \(d.attempts) \(d.attempts == 1 ? "try" : "tries"): "
+                    "  #\(d.id) \(d.enterpriseName)（\(d.creditCode)），\(Self.robotWords(d))，试了 \(d.attempts) 次："
                         + (d.lastError ?? ""))
             }
         }
@@ -191,12 +188,11 @@ extension CampaignReport {
         if !skippedNow.isEmpty || !skips.isEmpty {
             lines.append("")
             lines.append(
-                "Skipped as already sent within \(campaign.windowDays) days: \(skips.count) enterprise–item pairs at "
-                    + "planning, \(skippedNow.count) messages while sending.")
+                "\(campaign.windowDays) 天内已发送过而跳过：计划时 \(skips.count) 个企业–事项，发送时 \(skippedNow.count) 条消息。")
         }
         if !campaign.notes.isEmpty {
             lines.append("")
-            lines.append("Roster notes:")
+            lines.append("名单说明：")
             lines.append(contentsOf: campaign.notes.map { "  \($0)" })
         }
         return lines.joined(separator: "\n")
@@ -207,9 +203,8 @@ extension CampaignReport {
     public func csv() -> String {
         var rows: [[String]] = [
             [
-                "campaign", "delivery", "enterprise", "credit_code", "robot", "items", "estimated_yuan", "state",
-                "attempts",
-                "sent_at", "finished_at", "error_code", "detail",
+                "活动", "消息编号", "企业名称", "统一社会信用代码", "机器人", "事项", "预计金额（元）", "状态", "发送次数",
+                "发送时间", "完成时间", "错误码", "说明",
             ]
         ]
         for d in deliveries {
@@ -222,7 +217,7 @@ extension CampaignReport {
         }
         for s in skips {
             rows.append([
-                "\(campaign.id)", "", s.enterpriseName, s.creditCode, "", s.itemID, "", "skipped at planning", "0", "",
+                "\(campaign.id)", "", s.enterpriseName, s.creditCode, "", s.itemID, "", "计划时跳过", "0", "",
                 "", "", s.reason,
             ])
         }

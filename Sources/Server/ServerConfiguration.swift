@@ -214,7 +214,7 @@ public struct ServerConfiguration: Sendable {
         let canonical = Self.canonical(key)
         var best: (key: String, distance: Int)?
         for known in knownKeys {
-            let distance = editDistance(Array(canonical), Array(known))
+            let distance = EditDistance.between(canonical, known)
             if distance < (best?.distance ?? Int.max) { best = (known, distance) }
         }
         guard let best, best.distance <= max(2, canonical.count / 4) else { return nil }
@@ -224,20 +224,6 @@ public struct ServerConfiguration: Sendable {
         }
         let short = String(best.key.dropFirst("POLICYDESK_".count))
         return key == key.uppercased() ? short : short.lowercased()
-    }
-
-    /// Levenshtein distance.
-    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        var previous = Array(0...b.count)
-        for (i, ca) in a.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: b.count)
-            for (j, cb) in b.enumerated() {
-                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 
     /// Maps `port` to `POLICYDESK_PORT`, `wecom_token` to `WECOM_TOKEN`, and keeps full names;

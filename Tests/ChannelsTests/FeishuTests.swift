@@ -261,6 +261,35 @@ struct FeishuTests {
         #expect(decoded.createTime == 1_732_500_001)
     }
 
+    /// `@_user_2` then U+0301 is one Character to a search by Character, which would leave it in place.
+    @Test func aPlaceholderFollowedByACombiningMarkIsStillReplaced() throws {
+        let content = #"{\"text\":\"@_user_1\u0301问问 @_user_2\u0301 和 @_user_10\"}"#
+        let message = """
+            {"message_id":"om_2","chat_id":"oc_p2p","chat_type":"p2p","message_type":"text","content":"\(content)",\
+            "create_time":"1732500001000","mentions":[{"key":"@_user_1","id":{"open_id":"ou_bot"},"name":"政策小助手"},\
+            {"key":"@_user_2","id":{"open_id":"ou_li"},"name":"李四"},{"key":"@_user_10","id":{"open_id":"ou_w"},"name":"王五"}]}
+            """
+        let inner = Self.eventBody(message: message)
+        let encrypted = try FeishuCrypto.encrypt(
+            Array(inner.utf8), encryptKey: Self.encryptKey, iv: Array(repeating: 7, count: 16))
+        let body = "{\"encrypt\":\"\(encrypted)\"}"
+        let decoder = FeishuEventDecoder(
+            verificationToken: Self.token, encryptKey: Self.encryptKey, botOpenID: "ou_bot")
+        let event = try decoder.decode(
+            headers: Self.signedHeaders(for: body), body: Data(body.utf8), nowSeconds: 1_732_500_100)
+        guard case .message(let decoded) = event else {
+            Issue.record("expected a message, got \(event)")
+            return
+        }
+        #expect(decoded.text == "\u{301}问问 @李四\u{301} 和 @王五")
+        #expect(!decoded.isGroup)
+        #expect(decoded.chatID == "ou_user")
+        #expect(decoded.userID == "ou_user")
+        #expect(decoded.mentionedBot)
+        #expect(decoded.eventID == "ev1")
+        #expect(decoded.createTime == 1_732_500_001)
+    }
+
     @Test func nonTextMessagesAndOtherEventsAreReported() throws {
         let image = Self.eventBody(
             message:

@@ -119,6 +119,8 @@ struct IntentFileEditorSafetyTests {
         "@at", "`反引号`", " 前有空格", "后有空格 ", "  ", "null", "~", "yes", "No", "on", "true", "0x1F", "1_000", "12:30",
         ".inf", "3.14", "010", "2026-01-01", "<<", "---", "...", "? 问", ": 冒号", ",逗号", "a,b", "全角　空格", "\u{A0}不换行空格",
         "😀", "高企 first time 认定", String(repeating: "规上企业首次认定高企能拿多少", count: 80),
+        // A combining mark makes one Character with the indicator before it; YAML still reads the indicator.
+        "#\u{301}不是注释", "高企 #\u{301}不是注释", "键: \u{301}值", ",\u{301}逗号", "?\u{301} 问",
     ]
 
     @Test("a value with YAML's own characters is written so that it reads back the same", arguments: tricky)

@@ -1,4 +1,4 @@
-import Desk
+@testable import Desk
 import Foundation
 import Testing
 
@@ -186,5 +186,61 @@ struct LintTests {
         try workspace.edit("Intents/clauses/17.yaml") { $0.replacingOccurrences(of: "leadUnit: 区工信和科技局\n", with: "") }
         let files = Set(workspace.problems().map(\.file))
         #expect(files.isSuperset(of: ["clauses/16.yaml", "clauses/17.yaml"]))
+    }
+}
+
+@Suite("lint refuses edits that cannot work")
+struct LintConflictTests {
+    @Test("an example question that out_of_scope.yaml also lists is reported at its line, naming both places")
+    func exampleAlsoOutOfScope() throws {
+        let workspace = try Workspace()
+        // Written with full-width punctuation and a trailing question mark: the matcher reads it the same.
+        let text = try workspace.edit("Intents/clauses/12.yaml") {
+            $0.replacingOccurrences(
+                of: "      - 首次认定自治区科技领军企业奖多少\n",
+                with: "      - 首次认定自治区科技领军企业奖多少\n      - 注册公司需要什么材料？\n")
+        }
+        let problems = workspace.problems()
+        let conflict = problems.first { $0.message.contains("注册公司需要什么材料？") }
+        #expect(conflict?.file == "clauses/12.yaml")
+        #expect(conflict?.line == line(of: "注册公司需要什么材料？", in: text))
+        #expect(conflict?.message.contains("out_of_scope.yaml") == true)
+        #expect(conflict?.message.contains("「注册公司需要什么材料」") == true)
+        #expect(problems.count == 1, "\(problems)")
+    }
+
+    @Test("a misspelt template value is an error naming the file, the line and the value meant")
+    func misspeltTemplateValue() throws {
+        let workspace = try Workspace()
+        let text = try workspace.edit("Templates/answer.md.mustache") {
+            $0.replacingOccurrences(of: "（{{{formula}}}）", with: "（{{{fromula}}}）")
+        }
+        let problems = workspace.problems()
+        #expect(problems.count == 1, "\(problems)")
+        #expect(problems.first?.file == "Templates/answer.md.mustache")
+        #expect(problems.first?.line == line(of: "fromula", in: text))
+        #expect(problems.first?.message.contains("`fromula`") == true)
+        #expect(problems.first?.message.contains("did you mean `formula`?") == true)
+    }
+
+    @Test("a list element's value is only known inside its section, and an outer value is known everywhere")
+    func sectionScopes() {
+        let vocabulary = TemplateVocabulary.answer
+        #expect(vocabulary.unknownNames(in: "{{#needs}}{{{question}}} {{{title}}}{{/needs}}").isEmpty)
+        #expect(vocabulary.unknownNames(in: "{{{question}}}").map(\.name) == ["question"])
+        #expect(vocabulary.unknownNames(in: "{{! a comment about {{nothing}} }}{{#amount}}{{.}}{{/amount}}").isEmpty)
+        #expect(vocabulary.unknownNames(in: "a\n\n{{#checklist}}\n{{{documnet}}}\n{{/checklist}}").map(\.line) == [4])
+        #expect(TemplateVocabulary.smalltalk(kinds: ["greeting"]).unknownNames(in: "{{#greeting}}{{/greeting}}{{#bye}}{{/bye}}")
+            .map(\.name) == ["bye"])
+    }
+
+    @Test("a template of a campaign's own is checked against what an outreach message provides")
+    func campaignTemplate() throws {
+        let workspace = try Workspace()
+        try "{{{enterprise}}}：{{#items}}{{{title}}} {{{amout}}}{{/items}}".write(
+            to: workspace.templates.appendingPathComponent("notice.md.mustache"), atomically: true, encoding: .utf8)
+        let problems = workspace.problems()
+        #expect(problems.map(\.file) == ["Templates/notice.md.mustache"])
+        #expect(problems.first?.message.contains("did you mean `amount`?") == true)
     }
 }

@@ -53,22 +53,22 @@ struct ReportTests {
         let text = try await CampaignReport.load(campaignID: id, from: store).statusText()
         #expect(
             text.contains(
-                "Messages: 3 — 1 delivered, 0 planned, 0 waiting to retry, 0 sending, 1 uncertain, 1 failed, 0 skipped")
+                "消息 3 条：已送达 1，待发送 0，等待重试 0，发送中 0，结果不确定 1，失败 1，跳过 0")
         )
-        #expect(text.contains("Finished: nothing left to send."))
-        #expect(text.contains("Estimated total: 60万元"))
+        #expect(text.contains("已完成：没有待发送的消息。"))
+        #expect(text.contains("预计奖补合计：60万元"))
         #expect(
             text.contains(
-                "  12.2 首次认定国家高新技术企业: 3 messages, 1 delivered, 1 uncertain, 1 failed, 0 skipped as sent recently; estimated 60万元"
+                "  12.2 首次认定国家高新技术企业：消息 3 条，已送达 1，结果不确定 1，失败 1，近期已发送而跳过 0；预计 60万元"
             ))
         #expect(
             text.contains(
-                "  9.3 新认定市级小巨人企业: 0 messages, 0 delivered, 0 uncertain, 0 failed, 1 skipped as sent recently; estimated 0元"
+                "  9.3 新认定市级小巨人企业：消息 0 条，已送达 0，结果不确定 0，失败 0，近期已发送而跳过 1；预计 0元"
             ))
-        #expect(text.contains("Uncertain (1)"))
-        #expect(text.contains("policydesk campaign resolve \(id) DELIVERY --delivered"))
-        #expect(text.contains("Failed (1):"))
-        #expect(text.contains("1 try: errcode 93000: invalid webhook url"))
+        #expect(text.contains("结果不确定（1 条）"))
+        #expect(text.contains("policydesk campaign resolve \(id) 消息编号 --delivered"))
+        #expect(text.contains("失败（1 条）："))
+        #expect(text.contains("试了 1 次：errcode 93000: invalid webhook url"))
         #expect(!text.contains("sekret"))
     }
 
@@ -77,14 +77,14 @@ struct ReportTests {
         let (store, id) = try await campaignWithEveryOutcome()
         let csv = try await CampaignReport.load(campaignID: id, from: store).csv()
         #expect(
-            csv.hasPrefix("\u{FEFF}campaign,delivery,enterprise,credit_code,robot,items,estimated_yuan,state,attempts,")
+            csv.hasPrefix("\u{FEFF}活动,消息编号,企业名称,统一社会信用代码,机器人,事项,预计金额（元）,状态,发送次数,")
         )
         let lines = csv.split(separator: "\r\n")
         #expect(lines.count == 5, "header, three messages, one skip")
         #expect(lines[1].contains(#","甲, ""引号"" 公司","#))
-        #expect(lines[1].contains(",12.2,200000,delivered,1,"))
+        #expect(lines[1].contains(",12.2,200000,已送达,1,"))
         #expect(lines[3].contains(#"'=HYPERLINK(""x"")公司"#), "a formula-looking name is defused for Excel")
-        #expect(lines[4].contains(",9.3,,skipped at planning,"))
+        #expect(lines[4].contains(",9.3,,计划时跳过,"))
         #expect(!csv.contains("sekret"))
     }
 

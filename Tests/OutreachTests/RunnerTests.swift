@@ -272,7 +272,7 @@ struct RunnerTests {
             #expect(again.counts == [.uncertain: 1, .delivered: 1])
             #expect(fake.requests(robot: "wecom:wecomslow").count == 1)
             let status = try await CampaignReport.load(campaignID: id, from: store).statusText()
-            #expect(status.contains("Uncertain (1)"))
+            #expect(status.contains("结果不确定（1 条）"))
             #expect(status.contains("慢企"))
         }
     }

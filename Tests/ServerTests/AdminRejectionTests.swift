@@ -41,6 +41,11 @@ struct AdminRejectionTests {
             body: #"{"text":"创新联合体一次性奖补多少万"}"#, status: .unprocessableContent,
             says: ["12.2", "17.1", "clauses/17.yaml:", "keep it under one item"]),
         Case(
+            name: "an example the out-of-scope list also has: the bot would still refuse it", method: .post,
+            uri: "/admin/items/12.2/examples", body: #"{"text":"注册公司需要什么材料?"}"#,
+            status: .unprocessableContent,
+            says: ["out_of_scope.yaml", "注册公司需要什么材料", "would still refuse it", "nothing was changed"]),
+        Case(
             name: "an example the item already has", method: .post, uri: "/admin/items/12.2/examples",
             body: #"{"text":"首次认定高企奖补找哪个局"}"#, status: .conflict, says: ["already an example of 12.2"]),
         // Unknown things.

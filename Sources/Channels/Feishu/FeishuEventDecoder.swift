@@ -133,13 +133,32 @@ public struct FeishuEventDecoder: Sendable {
     private static func resolvingMentions(
         in text: String, mentions: [MessageEnvelope.Mention], isBot: (MessageEnvelope.Mention) -> Bool
     ) -> String {
-        var result = text
+        var result = Array(text.utf8)
         // Longest keys first, so that replacing "@_user_1" cannot eat the front of "@_user_10".
-        for mention in mentions.sorted(by: { $0.key.count > $1.key.count }) where !mention.key.isEmpty {
+        for mention in mentions.sorted(by: { $0.key.utf8.count > $1.key.utf8.count }) where !mention.key.isEmpty {
             let replacement = isBot(mention) ? "" : "@" + (mention.name ?? "")
-            result = result.replacingOccurrences(of: mention.key, with: replacement)
+            result = replacing(Array(mention.key.utf8), with: Array(replacement.utf8), in: result)
         }
-        return result.trimmed
+        return String(decoding: result, as: UTF8.self).trimmed
+    }
+
+    /// Replaces every occurrence of `key` by bytes. UTF-8 never matches inside a scalar, so this
+    /// finds a placeholder followed by a combining mark too, which a search by Character (where
+    /// the two make one Character) would not.
+    private static func replacing(_ key: [UInt8], with replacement: [UInt8], in text: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var i = 0
+        while i < text.count {
+            if text[i] == key[0], i + key.count <= text.count, text[i..<(i + key.count)].elementsEqual(key) {
+                out += replacement
+                i += key.count
+            } else {
+                out.append(text[i])
+                i += 1
+            }
+        }
+        return out
     }
 
     private struct EncryptedEnvelope: Decodable {
