@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The pure core: policy model and calculator, matcher, answer composition.
@@ -75,10 +76,21 @@ let package = Package(
             dependencies: ["OutreachModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // The shared store for several instances behind one address; SQLite stays the default.
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "Storage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Server",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Channels", "Storage", "Outreach", "OutreachModel",
+                "PolicyKit", "Matching", "Desk", "Channels", "Storage", "Outreach", "OutreachModel", "PostgresStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -108,7 +120,7 @@ let package = Package(
             name: "policydesk",
             dependencies: [
                 "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "OutreachModel", "CMalloc",
-                "PlanImport",
+                "PlanImport", "PostgresStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -174,7 +186,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "StorageTests", dependencies: ["Storage", "OutreachModel", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "StorageTests",
+            dependencies: [
+                "Storage", "OutreachModel", "PostgresStorage", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OutreachTests",
@@ -191,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Channels", "Storage", "Outreach", "OutreachModel", "Desk", "PolicyKit", "TestSupport",
+                "Server", "Channels", "Storage", "Outreach", "PostgresStorage", "OutreachModel", "Desk", "PolicyKit", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -23,6 +23,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
+    # scripts/postgres-test.sh starts a PostgreSQL 15 of its own in a temporary folder.
+    if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+        apt_install postgresql-15
+    fi
     VENV=".build/venv"
     if [ ! -x "$VENV/bin/python3" ]; then
         mkdir -p .build

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift test targets, lint and eval on the shipped policy, the
 # interoperability, restart and crash tests against real processes, the operator's checks
-# (scripts/ops-check.sh), the deployable artifact's test (scripts/package-test.sh, which
+# (scripts/ops-check.sh), the PostgreSQL storage and two-instance tests on a PostgreSQL started
+# for them (scripts/postgres-test.sh), the deployable artifact's test (scripts/package-test.sh, which
 # needs a release build: about 13-20 more minutes on 2 cores) and a 5-minute soak of that
 # release binary (scripts/soak.sh; SOAK_MINUTES to change, 0 to skip).
 set -euo pipefail
@@ -22,7 +23,7 @@ scripts/import-check.sh
 
 export POLICYDESK_BIN="$PWD/.build/debug/policydesk"
 # Each of these must exist: a missing one is a failure, not a test quietly skipped.
-for extra in .ci/interop.sh scripts/campaign-crash-test.sh scripts/ops-check.sh; do
+for extra in .ci/interop.sh scripts/campaign-crash-test.sh scripts/ops-check.sh scripts/postgres-test.sh; do
     echo "== $extra"
     "$extra"
 done

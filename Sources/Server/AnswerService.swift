@@ -28,7 +28,7 @@ public struct AnswerService: Sendable {
 
     public init(
         desks: DeskHolder, conversations: any ConversationStore, misses: any MissLog, limiter: RateLimiter,
-        metrics: ServerMetrics, reviewBelowConfidence: Double = 0.5
+        metrics: ServerMetrics, reviewBelowConfidence: Double = 0.5, sharedStore: Bool = false
     ) {
         self.desks = desks
         self.conversations = conversations
@@ -36,7 +36,9 @@ public struct AnswerService: Sendable {
         self.limiter = limiter
         self.metrics = metrics
         self.reviewBelowConfidence = reviewBelowConfidence
-        self.open = OpenConversations()
+        // With several instances a conversation may be opened by another one, which this
+        // process's index would not know of: every message then reads the store.
+        self.open = sharedStore ? OpenConversations.disabled() : OpenConversations()
     }
 
     /// Learns which conversations an earlier run left open; done once, on the first message.
@@ -48,7 +50,7 @@ public struct AnswerService: Sendable {
     /// Reads the open conversations' keys from the store again, so that an index that gave up
     /// under a flood of askers becomes exact once they have gone; housekeeping calls it.
     public func reloadOpenConversations(now: Date, logger: Logger) async {
-        guard !open.isLoaded || !open.isComplete else { return }
+        guard open.capacity > 0, !open.isLoaded || !open.isComplete else { return }
         let mark = open.mark
         do {
             open.load(try await conversations.liveExpiries(now: now, limit: open.capacity), since: mark)
@@ -93,9 +95,16 @@ public struct AnswerService: Sendable {
         let desk = desks.desk
         let key = Conversation.key(channel: channel, chat: chat, user: user)
         var conversation: Conversation?
+        // Whether a conversation may be stored under the key: a read that found none spares the
+        // delete below (with a shared store every message reads, so that is one round trip less).
+        var mayBeStored = open.mayBeOpen(key, now: now)
         do {
-            if open.mayBeOpen(key, now: now), let data = try await conversations.load(key: key, now: now) {
-                conversation = Conversation(storedJSON: data)
+            if mayBeStored {
+                if let data = try await conversations.load(key: key, now: now) {
+                    conversation = Conversation(storedJSON: data)
+                } else {
+                    mayBeStored = false
+                }
             }
         } catch {
             if let health {
@@ -111,7 +120,7 @@ public struct AnswerService: Sendable {
                 open.insert(key, expiresAt: next.expiresAt, now: now)
                 try await conversations.save(key: key, value: next.storedJSON(), expiresAt: next.expiresAt)
                 health?.succeeded(logger: logger)
-            } else if open.mayBeOpen(key, now: now) {
+            } else if mayBeStored {
                 try await conversations.delete(key: key)
                 open.remove(key)
                 health?.succeeded(logger: logger)
@@ -161,6 +170,8 @@ final class OpenConversations: Sendable {
         /// Conversations opened since the index gave up: a reload that read the store before
         /// one of them may have missed it, so it must not make the index exact.
         var opensWhileIncomplete = 0
+        /// Off for good (a shared store): nothing makes it exact.
+        var off = false
     }
 
     private let state = Mutex(State())
@@ -168,6 +179,18 @@ final class OpenConversations: Sendable {
 
     init(capacity: Int = 100_000) {
         self.capacity = capacity
+    }
+
+    /// An index that knows nothing and never loads: every key may be open, so every message reads
+    /// the store. For a store shared by several instances.
+    static func disabled() -> OpenConversations {
+        let index = OpenConversations(capacity: 0)
+        index.state.withLock { state in
+            state.loaded = true
+            state.complete = false
+            state.off = true
+        }
+        return index
     }
 
     var isLoaded: Bool { state.withLock { $0.loaded } }
@@ -182,7 +205,7 @@ final class OpenConversations: Sendable {
     func load(_ expiries: [String: Date]?, since mark: Int) {
         state.withLock { state in
             state.loaded = true
-            guard state.complete || state.opensWhileIncomplete == mark else { return }
+            guard !state.off, state.complete || state.opensWhileIncomplete == mark else { return }
             guard let expiries, expiries.count <= capacity else {
                 state.expiries = [:]
                 state.complete = false

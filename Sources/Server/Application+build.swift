@@ -21,6 +21,11 @@ public struct ServerDependencies: Sendable {
     public var campaigns: (any CampaignStore)?
     /// A small write that tells whether the store takes writes again after a failure.
     public var probe: (@Sendable () async throws -> Void)?
+    /// Set when several instances share the store (PostgreSQL): staff edits are kept there and
+    /// served by every instance, and nothing read from the store is cached in this process.
+    public var sharedIntents: (any SharedIntentsStore)?
+    /// How often each instance checks the shared store for edits it was not told of.
+    public var sharedIntentsInterval: Duration = .seconds(2)
 
     public init(
         store: any DedupeStore & ConversationStore & MissLog & AuditLog, transport: any HTTPTransport,
@@ -50,6 +55,8 @@ public struct ServerParts: Sendable {
     public let metrics: ServerMetrics
     public let feishuReplies: FeishuReplyService
     public let storeHealth: StoreHealth
+    /// The shared staff edits, when several instances share the store.
+    public let sharedKnowledge: SharedKnowledge?
 }
 
 /// Builds the whole application: the one composition root of the server.
@@ -68,10 +75,11 @@ public func buildApplication(
     let desks = DeskHolder(desk: Desk(knowledge: knowledge), loader: loader)
     let metrics = ServerMetrics()
     let storeHealth = StoreHealth(probe: dependencies.probe, now: dependencies.now)
+    let shared = dependencies.sharedIntents.map { SharedKnowledge(store: $0, desks: desks) }
     var service = AnswerService(
         desks: desks, conversations: dependencies.store, misses: dependencies.store,
         limiter: RateLimiter(perMinute: configuration.questionsPerMinute), metrics: metrics,
-        reviewBelowConfidence: configuration.reviewBelowConfidence)
+        reviewBelowConfidence: configuration.reviewBelowConfidence, sharedStore: shared != nil)
     service.health = storeHealth
     let answers = service
     let feishuClient = configuration.feishu.map {
@@ -79,7 +87,8 @@ public func buildApplication(
     }
     let feishuReplies = FeishuReplyService(client: feishuClient, metrics: metrics, logger: logger)
     let parts = ServerParts(
-        desks: desks, answers: answers, metrics: metrics, feishuReplies: feishuReplies, storeHealth: storeHealth)
+        desks: desks, answers: answers, metrics: metrics, feishuReplies: feishuReplies, storeHealth: storeHealth,
+        sharedKnowledge: shared)
     let router = try buildRouter(configuration: configuration, dependencies: dependencies, parts: parts)
     let bodyTimeout = TimeAmount(configuration.bodyTimeout)
     let idleTimeout = TimeAmount(configuration.idleTimeout)
@@ -98,6 +107,11 @@ public func buildApplication(
             missRetention: configuration.missLimits.retention, interval: configuration.sweepInterval,
             now: dependencies.now, logger: logger,
             afterSweep: { now in await answers.reloadOpenConversations(now: now, logger: logger) }))
+    if let shared, let store = dependencies.sharedIntents {
+        application.addServices(
+            SharedKnowledgeService(
+                knowledge: shared, store: store, interval: dependencies.sharedIntentsInterval, logger: logger))
+    }
     return (application, parts)
 }
 
@@ -135,7 +149,8 @@ func buildRouter(
     }
     if let token = configuration.adminToken {
         let editor = IntentsAdmin(
-            desks: parts.desks, audit: dependencies.store, logger: Logger(label: "policydesk.admin"), now: dependencies.now)
+            desks: parts.desks, audit: dependencies.store, logger: Logger(label: "policydesk.admin"), now: dependencies.now,
+            shared: parts.sharedKnowledge)
         AdminController(token: token, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
                         metrics: parts.metrics, bodyLimit: configuration.bodyLimit)
             .addRoutes(to: router)

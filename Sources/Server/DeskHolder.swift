@@ -12,6 +12,9 @@ public final class DeskHolder: Sendable {
     /// edit was installed while it was reading the files).
     private let current: Mutex<(desk: Desk, generation: UInt64)>
     private let loader: KnowledgeBaseLoader
+    /// The edited files served over the files on disk (several instances: the shared store's
+    /// edits, see ``SharedKnowledge``), and the shared revision they came from.
+    private let shared = Mutex<(overrides: [String: String], revision: Int64)>(([:], 0))
 
     /// Starts with a loaded desk.
     public init(desk: Desk, loader: KnowledgeBaseLoader) {
@@ -22,8 +25,27 @@ public final class DeskHolder: Sendable {
     /// The desk to answer with now.
     public var desk: Desk { current.withLock { $0.desk } }
 
-    /// The loader the snapshot came from (folders and tuning).
-    public var source: KnowledgeBaseLoader { loader }
+    /// The loader the snapshot came from (folders, tuning and the shared edits it serves).
+    public var source: KnowledgeBaseLoader {
+        var source = loader
+        source.overrides = shared.withLock { $0.overrides }
+        return source
+    }
+
+    /// The shared revision the served snapshot includes (0 with one instance).
+    public var sharedRevision: Int64 { shared.withLock { $0.revision } }
+
+    /// Serves `knowledge`, built from the files with `overrides` from shared `revision`, unless a
+    /// newer revision is already served (two refreshes may finish out of order).
+    @discardableResult
+    public func install(_ knowledge: KnowledgeBase, overrides: [String: String], revision: Int64) -> Bool {
+        shared.withLock { state in
+            guard revision >= state.revision else { return false }
+            state = (overrides, revision)
+            install(knowledge)
+            return true
+        }
+    }
 
     /// Serves `knowledge` from now on.
     public func install(_ knowledge: KnowledgeBase) {
@@ -47,6 +69,7 @@ public final class DeskHolder: Sendable {
         var tries = 0
         repeat {
             let seen = current.withLock { $0.generation }
+            let loader = source
             result = Result { () throws(KnowledgeBaseError) -> KnowledgeBase in try loader.load() }
             guard case .success(let knowledge) = result else { return result }
             let installed = current.withLock { state -> Bool in

@@ -4,6 +4,7 @@ public import Logging
 import Matching
 import PolicyKit
 public import Storage
+import PostgresStorage
 import Yams
 
 /// Everything `policydesk serve` is configured with: an optional YAML file, then the
@@ -78,9 +79,14 @@ public struct ServerConfiguration: Sendable {
     /// database's folder.
     public var pidFilePath: String {
         if let pidFile { return pidFile }
+        // A PostgreSQL URL names no folder of this machine: the working folder, then.
+        if usesPostgres { return "policydesk.pid" }
         let folder = URL(fileURLWithPath: databasePath).deletingLastPathComponent()
         return folder.appendingPathComponent("policydesk.pid").path
     }
+
+    /// Whether ``databasePath`` is a `postgres://` URL: several instances share that database.
+    public var usesPostgres: Bool { PostgresAddress.isPostgresURL(databasePath) }
 
     public init() {}
 
@@ -247,7 +253,16 @@ public struct ServerConfiguration: Sendable {
             guard let n = Int(port), (1...65535).contains(n) else { throw .badValue(Variable.port, "a port number from 1 to 65535", source) }
             c.port = n
         }
-        if let db = nonEmpty(Variable.db) { c.databasePath = db }
+        if let db = nonEmpty(Variable.db) {
+            if PostgresAddress.isPostgresURL(db) {
+                do {
+                    _ = try PostgresAddress(url: db)
+                } catch {
+                    throw .badValue(Variable.db, "an SQLite file path or a readable postgres:// URL (\(error))", source)
+                }
+            }
+            c.databasePath = db
+        }
         if let i = nonEmpty(Variable.intents) { c.intents = i }
         if let t = nonEmpty(Variable.templates) { c.templates = t }
         if let draft = nonEmpty(Variable.allowDraft) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How much of what strangers send the review log keeps.
 ///
 /// Anyone can ask anything, and every refused question used to be stored whole, once per asking:
@@ -39,6 +41,12 @@ public struct MissLogLimits: Sendable, Hashable {
             count += 1
         }
         return end == text.endIndex ? text : String(text[..<end])
+    }
+
+    /// What of `miss` either store keeps: its wording and normalized text cut to ``maxTextLength``,
+    /// its sender (empty when the channel names none) and its time in seconds since 1970.
+    package func kept(_ miss: MissRecord) -> (text: String, normalized: String, user: String, at: Double) {
+        (cut(miss.text), cut(miss.normalizedText), miss.user ?? "", miss.at.timeIntervalSince1970)
     }
 
     /// What to do with one miss.

@@ -8,10 +8,7 @@ extension SQLiteStorage: MissLog {
     /// the log first commits what is queued.
     public func record(_ miss: MissRecord) async throws {
         let limits = missLimits
-        let text = limits.cut(miss.text)
-        let normalized = limits.cut(miss.normalizedText)
-        let user = miss.user ?? ""
-        let at = miss.at.timeIntervalSince1970
+        let (text, normalized, user, at) = limits.kept(miss)
         queued("record a miss") { db in
             let openGroup = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT id FROM miss_group WHERE normalized_text = ? AND resolution IS NULL"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresStorage
 import Server
 import Storage
 
@@ -39,6 +40,12 @@ struct Backup: ParsableCommand {
             }
         } else {
             source = ProcessInfo.processInfo.environment["POLICYDESK_DB"] ?? "policydesk.sqlite"
+        }
+        // A PostgreSQL URL may hold a password: it is never echoed, and pg_dump is the tool.
+        if PostgresAddress.isPostgresURL(source) {
+            throw CommandFailure(
+                description: "The database is PostgreSQL; back it up with pg_dump (see docs/operations.md, "
+                    + "\"PostgreSQL (several instances)\"). policydesk backup copies SQLite files only.")
         }
         let report: SQLiteBackup.Report
         do {

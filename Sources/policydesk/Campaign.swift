@@ -3,6 +3,7 @@ import Channels
 import Desk
 import Dispatch
 import Foundation
+import PostgresStorage
 import Outreach
 import PolicyKit
 import Server
@@ -33,6 +34,15 @@ struct Campaign: AsyncParsableCommand {
 
 /// The campaign database, as every other command finds it.
 enum CampaignDatabase {
+    /// Campaigns keep their ledger in an SQLite file of one machine; a `postgres://` value (which
+    /// may hold a password, never echoed) is refused before anything is opened or created.
+    static func refusePostgres() throws {
+        guard PostgresAddress.isPostgresURL(path) else { return }
+        throw CommandFailure(
+            description: "POLICYDESK_DB is a PostgreSQL URL, but campaigns keep their ledger in an SQLite file: "
+                + "run policydesk campaign with POLICYDESK_DB set to that file's path.")
+    }
+
     /// `$POLICYDESK_DB` or `policydesk.sqlite`.
     static var path: String {
         ProcessInfo.processInfo.environment["POLICYDESK_DB"] ?? "policydesk.sqlite"
@@ -40,6 +50,7 @@ enum CampaignDatabase {
 
     /// Opens the database, failing with the storage layer's message.
     static func open() throws -> SQLiteStorage {
+        try refusePostgres()
         do {
             return try SQLiteStorage(path: path)
         } catch {
@@ -341,6 +352,7 @@ struct CampaignRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try CampaignDatabase.refusePostgres()
         let path = CampaignDatabase.path
         let lock: CampaignRunLock
         do {

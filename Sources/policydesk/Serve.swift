@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import Server
 import Storage
+import PostgresStorage
 import CMalloc
 
 /// `policydesk serve`: the webhook and JSON API server.
@@ -47,13 +48,6 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure(description: error.description)
         }
         defer { pidFile.remove() }
-        let store: SQLiteStorage
-        do {
-            store = try SQLiteStorage(path: configuration.databasePath, missLimits: configuration.missLimits)
-            try await store.checkAtStart()
-        } catch {
-            throw CommandFailure(description: "\(error)")
-        }
         if let limit = DescriptorLimit.raiseToHard() {
             // Keep room for the database, the log and outbound calls beside the connections.
             let usable = Int(min(limit.soft, UInt64(Int.max))) - 64
@@ -65,22 +59,84 @@ struct Serve: AsyncParsableCommand {
                 "max_connections": "\(configuration.maxConnections)",
             ])
         }
+        if configuration.usesPostgres {
+            try await Self.serveOnPostgres(configuration: configuration, pidFile: pidFile, logger: logger)
+        } else {
+            try await Self.serveOnSQLite(configuration: configuration, pidFile: pidFile, logger: logger)
+        }
+    }
+
+    /// One process on an SQLite file: the default for one district.
+    private static func serveOnSQLite(configuration: ServerConfiguration, pidFile: PidFile, logger: Logger) async throws {
+        // A second server on the same file stops here, whatever pid file it was given.
+        let lock: DatabaseLock
+        do {
+            lock = try DatabaseLock.acquire(databasePath: configuration.databasePath)
+        } catch {
+            throw CommandFailure(description: error.description)
+        }
+        defer { lock.release() }
+        let store: SQLiteStorage
+        do {
+            store = try SQLiteStorage(path: configuration.databasePath, missLimits: configuration.missLimits)
+            try await store.checkAtStart()
+        } catch {
+            throw CommandFailure(description: "\(error)")
+        }
         store.reportQueuedWriteFailures { [logger] error in
             logger.error("could not store a question for review", metadata: ["error": "\(error)"])
         }
         let dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
         let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
+        logStart(configuration: configuration, database: configuration.databasePath, pidFile: pidFile,
+                 knowledge: built.parts.desks.desk.knowledge, logger: logger)
+        try await built.application.runService()
+        try? store.close()
+    }
+
+    /// Several instances behind one address on one PostgreSQL database (see the README).
+    private static func serveOnPostgres(configuration: ServerConfiguration, pidFile: PidFile, logger: Logger) async throws {
+        let address: PostgresAddress
+        do {
+            address = try PostgresAddress(url: configuration.databasePath)
+        } catch {
+            throw CommandFailure(description: error.description)
+        }
+        var storeLogger = Logger(label: "policydesk.postgres")
+        storeLogger.logLevel = max(configuration.logLevel, .notice)
+        let store = PostgresStorage(address: address, missLimits: configuration.missLimits, logger: storeLogger)
+        try await store.withRunning {
+            let started = ContinuousClock.now
+            do {
+                try await store.checkAtStart()
+            } catch {
+                throw CommandFailure(description: "\(error)")
+            }
+            let elapsed = ContinuousClock.now - started
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            logger.notice("database ready", metadata: [
+                "db": "\(address)", "check_ms": "\(Int(milliseconds.rounded()))",
+            ])
+            var dependencies = ServerDependencies(store: store, transport: CurlTransport())
+            dependencies.sharedIntents = store
+            let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
+            logStart(configuration: configuration, database: address.description, pidFile: pidFile,
+                     knowledge: built.parts.desks.desk.knowledge, logger: logger)
+            try await built.application.runService()
+        }
+    }
+
+    private static func logStart(
+        configuration: ServerConfiguration, database: String, pidFile: PidFile, knowledge: KnowledgeBase, logger: Logger
+    ) {
         let platforms = [configuration.wecom != nil ? "wecom" : nil, configuration.dingTalkAppSecret != nil ? "dingtalk" : nil,
                          configuration.feishu != nil ? "feishu" : nil].compactMap { $0 }
         logger.notice("starting", metadata: [
-            "address": "\(configuration.host):\(configuration.port)", "db": "\(configuration.databasePath)",
+            "address": "\(configuration.host):\(configuration.port)", "db": "\(database)",
             "platforms": "\(platforms.isEmpty ? "none" : platforms.joined(separator: ","))",
-            "pid": "\(pidFile.pid)", "pid_file": "\(pidFile.path)",
-            "items": "\(built.parts.desks.desk.knowledge.policy.items.count)",
-            "draft": "\(built.parts.desks.desk.knowledge.isDraft)",
+            "pid": "\(pidFile.pid)", "pid_file": "\(pidFile.path)", "items": "\(knowledge.policy.items.count)",
+            "draft": "\(knowledge.isDraft)",
         ])
-        try await built.application.runService()
-        try? store.close()
     }
 
     /// Under load the server's memory climbed in 4 MB steps for as long as it ran, though every

@@ -117,4 +117,15 @@ struct ConfigurationFileTests {
             #expect(text.contains("\(short):"), "the sample does not mention \(short)")
         }
     }
+
+    @Test("a postgres:// database is read from the file, and a malformed one is refused without its password")
+    func postgresDatabase() throws {
+        let configuration = try Self.load("db: postgres://desk:pw@db.internal:5432/policydesk\n")
+        #expect(configuration.usesPostgres)
+        #expect(configuration.pidFilePath == "policydesk.pid", "a URL names no folder of this machine")
+        let message = try #require(try Self.error(loading: "db: postgres://desk:\(Self.secret)@db.internal:99999/policydesk\n"))
+        #expect(message.contains("POLICYDESK_DB"))
+        #expect(message.contains("port"))
+        #expect(!message.contains(Self.secret))
+    }
 }

@@ -61,4 +61,14 @@ struct OpenConversationsTests {
         open.load(nil, since: open.mark)
         #expect(!open.isComplete)
     }
+
+    @Test("with a store shared by several instances the index is off: every key may be open and nothing is kept")
+    func offForASharedStore() {
+        let open = OpenConversations.disabled()
+        open.insert("a", expiresAt: Self.t0 + 60, now: Self.t0)
+        #expect(open.mayBeOpen("opened-on-another-instance", now: Self.t0))
+        #expect(open.count == 0)
+        open.load([:], since: open.mark)
+        #expect(open.mayBeOpen("opened-on-another-instance", now: Self.t0), "a reload must not make it exact")
+    }
 }

@@ -37,13 +37,31 @@ public actor IntentsAdmin {
     private let audit: any AuditLog
     private let logger: Logger
     private let now: @Sendable () -> Date
+    /// With several instances: where edits are kept for all of them; nil with one instance,
+    /// whose edits are written to its `Intents/` files.
+    private let shared: SharedKnowledge?
 
     /// An editor whose audit entries are stamped by `now`, the server's one clock.
-    public init(desks: DeskHolder, audit: any AuditLog, logger: Logger, now: @escaping @Sendable () -> Date) {
+    public init(
+        desks: DeskHolder, audit: any AuditLog, logger: Logger, now: @escaping @Sendable () -> Date,
+        shared: SharedKnowledge? = nil
+    ) {
         self.desks = desks
         self.audit = audit
         self.logger = logger
         self.now = now
+        self.shared = shared
+    }
+
+    /// With several instances, serves the newest shared edits first, so that an edit or an undo
+    /// starts from what another instance may have changed a moment ago.
+    private func catchUp() async throws(AdminError) {
+        guard let shared else { return }
+        do {
+            try await shared.refresh(logger: logger)
+        } catch {
+            throw .storage("could not read the shared Intents edits: \(error)")
+        }
     }
 
     /// Applies `edit` for `who` and returns the audit entry.
@@ -56,11 +74,15 @@ public actor IntentsAdmin {
     private func apply(_ edit: IntentEdit, who: String, action: String?, restoring: String?) async throws(AdminError)
         -> AuditEntry
     {
+        try await catchUp()
         let knowledge = desks.desk.knowledge
         let loader = desks.source
+        let basedOnRevision = desks.sharedRevision
         let (file, before, target) = try locate(edit, in: knowledge)
         let url = loader.intents.appendingPathComponent(file)
-        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+        guard let text = loader.overrides[file]
+            ?? FileManager.default.contents(atPath: url.path).flatMap({ String(data: $0, encoding: .utf8) })
+        else {
             throw .notFound("Intents/\(file)")
         }
         let edited: String
@@ -76,7 +98,7 @@ public actor IntentsAdmin {
             }
         }
         var checking = loader
-        checking.overrides = [file: edited]
+        checking.overrides[file] = edited
         let next: KnowledgeBase
         do {
             next = try checking.load()
@@ -87,6 +109,13 @@ public actor IntentsAdmin {
         guard after != before else { throw .unchanged("the edit changes nothing") }
         if let restoring, after != restoring {
             throw .unsafe("the undo was refused, nothing was changed in Intents/\(file): \(target) would read \(after), not \(restoring) as before")
+        }
+        if let shared {
+            return try await publish(
+                file: file, edited: edited, next: next, overrides: checking.overrides, basedOn: basedOnRevision,
+                entry: AuditEntry(
+                    who: who, at: now(), action: action ?? Self.action(of: edit), target: target, before: before, after: after),
+                through: shared)
         }
         do {
             try Self.writeAtomically(edited, to: url)
@@ -106,8 +135,44 @@ public actor IntentsAdmin {
         }
     }
 
+    /// Stores the edit and its audit entry in the shared store in one transaction, then serves it
+    /// here at once; the other instances load it when the store announces it.
+    private func publish(
+        file: String, edited: String, next: KnowledgeBase, overrides: [String: String], basedOn: Int64,
+        entry: AuditEntry, through shared: SharedKnowledge
+    ) async throws(AdminError) -> AuditEntry {
+        let current: IntentsOverrides
+        let published: (auditID: Int64, revision: Int64)
+        do {
+            current = try await shared.store.intentsOverrides()
+            // Another instance's edit since this one caught up: refuse rather than build on
+            // a snapshot that lacks it.
+            guard current.revision == basedOn else {
+                throw AdminError.superseded(
+                    "Intents were edited through another instance a moment ago; nothing was changed, try again")
+            }
+            published = try await shared.store.publishIntentsEdit(
+                file: file, text: edited, basedOn: current.fileRevisions[file], audit: entry)
+        } catch let error as AdminError {
+            throw error
+        } catch let conflict as IntentsEditConflict {
+            throw .superseded(conflict.description)
+        } catch {
+            throw .storage("the edit could not be stored, nothing was changed: \(error)")
+        }
+        desks.install(next, overrides: overrides, revision: published.revision)
+        var stored = entry
+        stored.id = published.auditID
+        logger.notice("intents edited", metadata: [
+            "admin.who": "\(entry.who)", "admin.target": "\(entry.target)", "admin.audit_id": "\(published.auditID)",
+            "intents.revision": "\(published.revision)",
+        ])
+        return stored
+    }
+
     /// Undoes the edit recorded as `id`, itself as an audited, validated edit.
     public func undo(_ id: Int64, who: String) async throws(AdminError) -> AuditEntry {
+        try await catchUp()
         let entry: AuditEntry?
         do {
             entry = try await audit.entry(id: id)

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs the PostgreSQL tests against a real PostgreSQL 15 started in a temporary folder:
+#   1. the storage contract suite with PostgreSQL as one more kind, the cross-instance tests and the
+#      shared Intents edits (ServerTests SharedIntentsTests);
+#   2. two real `policydesk serve` processes sharing that database (scripts/postgres-two-instances.py),
+#      ending with PostgreSQL stopped and started again under them;
+#   3. a second `policydesk serve` on one SQLite file refused while the first runs.
+# Installs Debian's postgresql if it is missing. Needs a build (`swift build --build-tests`);
+# POLICYDESK_BIN names another policydesk binary. Stops PostgreSQL and removes the folder on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_BIN=/usr/lib/postgresql/15/bin
+if [ ! -x "$PG_BIN/initdb" ]; then
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get install -y postgresql-15 || { $sudo_cmd apt-get update && $sudo_cmd apt-get install -y postgresql-15; }
+fi
+BIN="${POLICYDESK_BIN:-$PWD/.build/debug/policydesk}"
+PY="python3"
+[ -x .build/venv/bin/python3 ] && PY=".build/venv/bin/python3"
+
+WORK="$(mktemp -d /tmp/policydesk-pg.XXXXXX)"
+# initdb refuses to run as root: the cluster then belongs to the postgres system user.
+as_owner() { "$@"; }
+if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$WORK"
+    as_owner() { runuser -u postgres -- "$@"; }
+fi
+PORT="$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+DATA="$WORK/data"
+pg_start() { as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$WORK/postgres.log" -w -t 60 \
+    -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null; }
+pg_stop() { as_owner "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1 || true; }
+cleanup() {
+    pg_stop
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+started=$SECONDS
+as_owner "$PG_BIN/initdb" -D "$DATA" -U policydesk --auth=trust -E UTF8 --no-locale >"$WORK/initdb.log"
+pg_start
+as_owner "$PG_BIN/createdb" -h "$WORK" -p "$PORT" -U policydesk policydesk_test
+echo "== PostgreSQL 15 on 127.0.0.1:$PORT ready in $((SECONDS - started)) s"
+
+export POLICYDESK_TEST_POSTGRES_URL="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable"
+echo "== storage contract suite over every kind, PostgreSQL included; the cross-instance and shared-edit tests"
+if ! swift test --skip-build --filter "StorageTests|SharedIntentsTests" >"$WORK/storage-tests.log" 2>&1; then
+    grep -E "✘|error" "$WORK/storage-tests.log" | head -n 60
+    tail -n 5 "$WORK/storage-tests.log"
+    exit 1
+fi
+echo "  $(grep -c 'kind → postgres' "$WORK/storage-tests.log") PostgreSQL contract cases; $(grep -E 'Test run with' "$WORK/storage-tests.log")"
+
+echo "== two instances on one database"
+# The two-instance check stops and starts this PostgreSQL under the running servers.
+for verb in start stop; do
+    { echo "#!/usr/bin/env bash"; declare -f as_owner "pg_$verb"; echo "pg_$verb"; } >"$WORK/pg-$verb.sh"
+    sed -i "2i PG_BIN='$PG_BIN' DATA='$DATA' WORK='$WORK' PORT='$PORT'" "$WORK/pg-$verb.sh"
+    chmod +x "$WORK/pg-$verb.sh"
+done
+"$PY" scripts/postgres-two-instances.py --binary "$BIN" \
+    --db "postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=two_instances" \
+    --pg-stop "$WORK/pg-stop.sh" --pg-start "$WORK/pg-start.sh"
+
+echo "== a second server on one SQLite file is refused"
+SQLITE_DIR="$WORK/sqlite"
+mkdir -p "$SQLITE_DIR"
+first_port="$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+POLICYDESK_DB="$SQLITE_DIR/policydesk.sqlite" POLICYDESK_PORT="$first_port" POLICYDESK_PID_FILE="$SQLITE_DIR/first.pid" \
+    "$BIN" serve >"$SQLITE_DIR/first.log" 2>&1 &
+first=$!
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$first_port/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+set +e
+POLICYDESK_DB="$SQLITE_DIR/policydesk.sqlite" POLICYDESK_PORT="$((first_port + 1))" \
+    POLICYDESK_PID_FILE="$SQLITE_DIR/second.pid" "$BIN" serve >"$SQLITE_DIR/second.log" 2>&1
+second_status=$?
+set -e
+kill "$first"
+wait "$first" || true
+if [ "$second_status" -eq 0 ] || ! grep -q "pid $first" "$SQLITE_DIR/second.log" \
+    || ! grep -q "postgres://" "$SQLITE_DIR/second.log"; then
+    echo "FAILED: the second server was not refused naming pid $first and PostgreSQL (exit $second_status):"
+    cat "$SQLITE_DIR/second.log"
+    exit 1
+fi
+echo "  refused (exit $second_status): $(grep -o 'Another policydesk serve[^.]*' "$SQLITE_DIR/second.log" | head -1)"
+echo "postgres tests passed"
