@@ -33,6 +33,19 @@ if [ "${1:-}" = "--test" ]; then
             python3 -m venv "$VENV"
         fi
     fi
+    # The staff pages' browser test (scripts/browser-test.sh): Debian's Chromium and its driver,
+    # and CJK fonts so that the screenshots show the Chinese text.
+    browser=(chromium chromium-driver fonts-noto-cjk)
+    missing=()
+    for p in "${browser[@]}"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+    if ! "$VENV/bin/python3" -c 'import selenium' 2>/dev/null; then
+        "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check selenium==4.51.0
+    fi
     if ! "$VENV/bin/python3" -c 'import wechatpy, lark_oapi, cryptography, Crypto' 2>/dev/null; then
         "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check \
             wechatpy==1.8.18 cryptography pycryptodome lark-oapi==1.7.5

@@ -20,7 +20,7 @@ head -8 .build/eval.txt
 
 export POLICYDESK_BIN="$PWD/.build/debug/policydesk"
 # Each of these must exist: a missing one is a failure, not a test quietly skipped.
-for extra in .ci/interop.sh scripts/campaign-crash-test.sh scripts/ops-check.sh; do
+for extra in .ci/interop.sh scripts/campaign-crash-test.sh scripts/ops-check.sh scripts/browser-test.sh; do
     echo "== $extra"
     "$extra"
 done

@@ -20,6 +20,9 @@ public struct ServerDependencies: Sendable {
     public var campaigns: (any CampaignStore)?
     /// A small write that tells whether the store takes writes again after a failure.
     public var probe: (@Sendable () async throws -> Void)?
+    /// The staff accounts that may sign in (the store itself when it keeps them); nil leaves only
+    /// the admin token.
+    public var staff: (any StaffStore)?
 
     public init(
         store: any DedupeStore & ConversationStore & MissLog & AuditLog, transport: any HTTPTransport,
@@ -29,6 +32,7 @@ public struct ServerDependencies: Sendable {
         self.store = store
         self.transport = transport
         self.now = now
+        self.staff = store as? any StaffStore
         if let probe = store as? any StoreProbe {
             self.probe = { try await probe.probeWrite() }
         } else {
@@ -134,9 +138,18 @@ func buildRouter(
     if let token = configuration.adminToken {
         let editor = IntentsAdmin(
             desks: parts.desks, audit: dependencies.store, logger: Logger(label: "policydesk.admin"), now: dependencies.now)
-        AdminController(token: token, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
+        let gate = StaffGate(
+            adminToken: token, sessionKey: configuration.sessionKey, staff: dependencies.staff, metrics: parts.metrics,
+            sessionLifetime: configuration.sessionLifetime, now: dependencies.now)
+        AdminController(gate: gate, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
                         metrics: parts.metrics, bodyLimit: configuration.bodyLimit)
             .addRoutes(to: router)
+        if let pages = try StaffPages.load(templates: URL(fileURLWithPath: configuration.templates)) {
+            StaffPagesController(
+                gate: gate, pages: pages, desks: parts.desks, editor: editor, audit: dependencies.store,
+                misses: dependencies.store, bodyLimit: configuration.bodyLimit
+            ).addRoutes(to: router)
+        }
         if let campaigns = dependencies.campaigns {
             CampaignReportController(token: token, campaigns: campaigns, now: dependencies.now).addRoutes(to: router)
         }
