@@ -1,6 +1,6 @@
 import Channels
 import Crypto
-public import Foundation
+import Foundation
 import _CryptoExtras
 
 /// A staff password as scrypt keeps it: the parameters, a random salt and the derived key,

@@ -1,5 +1,5 @@
 import Channels
-public import Foundation
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Storage
@@ -44,7 +44,7 @@ struct StaffGate: Sendable {
         self.staff = staff
         self.metrics = metrics
         self.sessionLifetime = sessionLifetime
-        attempts = RateLimiter(perMinute: 10)
+        attempts = RateLimiter(perMinute: 10, burst: 10)
         self.now = now
     }
 
@@ -75,14 +75,13 @@ struct StaffGate: Sendable {
             metrics.adminRefused(reason: "throttled")
             return .throttled
         }
-        let expires = now().addingTimeInterval(sessionLifetime.seconds)
         if name.isEmpty {
             guard ConstantTime.equals(password, adminToken) else {
                 metrics.adminRefused(reason: "token")
                 return .refused
             }
             return .signedIn(
-                StaffSession(kind: .adminToken, name: StaffSession.adminTokenName, expires: expires,
+                StaffSession(kind: .adminToken, name: StaffSession.adminTokenName, expires: sessionExpiry(),
                              fingerprint: signer.fingerprint(of: adminToken)))
         }
         guard let account = await account(named: name, password: password) else {
@@ -90,9 +89,12 @@ struct StaffGate: Sendable {
             return .refused
         }
         return .signedIn(
-            StaffSession(kind: .staff, name: account.name, expires: expires,
+            StaffSession(kind: .staff, name: account.name, expires: sessionExpiry(),
                          fingerprint: signer.fingerprint(of: account.passwordHash)))
     }
+
+    /// When a session opened now ends.
+    func sessionExpiry() -> Date { now().addingTimeInterval(sessionLifetime.seconds) }
 
     // MARK: - Sessions
 
@@ -126,16 +128,16 @@ struct StaffGate: Sendable {
         }
     }
 
-    /// Whether the request came over HTTPS (directly or through the reverse proxy).
+    /// Whether the browser reached the server over HTTPS: through the reverse proxy, which says so in
+    /// `X-Forwarded-Proto` (the server itself speaks plain HTTP on 127.0.0.1).
     static func isSecure(_ request: Request) -> Bool {
-        request.uri.scheme == "https"
-            || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased().hasPrefix("https") == true
+        request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased().hasPrefix("https") == true
     }
 
     /// `Set-Cookie` for `session`: HttpOnly (no script reads it), SameSite=Strict (no other site's
     /// page sends it), Path=/admin, Secure over HTTPS, and lasting no longer than the session.
     func setCookie(_ session: StaffSession, for request: Request) -> String {
-        let seconds = max(0, Int(session.expires.timeIntervalSince(now()).rounded(.down)))
+        let seconds = max(0, Int(session.expires.timeIntervalSince(now()).rounded(.up)))
         return "\(Self.cookieName)=\(signer.cookieValue(for: session)); Max-Age=\(seconds); Path=/admin; HttpOnly; "
             + "SameSite=Strict" + (Self.isSecure(request) ? "; Secure" : "")
     }
@@ -158,8 +160,8 @@ struct StaffGate: Sendable {
                 let claimed = request.headers[HTTPField.Name("X-Admin-User")!].map { String($0.prefix(64)) }
                 return claimed.map { "\($0) (\(StaffSession.adminTokenName))" } ?? StaffSession.adminTokenName
             }
-            if header.hasPrefix("Basic "), let (name, password) = Self.basicCredentials(header),
-                let account = await account(named: name, password: password)
+            if header.hasPrefix("Basic "), let credentials = Self.basicCredentials(header),
+                let account = await account(named: credentials.name, password: credentials.password)
             {
                 return account.name
             }
@@ -174,7 +176,7 @@ struct StaffGate: Sendable {
             metrics.adminRefused(reason: "session")
             throw APIError(.unauthorized, "\(rejection); sign in again at /admin/login, or use Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>")
         case .success(let session)?:
-            if ![.get, .head].contains(request.method),
+            if request.method != .get, request.method != .head,
                 !signer.acceptsCSRF(request.headers[Self.csrfHeader], for: session)
             {
                 metrics.adminRefused(reason: "csrf")
@@ -189,7 +191,7 @@ struct StaffGate: Sendable {
         "admin routes need the header Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>, staff credentials (Basic), or a session from /admin/login")
 
     /// Name and password of `Authorization: Basic …`.
-    static func basicCredentials(_ header: String) -> (String, String)? {
+    static func basicCredentials(_ header: String) -> (name: String, password: String)? {
         guard let data = Data(base64Encoded: String(header.dropFirst("Basic ".count))),
             let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { return nil }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
@@ -45,7 +45,7 @@ struct StaffPages: Sendable {
         HTTPField.Name("X-Frame-Options")!: "DENY",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "same-origin",
-        .contentSecurityPolicy:
+        HTTPField.Name("Content-Security-Policy")!:
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ]
 

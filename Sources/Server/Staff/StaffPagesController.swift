@@ -37,7 +37,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         staff.post("kb/:id/text") { _, context in try await setText(context) }
         staff.post("kb/:id/checklist") { _, context in try await setChecklist(context) }
         staff.get("try") { request, _ in tryQuestion(request) }
-        staff.get("review") { request, _ in try await review(notice: request.uri.queryParameters.get("done").map(String.init)) }
+        staff.get("review") { request, _ in try await review(notice: request.uri.queryParameters.get("done").map { String($0) }) }
         staff.post("review/:id/promote") { _, context in try await promote(context) }
         staff.post("review/:id/dismiss") { _, context in try await dismiss(context) }
         staff.get("history") { request, _ in
@@ -75,7 +75,8 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
     func home() async throws -> Response {
         let knowledge = desks.desk.knowledge
         let open = try await misses.list(limit: 1000).count
-        let recent = try await audit.list(limit: 5, offset: 0).map(Self.entryValues)
+        let formatter = Self.timeFormatter
+        let recent = try await audit.list(limit: 5, offset: 0).map { Self.entryValues($0, formatter: formatter) }
         return pages.render("home", [
             "title": "首页", "clauses": knowledge.policy.clauses.count, "items": knowledge.policy.items.count,
             "misses": open, "recent": recent, "hasRecent": !recent.isEmpty,
@@ -183,7 +184,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
     // MARK: - Trying a question
 
     func tryQuestion(_ request: Request) -> Response {
-        let question = request.uri.queryParameters.get("q").map(String.init)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let question = request.uri.queryParameters.get("q").map { String($0) }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         var values: [String: Any] = ["title": "试问", "question": question]
         if !question.isEmpty {
             let desk = desks.desk
@@ -270,8 +271,9 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         let page = 50
         let offset = max(0, offset)
         let entries = try await audit.list(limit: page + 1, offset: offset)
+        let formatter = Self.timeFormatter
         var values: [String: Any] = [
-            "title": "修改历史", "entries": entries.prefix(page).map(Self.entryValues), "hasEntries": !entries.isEmpty,
+            "title": "修改历史", "entries": entries.prefix(page).map { Self.entryValues($0, formatter: formatter) }, "hasEntries": !entries.isEmpty,
         ]
         if entries.count > page { values["older"] = offset + page }
         if offset > 0 { values["newer"] = max(0, offset - page) }
@@ -292,9 +294,9 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         }
     }
 
-    static func entryValues(_ entry: AuditEntry) -> [String: Any] {
+    static func entryValues(_ entry: AuditEntry, formatter: DateFormatter) -> [String: Any] {
         var values: [String: Any] = [
-            "id": entry.id ?? 0, "who": entry.who, "at": timeFormatter.string(from: entry.at), "action": entry.action,
+            "id": entry.id ?? 0, "who": entry.who, "at": formatter.string(from: entry.at), "action": entry.action,
             "target": entry.target, "canUndo": entry.before != nil,
         ]
         if let before = entry.before { values["before"] = before }
@@ -323,14 +325,15 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         }
     }
 
-    /// Times as staff read them: Beijing time, to the second.
-    static let timeFormatter: DateFormatter = {
+    /// A formatter of times as staff read them: Beijing time, to the second. Made per page, since
+    /// a `DateFormatter` may not be shared between tasks.
+    static var timeFormatter: DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         return formatter
-    }()
+    }
 
     static func segment(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
