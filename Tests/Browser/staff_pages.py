@@ -24,7 +24,8 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOKEN = "browser-test-admin-token-5d1e"
@@ -165,6 +166,15 @@ def main():
         def text():
             return driver.find_element(By.TAG_NAME, "body").text
 
+        def click(element):
+            """Clicks a button that submits a form and waits for the next page to replace this one."""
+            page = driver.find_element(By.TAG_NAME, "html")
+            element.click()
+            WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+
+        def click_id(element_id):
+            click(driver.find_element(By.ID, element_id))
+
         # Anonymous: a page leads to the sign-in form.
         driver.get(base + "/admin/kb")
         check(driver.current_url == base + "/admin/login", "a page without a session goes to /admin/login")
@@ -173,14 +183,14 @@ def main():
         # A wrong password is refused in Chinese, and counted.
         driver.find_element(By.ID, "name").send_keys(STAFF)
         driver.find_element(By.ID, "password").send_keys("not the password")
-        driver.find_element(By.ID, "login").click()
+        click_id("login")
         check("用户名或密码不正确" in text(), "a wrong password is refused: 用户名或密码不正确")
         check(not driver.get_cookies(), "a refused sign-in sets no cookie")
         shoot("login-refused")
 
         # A wrong admin token is refused on the form and on the API.
         driver.find_element(By.ID, "password").send_keys("wrong-token")
-        driver.find_element(By.ID, "login").click()
+        click_id("login")
         check("管理令牌不正确" in text(), "a wrong admin token on the form is refused: 管理令牌不正确")
         status, _, body = server.request("GET", "/admin/clauses", headers={"Authorization": "Bearer wrong-token"})
         check(status == 401 and "Authorization: Bearer" in body, "a wrong bearer token on the API is 401")
@@ -189,7 +199,7 @@ def main():
         driver.find_element(By.ID, "name").clear()
         driver.find_element(By.ID, "name").send_keys(STAFF)
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        driver.find_element(By.ID, "login").click()
+        click_id("login")
         check(driver.current_url == base + "/admin/", f"signing in leads home ({driver.current_url})")
         check(driver.find_element(By.ID, "who").text == STAFF, "the header shows who is signed in")
         cookie = driver.get_cookie("policydesk_session")
@@ -202,7 +212,7 @@ def main():
         driver.get(base + "/admin/kb")
         check("第12条" in text() and "12.2" in text(), "the knowledge base lists clause 12 and item 12.2")
         shoot("kb")
-        driver.find_element(By.ID, "item-12.2").click()
+        click_id("item-12.2")
         check(driver.current_url == base + "/admin/kb/12.2", "an item opens its page")
         check("区工信和科技局" in text(), "the item page shows the lead unit")
         check(driver.find_element(By.ID, "amount").text.strip() not in ("", "—"), "the item page shows the amount rule in words")
@@ -212,24 +222,26 @@ def main():
         before = server.ask(NEW_QUESTION)
         check(not (before["item"] == "12.2" and before["confidence"] == 1), "before: the new wording is not a sure 12.2")
         driver.find_element(By.ID, "example-text").send_keys(NEW_QUESTION)
-        driver.find_element(By.ID, "add-example-submit").click()
+        click_id("add-example-submit")
         check("已保存" in driver.find_element(By.ID, "notice").text, "adding an example shows 已保存")
         after = server.ask(NEW_QUESTION)
         check(after["item"] == "12.2" and after["confidence"] == 1, f"after: /v1/ask answers it with 12.2 ({after['item']})")
 
         # The same wording again is refused on the form, nothing written.
         driver.find_element(By.ID, "example-text").send_keys(NEW_QUESTION)
-        driver.find_element(By.ID, "add-example-submit").click()
+        click_id("add-example-submit")
         check(driver.find_elements(By.ID, "error-add"), "adding an existing example is refused beside the form")
         shoot("item-refused")
 
         # A form without its CSRF token is refused, nothing changed.
         intents_before = open(os.path.join(folder, "Intents/clauses/12.yaml"), "rb").read()
+        page = driver.find_element(By.TAG_NAME, "html")
         driver.execute_script("""
             const form = document.getElementById('add-example');
             form.querySelector('input[name=csrf]').remove();
             form.querySelector('#example-text').value = '没有令牌的问法';
             form.submit();""")
+        WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
         check("CSRF" in text(), "a form without the CSRF token is refused (page names CSRF)")
         shoot("csrf-refused")
         opener = urllib.request.build_opener(NoRedirect)
@@ -249,7 +261,7 @@ def main():
         # Try a question: the answer as each platform shows it and how it was read.
         driver.get(base + "/admin/try")
         driver.find_element(By.ID, "q").send_keys(NEW_QUESTION)
-        driver.find_element(By.ID, "ask").click()
+        click_id("ask")
         check(driver.find_element(By.ID, "reply-text").text.strip() == after["reply"].strip(),
               "the try page shows the WeCom reply exactly as /v1/ask gives it")
         check("**" in driver.find_element(By.ID, "reply-markdown").text, "the try page shows the Markdown reply")
@@ -262,13 +274,13 @@ def main():
         check(entries and STAFF in entries[0].find_element(By.CLASS_NAME, "who").text,
               "the history's newest entry names the person signed in")
         shoot("history")
-        entries[0].find_element(By.CLASS_NAME, "undo").click()
+        click(entries[0].find_element(By.CLASS_NAME, "undo"))
         check("已撤销" in driver.find_element(By.ID, "notice").text, "undo shows 已撤销")
         check(server.ask(NEW_QUESTION) == before, "after undo /v1/ask gives the old answer back, field for field")
 
         # Undoing the first edit again is refused: the undo changed the same examples since.
         first = driver.find_elements(By.CSS_SELECTOR, "section.entry")[1]
-        first.find_element(By.CLASS_NAME, "undo").click()
+        click(first.find_element(By.CLASS_NAME, "undo"))
         check("later edit" in driver.find_element(By.ID, "error").text, "a superseded undo is refused with the superseded message")
 
         # Misses: promote an unanswered question to an example of an item.
@@ -280,7 +292,7 @@ def main():
         check(mine, "the review page lists the unanswered question")
         shoot("review")
         Select(mine[0].find_element(By.TAG_NAME, "select")).select_by_value(MISS_ITEM)
-        mine[0].find_element(By.CLASS_NAME, "promote").click()
+        click(mine[0].find_element(By.CLASS_NAME, "promote"))
         check("已加为" in driver.find_element(By.ID, "notice").text, "promoting shows 已加为")
         check(server.ask(MISS)["item"] == MISS_ITEM, "after: /v1/ask answers it with " + MISS_ITEM)
         check(not [g for g in driver.find_elements(By.CSS_SELECTOR, "section.miss")
@@ -296,7 +308,7 @@ def main():
 
         # Signing out ends the session in the browser.
         driver.get(base + "/admin/")
-        driver.find_element(By.ID, "logout").click()
+        click_id("logout")
         check(driver.current_url.startswith(base + "/admin/login"), "signing out leads to the sign-in page")
         driver.get(base + "/admin/kb")
         check(driver.current_url == base + "/admin/login", "after signing out a page needs signing in again")
