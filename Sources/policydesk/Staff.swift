@@ -23,6 +23,13 @@ struct StaffDatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "The server's configuration file, to find its database.")
     var config: String?
 
+    /// Runs `body` with the database open, closing it afterwards.
+    func withStore<T>(_ body: (SQLiteStorage) async throws -> T) async throws -> T {
+        let store = try open()
+        defer { try? store.close() }
+        return try await body(store)
+    }
+
     func open() throws -> SQLiteStorage {
         let path: String
         if let db {
@@ -109,24 +116,26 @@ enum PasswordPrompt {
     }
 }
 
+/// The database and the account a command acts on.
+struct StaffAccountOptions: ParsableArguments {
+    @OptionGroup var database: StaffDatabaseOptions
+
+    @Argument(help: "The sign-in name, as the history shows it (such as 李伟 or li.wei).")
+    var name: String
+}
+
 struct StaffAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a staff account and set its password.")
 
-    @OptionGroup var database: StaffDatabaseOptions
-
-    @Argument(help: "The sign-in name, as the history will show it (such as 李伟 or li.wei).")
-    var name: String
+    @OptionGroup var account: StaffAccountOptions
 
     func run() async throws {
-        let name = try StaffName.check(name)
-        let store = try database.open()
-        defer { try? store.close() }
-        guard try await store.staff(named: name) == nil else {
-            throw CommandFailure(description: "a staff account named \(name) exists; use `policydesk staff passwd \(name)`")
-        }
-        let hash = try PasswordPrompt.hash(try PasswordPrompt.newPassword(for: name))
-        guard try await store.addStaff(StaffAccount(name: name, passwordHash: hash, createdAt: Date())) else {
-            throw CommandFailure(description: "a staff account named \(name) exists; use `policydesk staff passwd \(name)`")
+        let name = try StaffName.check(account.name)
+        try await account.database.withStore { store in
+            let taken = CommandFailure(description: "a staff account named \(name) exists; use `policydesk staff passwd \(name)`")
+            guard try await store.staff(named: name) == nil else { throw taken }
+            let hash = try PasswordPrompt.hash(try PasswordPrompt.newPassword(for: name))
+            guard try await store.addStaff(StaffAccount(name: name, passwordHash: hash, createdAt: Date())) else { throw taken }
         }
         emit("added staff account \(name)")
     }
@@ -135,15 +144,13 @@ struct StaffAdd: AsyncParsableCommand {
 struct StaffRemove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a staff account; its sessions end.")
 
-    @OptionGroup var database: StaffDatabaseOptions
-
-    @Argument(help: "The sign-in name.")
-    var name: String
+    @OptionGroup var account: StaffAccountOptions
 
     func run() async throws {
-        let store = try database.open()
-        defer { try? store.close() }
-        guard try await store.removeStaff(named: name) else { throw CommandFailure(description: "no staff account named \(name)") }
+        let name = account.name
+        try await account.database.withStore { store in
+            guard try await store.removeStaff(named: name) else { throw CommandFailure(description: "no staff account named \(name)") }
+        }
         emit("removed staff account \(name)")
     }
 }
@@ -151,18 +158,15 @@ struct StaffRemove: AsyncParsableCommand {
 struct StaffPasswd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "passwd", abstract: "Set a new password; open sessions end.")
 
-    @OptionGroup var database: StaffDatabaseOptions
-
-    @Argument(help: "The sign-in name.")
-    var name: String
+    @OptionGroup var account: StaffAccountOptions
 
     func run() async throws {
-        let store = try database.open()
-        defer { try? store.close() }
-        guard try await store.staff(named: name) != nil else { throw CommandFailure(description: "no staff account named \(name)") }
-        let hash = try PasswordPrompt.hash(try PasswordPrompt.newPassword(for: name))
-        guard try await store.setStaffPassword(named: name, passwordHash: hash, at: Date()) else {
-            throw CommandFailure(description: "no staff account named \(name)")
+        let name = account.name
+        try await account.database.withStore { store in
+            let missing = CommandFailure(description: "no staff account named \(name)")
+            guard try await store.staff(named: name) != nil else { throw missing }
+            let hash = try PasswordPrompt.hash(try PasswordPrompt.newPassword(for: name))
+            guard try await store.setStaffPassword(named: name, passwordHash: hash, at: Date()) else { throw missing }
         }
         emit("changed the password of \(name)")
     }
@@ -174,10 +178,9 @@ struct StaffList: AsyncParsableCommand {
     @OptionGroup var database: StaffDatabaseOptions
 
     func run() async throws {
-        let store = try database.open()
-        defer { try? store.close() }
+        let accounts = try await database.withStore { try await $0.listStaff() }
         let formatter = ISO8601DateFormatter()
-        for account in try await store.listStaff() {
+        for account in accounts {
             emit("\(account.name)\tadded \(formatter.string(from: account.createdAt))\tpassword set \(formatter.string(from: account.passwordChangedAt))")
         }
     }

@@ -266,6 +266,38 @@ struct StaffSessionTests {
     }
 }
 
+/// The two settings of staff sessions.
+@Suite("Staff pages: session settings")
+struct StaffSessionConfigurationTests {
+    @Test("POLICYDESK_SESSION_HOURS sets how long a sign-in lasts; 8 hours unless set")
+    func hours() throws {
+        #expect(try ServerConfiguration.load(file: nil, environment: [:]).sessionLifetime == .seconds(8 * 3600))
+        let set = try ServerConfiguration.load(file: nil, environment: ["POLICYDESK_SESSION_HOURS": "1.5"])
+        #expect(set.sessionLifetime == .seconds(5400))
+        #expect(try ServerConfiguration.load(file: nil, environment: ["POLICYDESK_SESSION_KEY": "k"]).sessionKey == "k")
+    }
+
+    @Test("a session length that is not a number of hours from above 0 to 720 stops the start, naming the key", arguments: ["0", "-1", "721", "eight"])
+    func badHours(_ value: String) {
+        do {
+            _ = try ServerConfiguration.load(file: nil, environment: ["POLICYDESK_SESSION_HOURS": value])
+            Issue.record("POLICYDESK_SESSION_HOURS=\(value) was accepted")
+        } catch {
+            #expect(error.description == "POLICYDESK_SESSION_HOURS in the environment must be a number of hours above 0 and at most 720")
+        }
+    }
+
+    @Test("a session signed with another key is not accepted: POLICYDESK_SESSION_KEY ends every session")
+    func keySeparation() {
+        // The cookie carries whole seconds.
+        let expires = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 60).rounded(.down))
+        let session = StaffSession(kind: .staff, name: "李伟", expires: expires, fingerprint: "f")
+        let cookie = SessionSigner(secret: "first key").cookieValue(for: session)
+        #expect((try? SessionSigner(secret: "first key").session(from: cookie, now: Date()).get()) == session)
+        #expect(SessionSigner(secret: "second key").session(from: cookie, now: Date()) == .failure(.badSignature))
+    }
+}
+
 extension TestClientProtocol {
     /// Posts the sign-in form.
     func signIn(_ name: String, _ password: String, headers: HTTPFields = [:]) async throws -> TestResponse {
