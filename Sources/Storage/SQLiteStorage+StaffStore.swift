@@ -21,7 +21,8 @@ extension SQLiteStorage: StaffStore {
     /// Looks the account up by its primary key.
     public func staff(named name: String) async throws -> StaffAccount? {
         try await read("read a staff account") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM staff_account WHERE name = ?", arguments: [name]).map(Self.staffAccount)
+            try Row.fetchOne(db, sql: "SELECT * FROM staff_account WHERE name = ?", arguments: [name]).map(
+                Self.staffAccount)
         }
     }
 

@@ -17,7 +17,8 @@ struct Staff: AsyncParsableCommand {
 
 /// Where the accounts are kept: the server's database.
 struct StaffDatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The database (default: $POLICYDESK_DB, or the one --config names, or policydesk.sqlite).")
+    @Option(
+        name: .long, help: "The database (default: $POLICYDESK_DB, or the one --config names, or policydesk.sqlite).")
     var db: String?
 
     @Option(name: .long, help: "The server's configuration file, to find its database.")
@@ -36,7 +37,8 @@ struct StaffDatabaseOptions: ParsableArguments {
             path = db
         } else if let config {
             do {
-                path = try ServerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment).databasePath
+                path = try ServerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
+                    .databasePath
             } catch {
                 throw CommandFailure(description: error.description)
             }
@@ -54,7 +56,9 @@ struct StaffDatabaseOptions: ParsableArguments {
 /// What a staff name may be: what the audit log shows and the sign-in form takes.
 enum StaffName {
     static func check(_ name: String) throws -> String {
-        guard !name.isEmpty, name.count <= 64 else { throw CommandFailure(description: "a staff name is 1 to 64 characters") }
+        guard !name.isEmpty, name.count <= 64 else {
+            throw CommandFailure(description: "a staff name is 1 to 64 characters")
+        }
         if let bad = name.unicodeScalars.first(where: {
             $0 == ":" || $0.properties.isWhitespace || $0.properties.generalCategory == .control
                 || $0.properties.generalCategory == .format
@@ -76,7 +80,9 @@ enum PasswordPrompt {
         if isatty(STDIN_FILENO) == 1 {
             let first = try read(prompt: "Password for \(name): ")
             let second = try read(prompt: "Again: ")
-            guard first == second else { throw CommandFailure(description: "the two passwords differ; nothing was changed") }
+            guard first == second else {
+                throw CommandFailure(description: "the two passwords differ; nothing was changed")
+            }
             password = first
         } else {
             guard let line = readLine(strippingNewline: true) else {
@@ -85,9 +91,12 @@ enum PasswordPrompt {
             password = line
         }
         guard password.count >= minimumLength else {
-            throw CommandFailure(description: "the password is shorter than \(minimumLength) characters; nothing was changed")
+            throw CommandFailure(
+                description: "the password is shorter than \(minimumLength) characters; nothing was changed")
         }
-        guard password.count <= 1024 else { throw CommandFailure(description: "the password is longer than 1024 characters") }
+        guard password.count <= 1024 else {
+            throw CommandFailure(description: "the password is longer than 1024 characters")
+        }
         return password
     }
 
@@ -103,7 +112,9 @@ enum PasswordPrompt {
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
             FileHandle.standardError.write(Data("\n".utf8))
         }
-        guard let line = readLine(strippingNewline: true) else { throw CommandFailure(description: "no password given") }
+        guard let line = readLine(strippingNewline: true) else {
+            throw CommandFailure(description: "no password given")
+        }
         return line
     }
 
@@ -125,38 +136,46 @@ struct StaffAccountOptions: ParsableArguments {
 }
 
 struct StaffAdd: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a staff account and set its password.")
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a staff account and set its password.")
 
     @OptionGroup var account: StaffAccountOptions
 
     func run() async throws {
         let name = try StaffName.check(account.name)
         try await account.database.withStore { store in
-            let taken = CommandFailure(description: "a staff account named \(name) exists; use `policydesk staff passwd \(name)`")
+            let taken = CommandFailure(
+                description: "a staff account named \(name) exists; use `policydesk staff passwd \(name)`")
             guard try await store.staff(named: name) == nil else { throw taken }
             let hash = try PasswordPrompt.hash(try PasswordPrompt.newPassword(for: name))
-            guard try await store.addStaff(StaffAccount(name: name, passwordHash: hash, createdAt: Date())) else { throw taken }
+            guard try await store.addStaff(StaffAccount(name: name, passwordHash: hash, createdAt: Date())) else {
+                throw taken
+            }
         }
         emit("added staff account \(name)")
     }
 }
 
 struct StaffRemove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a staff account; its sessions end.")
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove a staff account; its sessions end.")
 
     @OptionGroup var account: StaffAccountOptions
 
     func run() async throws {
         let name = account.name
         try await account.database.withStore { store in
-            guard try await store.removeStaff(named: name) else { throw CommandFailure(description: "no staff account named \(name)") }
+            guard try await store.removeStaff(named: name) else {
+                throw CommandFailure(description: "no staff account named \(name)")
+            }
         }
         emit("removed staff account \(name)")
     }
 }
 
 struct StaffPasswd: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "passwd", abstract: "Set a new password; open sessions end.")
+    static let configuration = CommandConfiguration(
+        commandName: "passwd", abstract: "Set a new password; open sessions end.")
 
     @OptionGroup var account: StaffAccountOptions
 
@@ -173,7 +192,8 @@ struct StaffPasswd: AsyncParsableCommand {
 }
 
 struct StaffList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the staff accounts (never their passwords).")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the staff accounts (never their passwords).")
 
     @OptionGroup var database: StaffDatabaseOptions
 
@@ -181,7 +201,9 @@ struct StaffList: AsyncParsableCommand {
         let accounts = try await database.withStore { try await $0.listStaff() }
         let formatter = ISO8601DateFormatter()
         for account in accounts {
-            emit("\(account.name)\tadded \(formatter.string(from: account.createdAt))\tpassword set \(formatter.string(from: account.passwordChangedAt))")
+            emit(
+                "\(account.name)\tadded \(formatter.string(from: account.createdAt))\tpassword set \(formatter.string(from: account.passwordChangedAt))"
+            )
         }
     }
 }

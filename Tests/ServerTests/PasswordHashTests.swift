@@ -33,7 +33,8 @@ struct PasswordHashTests {
         arguments: [
             "", "scrypt", "bcrypt$1024$8$1$c2FsdA$a2V5", "scrypt$1000$8$1$c2FsdA$a2V5", "scrypt$512$8$1$c2FsdA$a2V5",
             "scrypt$4194304$8$1$c2FsdA$a2V5", "scrypt$1024$0$1$c2FsdA$a2V5", "scrypt$1024$8$99$c2FsdA$a2V5",
-            "scrypt$1024$8$1$$a2V5", "scrypt$1024$8$1$c2FsdA$", "scrypt$1024$8$1$!!$a2V5", "scrypt$1024$8$1$c2FsdA$a2V5$x",
+            "scrypt$1024$8$1$$a2V5", "scrypt$1024$8$1$c2FsdA$", "scrypt$1024$8$1$!!$a2V5",
+            "scrypt$1024$8$1$c2FsdA$a2V5$x",
         ])
     func refusesOddHashes(_ encoded: String) {
         #expect(PasswordHash(encoded: encoded) == nil)

@@ -46,7 +46,8 @@ struct StaffSessionTests {
             #expect(attributes.contains("Max-Age=28800"))
             #expect(!attributes.contains("Secure"))
 
-            let proxied = try await client.signIn(Self.name, Self.password, headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
+            let proxied = try await client.signIn(
+                Self.name, Self.password, headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
             #expect(proxied.headers[.setCookie]?.hasSuffix("; Secure") == true)
         }
     }
@@ -91,7 +92,8 @@ struct StaffSessionTests {
             let cookie = try await client.sessionCookie("", AdminTest.token)
             let page = try await client.page("/admin/kb/12.2", cookie: cookie)
             let csrf = try #require(page.csrf)
-            let added = try await client.form("/admin/kb/12.2/examples/add", ["csrf": csrf, "text": "令牌登录加的问法"], cookie: cookie)
+            let added = try await client.form(
+                "/admin/kb/12.2/examples/add", ["csrf": csrf, "text": "令牌登录加的问法"], cookie: cookie)
             #expect(added.status == .seeOther)
             #expect(try await client.auditEntries().first?["who"] as? String == "admin token")
         }
@@ -104,7 +106,8 @@ struct StaffSessionTests {
             let signer = SessionSigner(secret: AdminTest.token)
             func cookie(expires: Date) -> String {
                 let session = StaffSession(
-                    kind: .staff, name: Self.name, expires: expires, fingerprint: signer.fingerprint(of: account.passwordHash))
+                    kind: .staff, name: Self.name, expires: expires,
+                    fingerprint: signer.fingerprint(of: account.passwordHash))
                 return "policydesk_session=" + signer.cookieValue(for: session)
             }
             let fresh = try await client.page("/admin/kb", cookie: cookie(expires: Date().addingTimeInterval(60)))
@@ -131,7 +134,8 @@ struct StaffSessionTests {
             let renamed = String(decoding: payload, as: UTF8.self).replacingOccurrences(of: Self.name, with: "王芳")
             let forged = SessionSigner.base64url(Data(renamed.utf8)) + "." + parts[1]
             let otherKey = SessionSigner(secret: "another-secret").cookieValue(
-                for: StaffSession(kind: .adminToken, name: "admin token", expires: Date().addingTimeInterval(3600), fingerprint: ""))
+                for: StaffSession(
+                    kind: .adminToken, name: "admin token", expires: Date().addingTimeInterval(3600), fingerprint: ""))
             for bad in [forged, parts[0] + "." + String(parts[1].dropLast(2)), otherKey, "garbage", parts[0]] {
                 let page = try await client.page("/admin/history", cookie: "policydesk_session=" + bad)
                 #expect(page.status == .seeOther, "\(bad)")
@@ -142,14 +146,18 @@ struct StaffSessionTests {
         }
     }
 
-    @Test("a form without its session's CSRF token is refused with 403 and nothing is written; with it the edit is made as the person")
+    @Test(
+        "a form without its session's CSRF token is refused with 403 and nothing is written; with it the edit is made as the person"
+    )
     func formCSRF() async throws {
         try await Self.run { client, _, copy in
             let cookie = try await client.sessionCookie(Self.name, Self.password)
             let otherSession = try await client.sessionCookie("", AdminTest.token)
             let otherToken = try #require(try await client.page("/admin/kb/12.2", cookie: otherSession).csrf)
             let before = try copy.snapshot()
-            for fields in [["text": "没有令牌的问法"], ["text": "错误令牌的问法", "csrf": "AAAA"], ["text": "别人令牌的问法", "csrf": otherToken]] {
+            for fields in [
+                ["text": "没有令牌的问法"], ["text": "错误令牌的问法", "csrf": "AAAA"], ["text": "别人令牌的问法", "csrf": otherToken],
+            ] {
                 let response = try await client.form("/admin/kb/12.2/examples/add", fields, cookie: cookie)
                 #expect(response.status == .forbidden, "\(fields)")
                 #expect(response.text.contains("CSRF"))
@@ -158,26 +166,31 @@ struct StaffSessionTests {
             #expect(try await client.metrics().sum("policydesk_admin_refusals_total", ["reason": "csrf"]) == 3)
 
             let csrf = try #require(try await client.page("/admin/kb/12.2", cookie: cookie).csrf)
-            let response = try await client.form("/admin/kb/12.2/examples/add", ["text": "带令牌的问法", "csrf": csrf], cookie: cookie)
+            let response = try await client.form(
+                "/admin/kb/12.2/examples/add", ["text": "带令牌的问法", "csrf": csrf], cookie: cookie)
             #expect(response.status == .seeOther)
             #expect(try await client.auditEntries().first?["who"] as? String == Self.name)
             #expect(try copy.text("clauses/12.yaml").contains("带令牌的问法"))
         }
     }
 
-    @Test("the JSON API takes the session cookie: reads as they are, writes only with X-CSRF-Token, recorded as the person")
+    @Test(
+        "the JSON API takes the session cookie: reads as they are, writes only with X-CSRF-Token, recorded as the person"
+    )
     func apiWithSession() async throws {
         try await Self.run { client, _, _ in
             let cookie = try await client.sessionCookie(Self.name, Self.password)
             #expect(try await client.page("/admin/clauses/12", cookie: cookie).status == .ok)
             let body = ByteBuffer(string: #"{"text":"会话加的问法"}"#)
             var headers: HTTPFields = [.cookie: cookie, .contentType: "application/json"]
-            let refused = try await client.execute(uri: "/admin/items/12.2/examples", method: .post, headers: headers, body: body)
+            let refused = try await client.execute(
+                uri: "/admin/items/12.2/examples", method: .post, headers: headers, body: body)
             #expect(refused.status == .forbidden)
             #expect(refused.error.contains("X-CSRF-Token"))
             let token = try #require(try await client.page("/admin/kb", cookie: cookie).csrf)
             headers[HTTPField.Name("X-CSRF-Token")!] = token
-            let accepted = try await client.execute(uri: "/admin/items/12.2/examples", method: .post, headers: headers, body: body)
+            let accepted = try await client.execute(
+                uri: "/admin/items/12.2/examples", method: .post, headers: headers, body: body)
             #expect(accepted.status == .ok, "\(accepted.text)")
             #expect(accepted.json["who"] as? String == Self.name)
         }
@@ -187,13 +200,18 @@ struct StaffSessionTests {
     func basicCredentials() async throws {
         try await Self.run { client, _, _ in
             func basic(_ password: String) -> HTTPFields {
-                [.authorization: "Basic " + Data("\(Self.name):\(password)".utf8).base64EncodedString(), .contentType: "application/json"]
+                [
+                    .authorization: "Basic " + Data("\(Self.name):\(password)".utf8).base64EncodedString(),
+                    .contentType: "application/json",
+                ]
             }
             let body = ByteBuffer(string: #"{"text":"脚本加的问法"}"#)
-            let ok = try await client.execute(uri: "/admin/items/12.2/examples", method: .post, headers: basic(Self.password), body: body)
+            let ok = try await client.execute(
+                uri: "/admin/items/12.2/examples", method: .post, headers: basic(Self.password), body: body)
             #expect(ok.status == .ok)
             #expect(ok.json["who"] as? String == Self.name)
-            let wrong = try await client.execute(uri: "/admin/items/12.2/examples", method: .post, headers: basic("nope"), body: body)
+            let wrong = try await client.execute(
+                uri: "/admin/items/12.2/examples", method: .post, headers: basic("nope"), body: body)
             #expect(wrong.status == .unauthorized)
         }
     }
@@ -245,7 +263,8 @@ struct StaffSessionTests {
             let csrf = try #require(try await client.page("/admin/kb/12.2", cookie: cookie).csrf)
             let before = try copy.snapshot()
             let existing = "首次认定国家高新技术企业区里奖多少"
-            let response = try await client.form("/admin/kb/12.2/examples/add", ["text": existing, "csrf": csrf], cookie: cookie)
+            let response = try await client.form(
+                "/admin/kb/12.2/examples/add", ["text": existing, "csrf": csrf], cookie: cookie)
             #expect(response.status == .conflict)
             #expect(response.text.contains("id=\"error-add\""))
             #expect(try copy.snapshot() == before)
@@ -277,13 +296,17 @@ struct StaffSessionConfigurationTests {
         #expect(try ServerConfiguration.load(file: nil, environment: ["POLICYDESK_SESSION_KEY": "k"]).sessionKey == "k")
     }
 
-    @Test("a session length that is not a number of hours from above 0 to 720 stops the start, naming the key", arguments: ["0", "-1", "721", "eight"])
+    @Test(
+        "a session length that is not a number of hours from above 0 to 720 stops the start, naming the key",
+        arguments: ["0", "-1", "721", "eight"])
     func badHours(_ value: String) {
         do {
             _ = try ServerConfiguration.load(file: nil, environment: ["POLICYDESK_SESSION_HOURS": value])
             Issue.record("POLICYDESK_SESSION_HOURS=\(value) was accepted")
         } catch {
-            #expect(error.description == "POLICYDESK_SESSION_HOURS in the environment must be a number of hours above 0 and at most 720")
+            #expect(
+                error.description
+                    == "POLICYDESK_SESSION_HOURS in the environment must be a number of hours above 0 and at most 720")
         }
     }
 
@@ -317,7 +340,9 @@ extension TestClientProtocol {
     }
 
     /// Posts an HTML form.
-    func form(_ uri: String, _ fields: [String: String], cookie: String?, headers: HTTPFields = [:]) async throws -> TestResponse {
+    func form(_ uri: String, _ fields: [String: String], cookie: String?, headers: HTTPFields = [:]) async throws
+        -> TestResponse
+    {
         var headers = headers
         headers[.contentType] = "application/x-www-form-urlencoded"
         if let cookie { headers[.cookie] = cookie }

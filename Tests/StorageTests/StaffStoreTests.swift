@@ -46,7 +46,9 @@ struct StaffStoreTests {
         }
     }
 
-    @Test("setting a password replaces the hash and stamps the change; an unknown name is refused", arguments: StorageKind.allCases)
+    @Test(
+        "setting a password replaces the hash and stamps the change; an unknown name is refused",
+        arguments: StorageKind.allCases)
     func setPassword(kind: StorageKind) async throws {
         try await withStaff(kind) { store async throws in
             _ = try await store.addStaff(account("zhao"))

@@ -38,7 +38,8 @@ public struct PasswordHash: Sendable, Equatable {
     ) throws(Failure) -> PasswordHash {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<saltBytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        guard let key = derive(password, salt: salt, rounds: rounds, blockSize: blockSize, parallelism: parallelism) else {
+        guard let key = derive(password, salt: salt, rounds: rounds, blockSize: blockSize, parallelism: parallelism)
+        else {
             throw Failure(description: "scrypt refused the parameters N=\(rounds) r=\(blockSize) p=\(parallelism)")
         }
         return PasswordHash(rounds: rounds, blockSize: blockSize, parallelism: parallelism, salt: salt, key: key)
@@ -73,7 +74,9 @@ public struct PasswordHash: Sendable, Equatable {
 
     /// Whether `password` derives the same key, compared in constant time.
     public func verifies(_ password: String) -> Bool {
-        guard let derived = Self.derive(password, salt: salt, rounds: rounds, blockSize: blockSize, parallelism: parallelism)
+        guard
+            let derived = Self.derive(
+                password, salt: salt, rounds: rounds, blockSize: blockSize, parallelism: parallelism)
         else { return false }
         return ConstantTime.equals(derived, key)
     }
@@ -84,7 +87,9 @@ public struct PasswordHash: Sendable, Equatable {
         rounds: defaultRounds, blockSize: 8, parallelism: 1, salt: Array(repeating: 0x5A, count: saltBytes),
         key: Array(repeating: 0, count: keyBytes))
 
-    private static func derive(_ password: String, salt: [UInt8], rounds: Int, blockSize: Int, parallelism: Int) -> [UInt8]? {
+    private static func derive(_ password: String, salt: [UInt8], rounds: Int, blockSize: Int, parallelism: Int)
+        -> [UInt8]?
+    {
         guard
             let key = try? KDF.Scrypt.deriveKey(
                 from: Array(password.utf8), salt: salt, outputByteCount: keyBytes, rounds: rounds, blockSize: blockSize,

@@ -81,16 +81,18 @@ struct StaffGate: Sendable {
                 return .refused
             }
             return .signedIn(
-                StaffSession(kind: .adminToken, name: StaffSession.adminTokenName, expires: sessionExpiry(),
-                             fingerprint: signer.fingerprint(of: adminToken)))
+                StaffSession(
+                    kind: .adminToken, name: StaffSession.adminTokenName, expires: sessionExpiry(),
+                    fingerprint: signer.fingerprint(of: adminToken)))
         }
         guard let account = await account(named: name, password: password) else {
             metrics.adminRefused(reason: "password")
             return .refused
         }
         return .signedIn(
-            StaffSession(kind: .staff, name: account.name, expires: sessionExpiry(),
-                         fingerprint: signer.fingerprint(of: account.passwordHash)))
+            StaffSession(
+                kind: .staff, name: account.name, expires: sessionExpiry(),
+                fingerprint: signer.fingerprint(of: account.passwordHash)))
     }
 
     /// When a session opened now ends.
@@ -103,7 +105,9 @@ struct StaffGate: Sendable {
         for field in request.headers where field.name == .cookie {
             for pair in field.value.split(separator: ";") {
                 let trimmed = pair.trimmingCharacters(in: .whitespaces)
-                if trimmed.hasPrefix(Self.cookieName + "=") { return String(trimmed.dropFirst(Self.cookieName.count + 1)) }
+                if trimmed.hasPrefix(Self.cookieName + "=") {
+                    return String(trimmed.dropFirst(Self.cookieName.count + 1))
+                }
             }
         }
         return nil
@@ -144,7 +148,8 @@ struct StaffGate: Sendable {
 
     /// `Set-Cookie` that removes the session cookie.
     func clearCookie(for request: Request) -> String {
-        "\(Self.cookieName)=; Max-Age=0; Path=/admin; HttpOnly; SameSite=Strict" + (Self.isSecure(request) ? "; Secure" : "")
+        "\(Self.cookieName)=; Max-Age=0; Path=/admin; HttpOnly; SameSite=Strict"
+            + (Self.isSecure(request) ? "; Secure" : "")
     }
 
     // MARK: - The JSON API
@@ -174,13 +179,18 @@ struct StaffGate: Sendable {
             throw Self.unauthorized
         case .failure(let rejection)?:
             metrics.adminRefused(reason: "session")
-            throw APIError(.unauthorized, "\(rejection); sign in again at /admin/login, or use Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>")
+            throw APIError(
+                .unauthorized,
+                "\(rejection); sign in again at /admin/login, or use Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>")
         case .success(let session)?:
             if request.method != .get, request.method != .head,
                 !signer.acceptsCSRF(request.headers[Self.csrfHeader], for: session)
             {
                 metrics.adminRefused(reason: "csrf")
-                throw APIError(.forbidden, "a write with the session cookie needs the header X-CSRF-Token with the session's token; nothing was changed")
+                throw APIError(
+                    .forbidden,
+                    "a write with the session cookie needs the header X-CSRF-Token with the session's token; nothing was changed"
+                )
             }
             return session.name
         }
@@ -188,7 +198,8 @@ struct StaffGate: Sendable {
 
     static let unauthorized = APIError(
         .unauthorized,
-        "admin routes need the header Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>, staff credentials (Basic), or a session from /admin/login")
+        "admin routes need the header Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>, staff credentials (Basic), or a session from /admin/login"
+    )
 
     /// Name and password of `Authorization: Basic …`.
     static func basicCredentials(_ header: String) -> (name: String, password: String)? {
@@ -203,7 +214,9 @@ struct StaffGate: Sendable {
 struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let gate: StaffGate
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let who = try await gate.apiCaller(request)
         return try await StaffIdentity.$who.withValue(who) { try await next(request, context) }
     }

@@ -21,7 +21,8 @@ struct StaffPages: Sendable {
         var library = MustacheLibrary()
         for name in names.sorted() where name.hasSuffix(".mustache") {
             let path = folder.appendingPathComponent(name).path
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
                 throw StartupError(description: "Templates/admin/\(name) is not readable UTF-8 text")
             }
             do {
@@ -31,7 +32,8 @@ struct StaffPages: Sendable {
             }
         }
         for name in required where library.getTemplate(named: name) == nil {
-            throw StartupError(description: "Templates/admin/\(name).mustache is missing: every staff page needs its template")
+            throw StartupError(
+                description: "Templates/admin/\(name).mustache is missing: every staff page needs its template")
         }
         let css = FileManager.default.contents(atPath: folder.appendingPathComponent("staff.css").path)
         return StaffPages(library: library, stylesheet: css.map { String(decoding: $0, as: UTF8.self) } ?? "")
@@ -51,7 +53,9 @@ struct StaffPages: Sendable {
 
     /// Renders page `name` with `values` (the page's title, who is signed in and the CSRF token
     /// come with them).
-    func render(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok, cookie: String? = nil) -> Response {
+    func render(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok, cookie: String? = nil)
+        -> Response
+    {
         var values = values
         if let session = StaffIdentity.session {
             values["who"] = session.name

@@ -20,29 +20,36 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
 
     func addRoutes(to router: Router<Context>) {
         router.get("admin/login") { request, _ in loginPage(request) }
-        router.post("admin/login") { request, _ in try await login(request) }
+        router.post("admin/login") { request, context in try await login(request, logger: context.logger) }
         router.get("admin/assets/staff.css") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
-                     body: .init(byteBuffer: .init(string: pages.stylesheet)))
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
+                body: .init(byteBuffer: .init(string: pages.stylesheet)))
         }
-        let staff = router.group("admin").add(middleware: StaffPageMiddleware<Context>(gate: gate, pages: pages, bodyLimit: bodyLimit))
+        let staff = router.group("admin").add(
+            middleware: StaffPageMiddleware<Context>(gate: gate, pages: pages, bodyLimit: bodyLimit))
         staff.get("/") { _, _ in try await home() }
         staff.post("logout") { request, _ in
             StaffPages.redirect("/admin/login?out=1", cookie: gate.clearCookie(for: request))
         }
         staff.get("kb") { _, _ in knowledgeBase() }
-        staff.get("kb/:id") { request, context in try itemPage(context, notice: request.uri.queryParameters.get("saved").map { "已保存（历史记录 #\($0)）" }) }
+        staff.get("kb/:id") { request, context in
+            try itemPage(context, notice: request.uri.queryParameters.get("saved").map { "已保存（历史记录 #\($0)）" })
+        }
         staff.post("kb/:id/examples/add") { _, context in try await addExample(context) }
         staff.post("kb/:id/examples/remove") { _, context in try await removeExample(context) }
         staff.post("kb/:id/text") { _, context in try await setText(context) }
         staff.post("kb/:id/checklist") { _, context in try await setChecklist(context) }
         staff.get("try") { request, _ in tryQuestion(request) }
-        staff.get("review") { request, _ in try await review(notice: request.uri.queryParameters.get("done").map { String($0) }) }
+        staff.get("review") { request, _ in
+            try await review(notice: request.uri.queryParameters.get("done").map { String($0) })
+        }
         staff.post("review/:id/promote") { _, context in try await promote(context) }
         staff.post("review/:id/dismiss") { _, context in try await dismiss(context) }
         staff.get("history") { request, _ in
-            try await history(offset: request.uri.queryParameters.get("offset", as: Int.self) ?? 0,
-                              notice: request.uri.queryParameters.get("undone").map { "已撤销，撤销本身记为 #\($0)" })
+            try await history(
+                offset: request.uri.queryParameters.get("offset", as: Int.self) ?? 0,
+                notice: request.uri.queryParameters.get("undone").map { "已撤销，撤销本身记为 #\($0)" })
         }
         staff.post("history/:id/undo") { _, context in try await undo(context) }
     }
@@ -56,14 +63,17 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         return pages.render("login", values, status: status)
     }
 
-    func login(_ request: Request) async throws -> Response {
+    func login(_ request: Request, logger: Logger) async throws -> Response {
         var request = request
         let form = FormFields(try await request.body(upTo: bodyLimit))
         let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
         switch await gate.signIn(name: name, password: form["password"] ?? "") {
         case .signedIn(let session):
+            logger.notice("staff signed in", metadata: ["staff.name": "\(session.name)"])
             return StaffPages.redirect("/admin/", cookie: gate.setCookie(session, for: request))
         case .refused:
+            // The name typed is not logged: a password typed into the name field would land in the log.
+            logger.notice("staff sign-in refused", metadata: ["staff.with": "\(name.isEmpty ? "token" : "password")"])
             return loginPage(request, error: name.isEmpty ? "管理令牌不正确。" : "用户名或密码不正确。", status: .unauthorized)
         case .throttled:
             return loginPage(request, error: "登录尝试过于频繁，请一分钟后再试。", status: .tooManyRequests)
@@ -77,10 +87,12 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         let open = try await misses.list(limit: 1000).count
         let formatter = Self.timeFormatter
         let recent = try await audit.list(limit: 5, offset: 0).map { Self.entryValues($0, formatter: formatter) }
-        return pages.render("home", [
-            "title": "首页", "clauses": knowledge.policy.clauses.count, "items": knowledge.policy.items.count,
-            "misses": open, "recent": recent, "hasRecent": !recent.isEmpty,
-        ])
+        return pages.render(
+            "home",
+            [
+                "title": "首页", "clauses": knowledge.policy.clauses.count, "items": knowledge.policy.items.count,
+                "misses": open, "recent": recent, "hasRecent": !recent.isEmpty,
+            ])
     }
 
     // MARK: - Knowledge base
@@ -90,8 +102,10 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             [
                 "number": clause.number, "title": clause.title, "leadUnit": clause.leadUnit ?? "",
                 "items": clause.items.map { item -> [String: Any] in
-                    ["id": item.id, "title": item.title, "examples": item.examples.count,
-                     "amount": Calculator.evaluate(item, facts: Facts())?.formula ?? ""]
+                    [
+                        "id": item.id, "title": item.title, "examples": item.examples.count,
+                        "amount": Calculator.evaluate(item, facts: Facts())?.formula ?? "",
+                    ]
                 },
             ]
         }
@@ -142,7 +156,8 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             let entry = try await editor.apply(edit, who: StaffIdentity.who ?? StaffSession.adminTokenName)
             return StaffPages.redirect("/admin/kb/\(Self.segment(item.id))?saved=\(entry.id ?? 0)")
         } catch {
-            return try itemPage(context, error: Self.refusal(error), field: field, typed: typed, status: Self.status(error))
+            return try itemPage(
+                context, error: Self.refusal(error), field: field, typed: typed, status: Self.status(error))
         }
     }
 
@@ -158,7 +173,9 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
     func removeExample(_ context: Context) async throws -> Response {
         let item = try lookup(context)
         let text = StaffIdentity.form["text"] ?? ""
-        guard !text.isEmpty else { return try itemPage(context, error: "没有指明要删除的问法。", field: "examples", status: .badRequest) }
+        guard !text.isEmpty else {
+            return try itemPage(context, error: "没有指明要删除的问法。", field: "examples", status: .badRequest)
+        }
         return try await apply(.removeExample(item: item.id, text: text), context, field: "examples", typed: nil)
     }
 
@@ -184,7 +201,9 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
     // MARK: - Trying a question
 
     func tryQuestion(_ request: Request) -> Response {
-        let question = request.uri.queryParameters.get("q").map { String($0) }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let question =
+            request.uri.queryParameters.get("q").map { String($0) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+            ?? ""
         var values: [String: Any] = ["title": "试问", "question": question]
         if !question.isEmpty {
             let desk = desks.desk
@@ -212,14 +231,16 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
 
     // MARK: - Unanswered questions
 
-    func review(notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func review(notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response
+    {
         let policy = desks.desk.knowledge.policy
         let formatter = Self.timeFormatter
         let groups = try await misses.list(limit: 500).sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
         let rows = groups.map { group -> [String: Any] in
             [
                 "id": group.id, "text": group.latestText, "count": group.count,
-                "firstSeen": formatter.string(from: group.firstSeen), "lastSeen": formatter.string(from: group.lastSeen),
+                "firstSeen": formatter.string(from: group.firstSeen),
+                "lastSeen": formatter.string(from: group.lastSeen),
                 "guess": group.bestGuessItem.map { "\($0) \(policy.item($0)?.title ?? "")" } ?? "—",
                 "confidence": String(format: "%.2f", group.maxConfidence),
                 "options": policy.items.map { item -> [String: Any] in
@@ -234,7 +255,8 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
     }
 
     func openGroup(_ context: Context) async throws -> MissGroup? {
-        guard let id = context.parameters.get("id", as: Int64.self), let group = try await misses.group(id: id), !group.isResolved
+        guard let id = context.parameters.get("id", as: Int64.self), let group = try await misses.group(id: id),
+            !group.isResolved
         else { return nil }
         return group
     }
@@ -249,9 +271,11 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         }
         do {
             let entry = try await editor.apply(
-                .addExample(item: itemID, text: group.latestText), who: StaffIdentity.who ?? StaffSession.adminTokenName)
+                .addExample(item: itemID, text: group.latestText), who: StaffIdentity.who ?? StaffSession.adminTokenName
+            )
             try await misses.resolve(groupID: group.id, as: "example:\(itemID)")
-            return StaffPages.redirect("/admin/review?done=" + Self.query("「\(group.latestText)」已加为 \(itemID) 的问法（历史记录 #\(entry.id ?? 0)）"))
+            return StaffPages.redirect(
+                "/admin/review?done=" + Self.query("「\(group.latestText)」已加为 \(itemID) 的问法（历史记录 #\(entry.id ?? 0)）"))
         } catch let error as AdminError {
             return try await review(error: Self.refusal(error), status: Self.status(error))
         }
@@ -267,13 +291,16 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
 
     // MARK: - History
 
-    func history(offset: Int, notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func history(offset: Int, notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok)
+        async throws -> Response
+    {
         let page = 50
         let offset = max(0, offset)
         let entries = try await audit.list(limit: page + 1, offset: offset)
         let formatter = Self.timeFormatter
         var values: [String: Any] = [
-            "title": "修改历史", "entries": entries.prefix(page).map { Self.entryValues($0, formatter: formatter) }, "hasEntries": !entries.isEmpty,
+            "title": "修改历史", "entries": entries.prefix(page).map { Self.entryValues($0, formatter: formatter) },
+            "hasEntries": !entries.isEmpty,
         ]
         if entries.count > page { values["older"] = offset + page }
         if offset > 0 { values["newer"] = max(0, offset - page) }
@@ -336,7 +363,8 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
     }
 
     static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+            ?? text
     }
 
     static func query(_ text: String) -> String {
@@ -351,7 +379,9 @@ struct StaffPageMiddleware<Context: RequestContext>: RouterMiddleware {
     let pages: StaffPages
     let bodyLimit: Int
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let session: StaffSession
         switch await gate.session(of: request) {
         case .none:
@@ -373,8 +403,10 @@ struct StaffPageMiddleware<Context: RequestContext>: RouterMiddleware {
                     StaffIdentity.$csrf.withValue(csrf) {
                         pages.render(
                             "message",
-                            ["title": "请求被拒绝",
-                             "message": "表单校验失败（缺少或错误的 CSRF 令牌），没有做任何修改。请回到页面刷新后重试。"],
+                            [
+                                "title": "请求被拒绝",
+                                "message": "表单校验失败（缺少或错误的 CSRF 令牌），没有做任何修改。请回到页面刷新后重试。",
+                            ],
                             status: .forbidden)
                     }
                 }

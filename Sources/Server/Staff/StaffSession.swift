@@ -80,7 +80,8 @@ public struct SessionSigner: Sendable {
     /// The cookie's value: `PAYLOAD.MAC`, both base64url without padding.
     public func cookieValue(for session: StaffSession) -> String {
         let payload = [
-            "v1", session.kind.rawValue, session.name, String(Int64(session.expires.timeIntervalSince1970.rounded(.down))),
+            "v1", session.kind.rawValue, session.name,
+            String(Int64(session.expires.timeIntervalSince1970.rounded(.down))),
             session.id, session.fingerprint,
         ].joined(separator: "\n")
         let bytes = Data(payload.utf8)
@@ -135,7 +136,9 @@ public struct SessionSigner: Sendable {
     }
 
     static func unbase64url(_ text: Substring) -> Data? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            return nil
+        }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64)
