@@ -147,7 +147,7 @@ func buildRouter(
         if let pages = try StaffPages.load(templates: URL(fileURLWithPath: configuration.templates)) {
             StaffPagesController(
                 gate: gate, pages: pages, desks: parts.desks, editor: editor, audit: dependencies.store,
-                misses: dependencies.store, bodyLimit: configuration.bodyLimit
+                misses: dependencies.store, campaigns: dependencies.campaigns, bodyLimit: configuration.bodyLimit
             ).addRoutes(to: router)
         }
         if let campaigns = dependencies.campaigns {

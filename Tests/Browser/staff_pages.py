@@ -22,6 +22,7 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -173,7 +174,18 @@ def main():
             WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
 
         def click_id(element_id):
-            click(driver.find_element(By.ID, element_id))
+            """As click, finding the button afresh if the page was still settling (Chromium can lose a
+            node found a moment before it is clicked)."""
+            for attempt in range(3):
+                try:
+                    WebDriverWait(driver, 30).until(expected_conditions.element_to_be_clickable((By.ID, element_id)))
+                    return click(driver.find_element(By.ID, element_id))
+                except TimeoutException:
+                    raise  # clicked, but no new page: clicking again could post twice
+                except WebDriverException:
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.5)
 
         # Anonymous: a page leads to the sign-in form.
         driver.get(base + "/admin/kb")
@@ -297,6 +309,23 @@ def main():
         check(server.ask(MISS)["item"] == MISS_ITEM, "after: /v1/ask answers it with " + MISS_ITEM)
         check(not [g for g in driver.find_elements(By.CSS_SELECTOR, "section.miss")
                    if g.find_element(By.CLASS_NAME, "question").text == MISS], "the promoted question left the list")
+
+        # Campaigns: the sample roster in GB18030, with one bad line added, previewed.
+        sample = open(os.path.join(ROOT, "Examples/roster-sample.csv"), encoding="utf-8").read().rstrip("\n")
+        bad_line = "坏行企业," + ",".join([""] * (sample.splitlines()[-1].count(",")))
+        roster_path = os.path.join(folder, "名单-gb18030.csv")
+        with open(roster_path, "wb") as f:
+            f.write((sample + "\n" + bad_line + "\n").encode("gb18030"))
+        driver.get(base + "/admin/campaigns")
+        driver.find_element(By.ID, "roster").send_keys(roster_path)
+        click_id("preview")
+        check("GB18030" in driver.find_element(By.ID, "roster-summary").text, "the roster is read as GB18030")
+        check(int(driver.find_element(By.ID, "enterprise-count").text) > 0, "the roster's enterprises are imported")
+        check(int(driver.find_element(By.ID, "refused-count").text) == 1 and driver.find_elements(By.ID, "refused"),
+              "the bad line is refused and listed with why")
+        check(int(driver.find_element(By.ID, "message-count").text) > 0, "the preview shows who gets a message")
+        check(int(driver.find_element(By.ID, "total-yuan").text) > 0, "the preview sums the amounts in yuan")
+        shoot("campaigns")
 
         # Refusals were counted.
         _, _, metrics = server.request("GET", "/metrics")

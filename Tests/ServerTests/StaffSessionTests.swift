@@ -360,3 +360,64 @@ extension TestResponse {
         return String(text[range.upperBound...].prefix { $0 != "\"" })
     }
 }
+
+/// The campaign preview: a roster uploaded as a file, read and planned, nothing stored.
+@Suite("Staff pages: campaign preview")
+struct StaffCampaignPreviewTests {
+    /// A `multipart/form-data` body of the CSRF token, the items and the roster file.
+    static func multipart(csrf: String, items: String, roster: Data?) -> (String, ByteBuffer) {
+        let boundary = "----PolicyDeskTestBoundary7MA4YWxk"
+        var body = Data()
+        func field(_ name: String, _ value: String) {
+            body.append(
+                Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        field("csrf", csrf)
+        field("items", items)
+        if let roster {
+            body.append(
+                Data(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"roster\"; filename=\"名单.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+                        .utf8))
+            body.append(roster)
+            body.append(Data("\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)--\r\n".utf8))
+        return ("multipart/form-data; boundary=\(boundary)", ByteBuffer(bytes: body))
+    }
+
+    @Test(
+        "an uploaded roster is read, its bad line listed with why, and each item's enterprises and yuan shown; no file is a 400"
+    )
+    func preview() async throws {
+        try await StaffSessionTests.run { client, store, _ in
+            let cookie = try await client.sessionCookie(StaffSessionTests.name, StaffSessionTests.password)
+            let csrf = try #require(try await client.page("/admin/campaigns", cookie: cookie).csrf)
+            let roster = """
+                企业名称,统一社会信用代码,规模,平台,机器人地址,首次认定高企
+                示例甲公司,91150602MAEXAMP01A,规上,企业微信,https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=a,是
+                坏行公司,,规上,企业微信,https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=b,是
+
+                """
+            // GB18030 is read by the same reader (RosterTests); the browser test uploads a GB18030 file.
+            let (type, body) = Self.multipart(csrf: csrf, items: "12.2", roster: Data(roster.utf8))
+            let page = try await client.execute(
+                uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type],
+                body: body)
+            #expect(page.status == .ok, "\(page.text)")
+            #expect(page.text.contains("编码 UTF-8"))
+            #expect(page.text.contains("<span id=\"enterprise-count\">1</span>"))
+            #expect(page.text.contains("<span id=\"refused-count\">1</span>"))
+            #expect(page.text.contains("第3行"))
+            #expect(page.text.contains("12.2 首次认定国家高新技术企业：1 家，可算出的合计 200000 元"))
+            #expect(try await store.campaigns().isEmpty, "a preview stores no campaign")
+
+            let (_, empty) = Self.multipart(csrf: csrf, items: "12.2", roster: nil)
+            let refused = try await client.execute(
+                uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type],
+                body: empty)
+            #expect(refused.status == .badRequest)
+            #expect(refused.text.contains("请选择名单文件"))
+        }
+    }
+}

@@ -11,7 +11,9 @@ struct StaffPages: Sendable {
     let stylesheet: String
 
     /// The pages every route renders; a missing one stops the start.
-    static let required = ["login", "home", "kb", "item", "try", "review", "history", "message", "head", "foot"]
+    static let required = [
+        "login", "home", "kb", "item", "try", "review", "history", "campaigns", "message", "head", "foot",
+    ]
 
     /// Loads `templates/admin/`; nil when the folder does not exist (the pages are then left out,
     /// the JSON API stays).
@@ -75,11 +77,76 @@ struct StaffPages: Sendable {
     }
 }
 
-/// The fields of an `application/x-www-form-urlencoded` body.
+/// The fields of a form: an `application/x-www-form-urlencoded` body, or a `multipart/form-data`
+/// one (for a file upload), whose files are kept as bytes.
 struct FormFields: Sendable {
     var values: [String: String] = [:]
+    /// Uploaded files by field name.
+    var files: [String: Data] = [:]
 
+    /// The fields of `body` sent with `contentType`.
+    init(_ body: Data, contentType: String?) {
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data"),
+            let boundary = contentType.split(separator: ";").lazy.map({ $0.trimmingCharacters(in: .whitespaces) })
+                .first(where: { $0.lowercased().hasPrefix("boundary=") })
+        else {
+            values = Self.urlencoded(body)
+            return
+        }
+        let delimiter = Array(("--" + boundary.dropFirst("boundary=".count).trimmingCharacters(in: ["\""])).utf8)
+        let bytes = Array(body)
+        var parts: [ArraySlice<UInt8>] = []
+        var start: Int?
+        var index = 0
+        while let found = Self.find(delimiter, in: bytes, from: index) {
+            if let start { parts.append(bytes[start..<max(start, found - 2)]) }  // less the CRLF before the delimiter
+            index = found + delimiter.count
+            start = index + 2  // past the CRLF after it
+        }
+        for part in parts {
+            guard let split = Self.find(Array("\r\n\r\n".utf8), in: Array(part), from: 0) else { continue }
+            let head = String(decoding: part.prefix(split), as: UTF8.self)
+            let content = Data(part.dropFirst(split + 4))
+            guard
+                let disposition = head.split(separator: "\r\n").first(where: {
+                    $0.lowercased().hasPrefix("content-disposition:")
+                }),
+                let name = Self.parameter("name", in: disposition)
+            else { continue }
+            if Self.parameter("filename", in: disposition) != nil {
+                files[name] = content
+            } else if values[name] == nil {
+                values[name] = String(decoding: content, as: UTF8.self)
+            }
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
+        var i = from
+        while i <= haystack.count - needle.count {
+            if haystack[i] == needle[0], haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// `name="value"` of a Content-Disposition line.
+    private static func parameter(_ key: String, in line: Substring) -> String? {
+        for piece in line.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where piece.hasPrefix(key + "=") {
+            return String(piece.dropFirst(key.count + 1)).trimmingCharacters(in: ["\""])
+        }
+        return nil
+    }
+
+    /// The fields of an `application/x-www-form-urlencoded` body.
     init(_ body: Data) {
+        values = Self.urlencoded(body)
+    }
+
+    private static func urlencoded(_ body: Data) -> [String: String] {
+        var values: [String: String] = [:]
         for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String {
@@ -89,6 +156,7 @@ struct FormFields: Sendable {
             let key = decode(parts[0])
             if values[key] == nil { values[key] = parts.count > 1 ? decode(parts[1]) : "" }
         }
+        return values
     }
 
     subscript(_ key: String) -> String? { values[key] }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Outreach
 import PolicyKit
 import Storage
 
@@ -16,6 +17,8 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
     let editor: IntentsAdmin
     let audit: any AuditLog
     let misses: any MissLog
+    /// Where campaigns are kept: what was sent recently is left out of a preview.
+    let campaigns: (any CampaignStore)?
     let bodyLimit: Int
 
     func addRoutes(to router: Router<Context>) {
@@ -52,6 +55,8 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
                 notice: request.uri.queryParameters.get("undone").map { "已撤销，撤销本身记为 #\($0)" })
         }
         staff.post("history/:id/undo") { _, context in try await undo(context) }
+        staff.get("campaigns") { _, _ in pages.render("campaigns", ["title": "政策敲门", "items": "12.2,9.3,7.3"]) }
+        staff.post("campaigns/preview") { _, _ in try await campaignPreview() }
     }
 
     // MARK: - Signing in
@@ -331,6 +336,60 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         return values
     }
 
+    // MARK: - Campaigns
+
+    /// A dry run of a campaign: the roster read (UTF-8 or GB18030) with its refused lines and why,
+    /// who qualifies for which item and how much, and the first messages, by the same planner as
+    /// `policydesk campaign plan --dry-run`. Nothing is stored or sent.
+    func campaignPreview() async throws -> Response {
+        let form = StaffIdentity.form
+        let itemText = form["items"] ?? ""
+        var values: [String: Any] = ["title": "政策敲门", "items": itemText]
+        guard let data = form.files["roster"], !data.isEmpty else {
+            values["error"] = "请选择名单文件（CSV，UTF-8 或 GB18030）。"
+            return pages.render("campaigns", values, status: .badRequest)
+        }
+        let roster: Roster
+        do {
+            roster = try Roster.parse(data, skipBadLines: true)
+        } catch {
+            values["error"] = "名单无法导入：\n" + error.problems.map(\.description).joined(separator: "\n")
+            return pages.render("campaigns", values, status: .unprocessableContent)
+        }
+        let itemIDs = itemText.split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " }).map(String.init)
+        let now = Date()
+        let plan: CampaignPlan
+        do {
+            let recent =
+                try await campaigns?.recentSends(itemIDs: Set(itemIDs), since: now.addingTimeInterval(-30 * 86_400))
+                ?? []
+            plan = try CampaignPlanner(knowledge: desks.desk.knowledge).plan(
+                roster: roster, itemIDs: itemIDs, recentSends: recent, windowDays: 30, now: now)
+        } catch let error as OutreachError {
+            values["error"] = "无法生成预览：\(error.description)"
+            return pages.render("campaigns", values, status: .unprocessableContent)
+        }
+        values["preview"] = true
+        values["encoding"] = roster.encoding.rawValue
+        values["enterprises"] = roster.enterprises.count
+        values["refused"] = roster.skippedLines.map(\.description)
+        values["refusedCount"] = roster.skippedLines.count
+        values["messageCount"] = plan.messages.count
+        values["ineligible"] = plan.ineligibleCount
+        values["totalYuan"] = plan.estimatedYuan
+        values["totals"] = plan.totals.map { total -> [String: Any] in
+            [
+                "item": "\(total.itemID) \(total.title)", "enterprises": total.enterprises,
+                "exactYuan": total.exactYuan,
+                "skipped": total.skipped,
+            ]
+        }
+        values["messages"] = plan.messages.prefix(5).map {
+            ["title": $0.title, "body": $0.body, "yuan": $0.estimatedYuan]
+        }
+        return pages.render("campaigns", values)
+    }
+
     // MARK: - Helpers
 
     /// What a refused edit says on the page: what was wrong, and that nothing was written.
@@ -396,7 +455,7 @@ struct StaffPageMiddleware<Context: RequestContext>: RouterMiddleware {
         var form = FormFields(Data())
         let csrf = gate.signer.csrfToken(for: session)
         if request.method == .post {
-            form = FormFields(try await request.body(upTo: bodyLimit))
+            form = FormFields(try await request.body(upTo: bodyLimit), contentType: request.headers[.contentType])
             guard gate.signer.acceptsCSRF(form["csrf"], for: session) else {
                 gate.metrics.adminRefused(reason: "csrf")
                 return StaffIdentity.$session.withValue(session) {
