@@ -151,7 +151,7 @@ func buildRouter(
             ).addRoutes(to: router)
         }
         if let campaigns = dependencies.campaigns {
-            CampaignReportController(token: token, campaigns: campaigns, now: dependencies.now).addRoutes(to: router)
+            CampaignReportController(gate: gate, campaigns: campaigns, now: dependencies.now).addRoutes(to: router)
         }
     }
     if let feishu = configuration.feishu {

@@ -55,7 +55,10 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
                 notice: request.uri.queryParameters.get("undone").map { "已撤销，撤销本身记为 #\($0)" })
         }
         staff.post("history/:id/undo") { _, context in try await undo(context) }
-        staff.get("campaigns") { _, _ in pages.render("campaigns", ["title": "政策敲门", "items": "12.2,9.3,7.3"]) }
+        staff.get("campaigns") { _, _ in
+            pages.render(
+                "campaigns", ["title": "政策敲门", "items": "12.2,9.3,7.3", "stored": try await storedCampaigns()])
+        }
         staff.post("campaigns/preview") { _, _ in try await campaignPreview() }
     }
 
@@ -338,13 +341,28 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
 
     // MARK: - Campaigns
 
+    /// The campaigns planned with `policydesk campaign plan`, newest first, with their progress.
+    func storedCampaigns() async throws -> [[String: Any]] {
+        guard let campaigns else { return [] }
+        let formatter = Self.timeFormatter
+        return try await campaigns.campaigns().sorted { $0.campaign.id > $1.campaign.id }.map { listing in
+            let total = listing.counts.values.reduce(0, +)
+            let delivered = listing.counts[.delivered] ?? 0
+            return [
+                "id": listing.campaign.id, "at": formatter.string(from: listing.campaign.createdAt),
+                "roster": listing.campaign.rosterName, "items": listing.campaign.itemIDs.joined(separator: "、"),
+                "progress": "已送达 \(delivered) / \(total)",
+            ]
+        }
+    }
+
     /// A dry run of a campaign: the roster read (UTF-8 or GB18030) with its refused lines and why,
     /// who qualifies for which item and how much, and the first messages, by the same planner as
     /// `policydesk campaign plan --dry-run`. Nothing is stored or sent.
     func campaignPreview() async throws -> Response {
         let form = StaffIdentity.form
         let itemText = form["items"] ?? ""
-        var values: [String: Any] = ["title": "政策敲门", "items": itemText]
+        var values: [String: Any] = ["title": "政策敲门", "items": itemText, "stored": try await storedCampaigns()]
         guard let data = form.files["roster"], !data.isEmpty else {
             values["error"] = "请选择名单文件（CSV，UTF-8 或 GB18030）。"
             return pages.render("campaigns", values, status: .badRequest)
