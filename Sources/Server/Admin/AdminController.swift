@@ -335,17 +335,3 @@ extension AdminError {
         }
     }
 }
-
-/// Lets a request through only with the right bearer token.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let header = request.headers[.authorization] ?? ""
-        let prefix = "Bearer "
-        guard header.hasPrefix(prefix), ConstantTime.equals(String(header.dropFirst(prefix.count)), token) else {
-            throw APIError(.unauthorized, "admin routes need the header Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>")
-        }
-        return try await next(request, context)
-    }
-}
