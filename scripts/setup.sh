@@ -13,14 +13,18 @@ apt_install() {
     $sudo_cmd apt-get install -y "$@" || { $sudo_cmd apt-get update && $sudo_cmd apt-get install -y "$@"; }
 }
 
-packages=(libcurl4-openssl-dev libsqlite3-dev pkg-config)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    apt_install "${missing[@]}"
-fi
+# Installs those of the given Debian packages that are not installed yet.
+apt_install_missing() {
+    local missing=()
+    for p in "$@"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+}
+
+apt_install_missing libcurl4-openssl-dev libsqlite3-dev pkg-config
 
 if [ "${1:-}" = "--test" ]; then
     # scripts/postgres-test.sh starts a PostgreSQL 15 of its own in a temporary folder.
@@ -36,6 +40,12 @@ if [ "${1:-}" = "--test" ]; then
             apt_install python3-venv
             python3 -m venv "$VENV"
         fi
+    fi
+    # The staff pages' browser test (scripts/browser-test.sh): Debian's Chromium and its driver,
+    # and CJK fonts so that the screenshots show the Chinese text.
+    apt_install_missing chromium chromium-driver fonts-noto-cjk
+    if ! "$VENV/bin/python3" -c 'import selenium' 2>/dev/null; then
+        "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check selenium==4.51.0
     fi
     if ! "$VENV/bin/python3" -c 'import wechatpy, lark_oapi, cryptography, Crypto' 2>/dev/null; then
         "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check \

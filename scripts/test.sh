@@ -23,7 +23,8 @@ scripts/import-check.sh
 
 export POLICYDESK_BIN="$PWD/.build/debug/policydesk"
 # Each of these must exist: a missing one is a failure, not a test quietly skipped.
-for extra in .ci/interop.sh scripts/campaign-crash-test.sh scripts/ops-check.sh scripts/postgres-test.sh; do
+for extra in .ci/interop.sh scripts/campaign-crash-test.sh scripts/ops-check.sh scripts/postgres-test.sh \
+    scripts/browser-test.sh; do
     echo "== $extra"
     "$extra"
 done

@@ -26,6 +26,9 @@ public struct ServerDependencies: Sendable {
     public var sharedIntents: (any SharedIntentsStore)?
     /// How often each instance checks the shared store for edits it was not told of.
     public var sharedIntentsInterval: Duration = .seconds(2)
+    /// The staff accounts that may sign in (the store itself when it keeps them); nil leaves only
+    /// the admin token.
+    public var staff: (any StaffStore)?
 
     public init(
         store: any DedupeStore & ConversationStore & MissLog & AuditLog, transport: any HTTPTransport,
@@ -35,6 +38,7 @@ public struct ServerDependencies: Sendable {
         self.store = store
         self.transport = transport
         self.now = now
+        self.staff = store as? any StaffStore
         if let probe = store as? any StoreProbe {
             self.probe = { try await probe.probeWrite() }
         } else {
@@ -151,11 +155,20 @@ func buildRouter(
         let editor = IntentsAdmin(
             desks: parts.desks, audit: dependencies.store, logger: Logger(label: "policydesk.admin"), now: dependencies.now,
             shared: parts.sharedKnowledge)
-        AdminController(token: token, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
+        let gate = StaffGate(
+            adminToken: token, sessionKey: configuration.sessionKey, staff: dependencies.staff, metrics: parts.metrics,
+            sessionLifetime: configuration.sessionLifetime, now: dependencies.now)
+        AdminController(gate: gate, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
                         metrics: parts.metrics, bodyLimit: configuration.bodyLimit)
             .addRoutes(to: router)
+        if let pages = try StaffPages.load(templates: URL(fileURLWithPath: configuration.templates)) {
+            StaffPagesController(
+                gate: gate, pages: pages, desks: parts.desks, editor: editor, audit: dependencies.store,
+                misses: dependencies.store, campaigns: dependencies.campaigns, bodyLimit: configuration.bodyLimit
+            ).addRoutes(to: router)
+        }
         if let campaigns = dependencies.campaigns {
-            CampaignReportController(token: token, campaigns: campaigns, now: dependencies.now).addRoutes(to: router)
+            CampaignReportController(gate: gate, campaigns: campaigns, now: dependencies.now).addRoutes(to: router)
         }
     }
     if let feishu = configuration.feishu {

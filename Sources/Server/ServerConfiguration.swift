@@ -47,6 +47,11 @@ public struct ServerConfiguration: Sendable {
     /// answer then says it is a draft.
     public var allowDraft = false
     public var adminToken: String?
+    /// The secret staff session cookies are signed with (through HKDF); nil signs them with a key
+    /// derived from ``adminToken``. Changing it ends every session.
+    public var sessionKey: String?
+    /// How long a staff page session lasts after signing in.
+    public var sessionLifetime: Duration = .seconds(8 * 3600)
     public var wecom: WeCom?
     public var dingTalkAppSecret: String?
     public var feishu: Feishu?
@@ -96,6 +101,7 @@ public struct ServerConfiguration: Sendable {
         public static let intents = "POLICYDESK_INTENTS", templates = "POLICYDESK_TEMPLATES"
         public static let allowDraft = "POLICYDESK_ALLOW_DRAFT"
         public static let adminToken = "POLICYDESK_ADMIN_TOKEN"
+        public static let sessionKey = "POLICYDESK_SESSION_KEY", sessionHours = "POLICYDESK_SESSION_HOURS"
         public static let wecomToken = "WECOM_TOKEN", wecomAESKey = "WECOM_AES_KEY", wecomCorpID = "WECOM_CORP_ID"
         public static let dingTalkSecret = "DINGTALK_APP_SECRET"
         public static let feishuAppID = "FEISHU_APP_ID", feishuAppSecret = "FEISHU_APP_SECRET"
@@ -147,6 +153,7 @@ public struct ServerConfiguration: Sendable {
         Variable.feishuBase, Variable.wecomBase, Variable.dingTalkBase,
         Variable.idleTimeout, Variable.bodyTimeout, Variable.maxConnections,
         Variable.reviewTextLimit, Variable.reviewPerUser, Variable.reviewMaxGroups, Variable.reviewRetentionDays,
+        Variable.sessionKey, Variable.sessionHours,
     ]
 
     /// The key/value pairs of a configuration file, by full key name; throws on anything the
@@ -273,6 +280,13 @@ public struct ServerConfiguration: Sendable {
             }
         }
         c.adminToken = nonEmpty(Variable.adminToken)
+        c.sessionKey = nonEmpty(Variable.sessionKey)
+        if let hours = nonEmpty(Variable.sessionHours) {
+            guard let h = Double(hours), h > 0, h <= 24 * 30 else {
+                throw .badValue(Variable.sessionHours, "a number of hours above 0 and at most 720", source)
+            }
+            c.sessionLifetime = .seconds(Int64(h * 3600))
+        }
         if let limit = nonEmpty(Variable.bodyLimit) {
             guard let n = Int(limit), n > 0 else { throw .badValue(Variable.bodyLimit, "a positive number of bytes", source) }
             c.bodyLimit = n

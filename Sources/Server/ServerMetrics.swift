@@ -49,6 +49,13 @@ public struct ServerMetrics: Sendable {
         Counter(label: "policydesk_reloads_total", dimensions: [("result", ok ? "ok" : "rejected")], factory: factory).increment()
     }
 
+    /// Counts a refused admin credential by why: `token` (wrong or missing bearer token), `password`
+    /// (wrong staff name or password), `csrf` (a write without its session's CSRF token), `session`
+    /// (a tampered, expired or revoked session cookie), `throttled` (too many sign-in attempts).
+    public func adminRefused(reason: String) {
+        Counter(label: "policydesk_admin_refusals_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
     /// The Prometheus text format.
     public func render() -> String { registry.emitToString() }
 }

@@ -5,7 +5,7 @@ public import Foundation
 /// It follows the same rules as ``SQLiteStorage`` (expiry at or before `now`, group order, ids that
 /// only grow, resolved groups never reopened) so a test that passes against it means the same
 /// against the database. Nothing survives the process.
-public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog, StoreProbe {
+public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog, StoreProbe, StaffStore {
     private struct Claim {
         var expiresAt: Date
         var reply: String?
@@ -31,6 +31,7 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog,
     private var groups: [Group] = []
     private var lastGroupID: Int64 = 0
     private var auditEntries: [AuditEntry] = []
+    private var staffAccounts: [String: StaffAccount] = [:]
 
     /// How much of the review log is kept, as in ``SQLiteStorage``.
     public let missLimits: MissLogLimits
@@ -220,4 +221,30 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog,
     public func latestChange(of target: String, after id: Int64) -> AuditEntry? {
         auditEntries.last { ($0.id ?? 0) > id && $0.target == target }
     }
+
+    // MARK: StaffStore
+
+    /// Adds the account unless the name is taken.
+    public func addStaff(_ account: StaffAccount) -> Bool {
+        guard staffAccounts[account.name] == nil else { return false }
+        staffAccounts[account.name] = account
+        return true
+    }
+
+    /// The account named `name`.
+    public func staff(named name: String) -> StaffAccount? { staffAccounts[name] }
+
+    /// Replaces the hash of an existing account.
+    public func setStaffPassword(named name: String, passwordHash: String, at: Date) -> Bool {
+        guard staffAccounts[name] != nil else { return false }
+        staffAccounts[name]?.passwordHash = passwordHash
+        staffAccounts[name]?.passwordChangedAt = at
+        return true
+    }
+
+    /// Removes the account.
+    public func removeStaff(named name: String) -> Bool { staffAccounts.removeValue(forKey: name) != nil }
+
+    /// Every account, by name.
+    public func listStaff() -> [StaffAccount] { staffAccounts.values.sorted { $0.name < $1.name } }
 }

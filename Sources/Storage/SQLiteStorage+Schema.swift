@@ -121,6 +121,19 @@ extension SQLiteStorage {
                     """
             )
         }
+        // Staff who sign in to the staff pages; the password only as an encoded slow hash.
+        migrator.registerMigration("v5-staff-accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE staff_account (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        password_changed_at REAL NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 

@@ -8,7 +8,10 @@ struct PolicyDesk: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policydesk",
         abstract: "东胜区科技创新政策自助问答：webhook 服务、命令行问答与员工工具。",
-        subcommands: [Serve.self, Reload.self, Backup.self, Intents.self, Ask.self, Lint.self, Eval.self, Campaign.self, Import.self]
+        subcommands: [
+            Serve.self, Reload.self, Backup.self, Intents.self, Staff.self, Ask.self, Lint.self, Eval.self, Campaign.self,
+            Import.self,
+        ]
     )
 }
 

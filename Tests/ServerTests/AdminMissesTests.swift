@@ -87,7 +87,7 @@ struct AdminMissesTests {
             #expect(response.status == .ok, "\(response.text)")
             #expect(response.json["action"] as? String == "add example")
             #expect(response.json["target"] as? String == "item:21.3/examples")
-            #expect(response.json["who"] as? String == "王芳")
+            #expect(response.json["who"] as? String == "王芳 (admin token)")
 
             // The latest wording is now an example of 21.3, one line more in the file …
             let change = LineChange(original, try copy.bytes("clauses/21.yaml"))

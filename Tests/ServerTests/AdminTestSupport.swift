@@ -78,6 +78,7 @@ enum AdminTest {
         store: SQLiteStorage? = nil,
         prepare: (KnowledgeCopy) throws -> Void = { _ in },
         configure: (inout ServerConfiguration) -> Void = { _ in },
+        now: @escaping @Sendable () -> Date = { Date() },
         _ body: @Sendable (any TestClientProtocol, ServerParts, KnowledgeCopy) async throws -> Value
     ) async throws -> Value {
         let copy = try KnowledgeCopy()
@@ -91,7 +92,7 @@ enum AdminTest {
                 configuration.questionsPerMinute = 1_000_000
                 configure(&configuration)
             },
-            store: store
+            store: store, now: now
         ) { client, parts in try await body(client, parts, copy) }
     }
 

@@ -28,7 +28,7 @@ struct AdminWriteTests {
     }
 
     /// The audit entry in a write's response, checked for who, action and target.
-    static func checkEntry(_ entry: [String: Any], action: String, target: String, who: String = staff) throws -> Int {
+    static func checkEntry(_ entry: [String: Any], action: String, target: String, who: String = "\(staff) (admin token)") throws -> Int {
         #expect(entry["who"] as? String == who)
         #expect(entry["action"] as? String == action)
         #expect(entry["target"] as? String == target)
@@ -48,7 +48,7 @@ struct AdminWriteTests {
         let response = try await client.admin(.post, "/admin/audit/\(id)/undo", user: "李雷")
         #expect(response.status == .ok, "\(response.text)")
         let undo = response.json
-        let undoID = try checkEntry(undo, action: "undo \(id)", target: entry["target"] as? String ?? "", who: "李雷")
+        let undoID = try checkEntry(undo, action: "undo \(id)", target: entry["target"] as? String ?? "", who: "李雷 (admin token)")
         #expect(undoID > id)
         #expect(undo["before"] as? String == entry["after"] as? String)
         #expect(undo["after"] as? String == entry["before"] as? String)
@@ -110,7 +110,7 @@ struct AdminWriteTests {
             let log = try await client.auditEntries()
             #expect(log.count == 1)
             #expect(log.first?["id"] as? Int == id)
-            #expect(log.first?["who"] as? String == Self.staff)
+            #expect(log.first?["who"] as? String == "\(Self.staff) (admin token)")
             #expect(log.first?["before"] as? String == entry["before"] as? String)
             #expect(log.first?["after"] as? String == entry["after"] as? String)
 
@@ -353,12 +353,13 @@ struct AdminWriteTests {
         }
     }
 
-    @Test func whoDefaultsToAdminWithoutTheHeader() async throws {
+    @Test("the bearer token alone is recorded as the admin token, a claimed name beside it")
+    func whoDefaultsToAdminTokenWithoutTheHeader() async throws {
         try await AdminTest.run { client, _, _ in
             let response = try await client.admin(
                 .post, "/admin/items/12.2/examples", json: ["text": "刚拿到高企证书能领多少"], user: nil)
             #expect(response.status == .ok)
-            #expect(response.json["who"] as? String == "admin")
+            #expect(response.json["who"] as? String == "admin token")
         }
     }
 

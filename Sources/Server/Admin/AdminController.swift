@@ -7,10 +7,11 @@ import Logging
 import PolicyKit
 import Storage
 
-/// `/admin/…`: the staff API. Every route needs `Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>`,
-/// compared in constant time; the routes do not exist when no token is configured.
+/// `/admin/…`: the staff API. Every route needs `Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>`
+/// (compared in constant time), a staff account's credentials or a staff session (see
+/// ``StaffGate``); the routes do not exist when no token is configured.
 struct AdminController<Context: RequestContext>: Sendable {
-    let token: String
+    let gate: StaffGate
     let desks: DeskHolder
     let editor: IntentsAdmin
     let audit: any AuditLog
@@ -19,7 +20,7 @@ struct AdminController<Context: RequestContext>: Sendable {
     let bodyLimit: Int
 
     func addRoutes(to router: Router<Context>) {
-        let admin = router.group("admin").add(middleware: BearerTokenMiddleware<Context>(token: token))
+        let admin = router.group("admin").add(middleware: AdminAuthMiddleware<Context>(gate: gate))
         admin.get("clauses") { _, _ in clauses() }
         admin.get("clauses/:number") { _, context in try clause(context) }
         admin.get("items/:id") { _, context in try item(context) }
@@ -117,9 +118,9 @@ struct AdminController<Context: RequestContext>: Sendable {
     struct TextBody: Decodable { var text: String? }
     struct ListBody: Decodable { var checklist: [String]? }
 
+    /// Who the audit log records, as the gate established it.
     func who(_ request: Request) -> String {
-        let name = request.headers[HTTPField.Name("X-Admin-User")!] ?? "admin"
-        return String(name.prefix(64))
+        StaffIdentity.who ?? StaffSession.adminTokenName
     }
 
     /// The body as `T`; an empty body is `empty` when one is given (a body that is all optional).
@@ -332,19 +333,5 @@ extension AdminError {
                     "the change could not be stored; the server log has the cause under reference \(reference)")
             }()
         }
-    }
-}
-
-/// Lets a request through only with the right bearer token.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let header = request.headers[.authorization] ?? ""
-        let prefix = "Bearer "
-        guard header.hasPrefix(prefix), ConstantTime.equals(String(header.dropFirst(prefix.count)), token) else {
-            throw APIError(.unauthorized, "admin routes need the header Authorization: Bearer <POLICYDESK_ADMIN_TOKEN>")
-        }
-        return try await next(request, context)
     }
 }

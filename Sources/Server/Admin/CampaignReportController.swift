@@ -5,15 +5,16 @@ import Storage
 import OutreachModel
 
 /// `GET /admin/campaigns/:id/report?format=json|csv|html`: a campaign's status and report,
-/// the same as `policydesk campaign status` and `campaign report`, behind the admin token.
+/// the same as `policydesk campaign status` and `campaign report`, behind the admin token, staff
+/// credentials or a staff session (so the staff page links to it).
 struct CampaignReportController<Context: RequestContext>: Sendable {
-    let token: String
+    let gate: StaffGate
     let campaigns: any CampaignStore
     /// The clock the page's "generated at" reads.
     let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<Context>) {
-        router.group("admin").add(middleware: BearerTokenMiddleware<Context>(token: token))
+        router.group("admin").add(middleware: AdminAuthMiddleware<Context>(gate: gate))
             .get("campaigns/:id/report") { request, context in try await report(request, context) }
     }
 

@@ -1,0 +1,501 @@
+import Desk
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Outreach
+import PolicyKit
+import Storage
+
+/// The staff pages under `/admin/`: sign-in, the knowledge base with its edit forms, trying a
+/// question, the review of unanswered questions and the history with undo. Plain HTML forms,
+/// rendered on the server; every change goes through the same ``IntentsAdmin`` as the JSON API.
+struct StaffPagesController<Context: RequestContext>: Sendable {
+    let gate: StaffGate
+    let pages: StaffPages
+    let desks: DeskHolder
+    let editor: IntentsAdmin
+    let audit: any AuditLog
+    let misses: any MissLog
+    /// Where campaigns are kept: what was sent recently is left out of a preview.
+    let campaigns: (any CampaignStore)?
+    let bodyLimit: Int
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("admin/login") { request, _ in loginPage(request) }
+        router.post("admin/login") { request, context in try await login(request, logger: context.logger) }
+        router.get("admin/assets/staff.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
+                body: .init(byteBuffer: .init(string: pages.stylesheet)))
+        }
+        let staff = router.group("admin").add(
+            middleware: StaffPageMiddleware<Context>(gate: gate, pages: pages, bodyLimit: bodyLimit))
+        staff.get("/") { _, _ in try await home() }
+        staff.post("logout") { request, _ in
+            StaffPages.redirect("/admin/login?out=1", cookie: gate.clearCookie(for: request))
+        }
+        staff.get("kb") { _, _ in knowledgeBase() }
+        staff.get("kb/:id") { request, context in
+            try itemPage(context, notice: request.uri.queryParameters.get("saved").map { "已保存（历史记录 #\($0)）" })
+        }
+        staff.post("kb/:id/examples/add") { _, context in try await addExample(context) }
+        staff.post("kb/:id/examples/remove") { _, context in try await removeExample(context) }
+        staff.post("kb/:id/text") { _, context in try await setText(context) }
+        staff.post("kb/:id/checklist") { _, context in try await setChecklist(context) }
+        staff.get("try") { request, _ in tryQuestion(request) }
+        staff.get("review") { request, _ in
+            try await review(notice: request.uri.queryParameters.get("done").map { String($0) })
+        }
+        staff.post("review/:id/promote") { _, context in try await promote(context) }
+        staff.post("review/:id/dismiss") { _, context in try await dismiss(context) }
+        staff.get("history") { request, _ in
+            try await history(
+                offset: request.uri.queryParameters.get("offset", as: Int.self) ?? 0,
+                notice: request.uri.queryParameters.get("undone").map { "已撤销，撤销本身记为 #\($0)" })
+        }
+        staff.post("history/:id/undo") { _, context in try await undo(context) }
+        staff.get("campaigns") { _, _ in
+            pages.render(
+                "campaigns", ["title": "政策敲门", "items": "12.2,9.3,7.3", "stored": try await storedCampaigns()])
+        }
+        staff.post("campaigns/preview") { _, _ in try await campaignPreview() }
+    }
+
+    // MARK: - Signing in
+
+    func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        var values: [String: Any] = ["title": "登录"]
+        if let error { values["error"] = error }
+        if request.uri.queryParameters.get("out") != nil { values["notice"] = "已退出登录。" }
+        return pages.render("login", values, status: status)
+    }
+
+    func login(_ request: Request, logger: Logger) async throws -> Response {
+        var request = request
+        let form = FormFields(try await request.body(upTo: bodyLimit))
+        let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        switch await gate.signIn(name: name, password: form["password"] ?? "") {
+        case .signedIn(let session):
+            logger.notice("staff signed in", metadata: ["staff.name": "\(session.name)"])
+            return StaffPages.redirect("/admin/", cookie: gate.setCookie(session, for: request))
+        case .refused:
+            // The name typed is not logged: a password typed into the name field would land in the log.
+            logger.notice("staff sign-in refused", metadata: ["staff.with": "\(name.isEmpty ? "token" : "password")"])
+            return loginPage(request, error: name.isEmpty ? "管理令牌不正确。" : "用户名或密码不正确。", status: .unauthorized)
+        case .throttled:
+            return loginPage(request, error: "登录尝试过于频繁，请一分钟后再试。", status: .tooManyRequests)
+        }
+    }
+
+    // MARK: - Home
+
+    func home() async throws -> Response {
+        let knowledge = desks.desk.knowledge
+        let open = try await misses.list(limit: 1000).count
+        let formatter = Self.timeFormatter
+        let recent = try await audit.list(limit: 5, offset: 0).map { Self.entryValues($0, formatter: formatter) }
+        return pages.render(
+            "home",
+            [
+                "title": "首页", "clauses": knowledge.policy.clauses.count, "items": knowledge.policy.items.count,
+                "misses": open, "recent": recent, "hasRecent": !recent.isEmpty,
+            ])
+    }
+
+    // MARK: - Knowledge base
+
+    func knowledgeBase() -> Response {
+        let clauses = desks.desk.knowledge.policy.clauses.map { clause -> [String: Any] in
+            [
+                "number": clause.number, "title": clause.title, "leadUnit": clause.leadUnit ?? "",
+                "items": clause.items.map { item -> [String: Any] in
+                    [
+                        "id": item.id, "title": item.title, "examples": item.examples.count,
+                        "amount": Calculator.evaluate(item, facts: Facts())?.formula ?? "",
+                    ]
+                },
+            ]
+        }
+        return pages.render("kb", ["title": "知识库", "clauses": clauses])
+    }
+
+    func lookup(_ context: Context) throws -> Item {
+        guard let id = context.parameters.get("id"), let item = desks.desk.knowledge.policy.item(id) else {
+            throw HTTPError(.notFound, message: "no such item")
+        }
+        return item
+    }
+
+    /// The item page, with a notice after a change or a refusal shown beside the form it came from
+    /// (`field`), keeping what was typed (`typed`).
+    func itemPage(
+        _ context: Context, notice: String? = nil, error: String? = nil, field: String? = nil, typed: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        let item = try lookup(context)
+        let policy = desks.desk.knowledge.policy
+        let clause = policy.clause(item.clause)
+        var values: [String: Any] = [
+            "title": "\(item.id) \(item.title)", "id": item.id, "itemTitle": item.title, "clause": item.clause,
+            "clauseTitle": clause?.title ?? "", "leader": clause?.leader ?? "", "leadUnit": clause?.leadUnit ?? "",
+            "units": clause?.units.joined(separator: "、") ?? "", "text": item.text,
+            "amount": Calculator.evaluate(item, facts: Facts())?.formula ?? "",
+            "conditions": item.conditions, "hasConditions": !item.conditions.isEmpty,
+            "exclusions": item.exclusions, "hasExclusions": !item.exclusions.isEmpty,
+            "checklist": item.checklist, "checklistText": item.checklist.joined(separator: "\n"),
+            "examples": item.examples, "exampleCount": item.examples.count,
+        ]
+        if let notice { values["notice"] = notice }
+        if let error, let field {
+            values["error_" + field] = error
+            if field == "text" { values["text"] = typed ?? item.text }
+            if field == "checklist" { values["checklistText"] = typed ?? "" }
+            if field == "add" { values["typedExample"] = typed ?? "" }
+        }
+        return pages.render("item", values, status: status)
+    }
+
+    /// Applies an edit from a form: back to the item page with the audit id, or the page again with
+    /// the refusal beside the form and nothing written.
+    func apply(_ edit: IntentEdit, _ context: Context, field: String, typed: String?) async throws -> Response {
+        let item = try lookup(context)
+        do {
+            let entry = try await editor.apply(edit, who: StaffIdentity.who ?? StaffSession.adminTokenName)
+            return StaffPages.redirect("/admin/kb/\(Self.segment(item.id))?saved=\(entry.id ?? 0)")
+        } catch {
+            return try itemPage(
+                context, error: Self.refusal(error), field: field, typed: typed, status: Self.status(error))
+        }
+    }
+
+    func addExample(_ context: Context) async throws -> Response {
+        let item = try lookup(context)
+        let text = (StaffIdentity.form["text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else {
+            return try itemPage(context, error: "请填写要添加的问法。", field: "add", typed: "", status: .badRequest)
+        }
+        return try await apply(.addExample(item: item.id, text: text), context, field: "add", typed: text)
+    }
+
+    func removeExample(_ context: Context) async throws -> Response {
+        let item = try lookup(context)
+        let text = StaffIdentity.form["text"] ?? ""
+        guard !text.isEmpty else {
+            return try itemPage(context, error: "没有指明要删除的问法。", field: "examples", status: .badRequest)
+        }
+        return try await apply(.removeExample(item: item.id, text: text), context, field: "examples", typed: nil)
+    }
+
+    func setText(_ context: Context) async throws -> Response {
+        let item = try lookup(context)
+        let typed = StaffIdentity.form["text"] ?? ""
+        let text = typed.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else {
+            return try itemPage(context, error: "原文不能为空。", field: "text", typed: typed, status: .badRequest)
+        }
+        return try await apply(.setText(item: item.id, text: text), context, field: "text", typed: typed)
+    }
+
+    func setChecklist(_ context: Context) async throws -> Response {
+        let item = try lookup(context)
+        let typed = StaffIdentity.form["checklist"] ?? ""
+        // One document per line; blank lines between them are only spacing.
+        let list = typed.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return try await apply(.setChecklist(item: item.id, checklist: list), context, field: "checklist", typed: typed)
+    }
+
+    // MARK: - Trying a question
+
+    func tryQuestion(_ request: Request) -> Response {
+        let question =
+            request.uri.queryParameters.get("q").map { String($0) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+            ?? ""
+        var values: [String: Any] = ["title": "试问", "question": question]
+        if !question.isEmpty {
+            let desk = desks.desk
+            let plain = desk.answer(question, flavour: .plain).answer
+            values["asked"] = true
+            values["plain"] = plain.reply
+            values["markdown"] = desk.answer(question, flavour: .markdown).answer.reply
+            values["kind"] = Self.kindName(plain.kind)
+            values["item"] = plain.item.map { "\($0) \(plain.title ?? "")" } ?? "—"
+            values["confidence"] = String(format: "%.3f", plain.confidence)
+            values["explain"] = desk.explain(question).joined(separator: "\n")
+        }
+        return pages.render("try", values)
+    }
+
+    static func kindName(_ kind: Answer.Kind) -> String {
+        switch kind {
+        case .answer: "回答"
+        case .clarification: "追问"
+        case .refusal: "拒答（不在范围内）"
+        case .smalltalk: "寒暄"
+        case .empty: "空消息"
+        }
+    }
+
+    // MARK: - Unanswered questions
+
+    func review(notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response
+    {
+        let policy = desks.desk.knowledge.policy
+        let formatter = Self.timeFormatter
+        let groups = try await misses.list(limit: 500).sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
+        let rows = groups.map { group -> [String: Any] in
+            [
+                "id": group.id, "text": group.latestText, "count": group.count,
+                "firstSeen": formatter.string(from: group.firstSeen),
+                "lastSeen": formatter.string(from: group.lastSeen),
+                "guess": group.bestGuessItem.map { "\($0) \(policy.item($0)?.title ?? "")" } ?? "—",
+                "confidence": String(format: "%.2f", group.maxConfidence),
+                "options": policy.items.map { item -> [String: Any] in
+                    ["id": item.id, "label": "\(item.id) \(item.title)", "selected": item.id == group.bestGuessItem]
+                },
+            ]
+        }
+        var values: [String: Any] = ["title": "待处理问题", "groups": rows, "hasGroups": !rows.isEmpty]
+        if let notice { values["notice"] = notice }
+        if let error { values["error"] = error }
+        return pages.render("review", values, status: status)
+    }
+
+    func openGroup(_ context: Context) async throws -> MissGroup? {
+        guard let id = context.parameters.get("id", as: Int64.self), let group = try await misses.group(id: id),
+            !group.isResolved
+        else { return nil }
+        return group
+    }
+
+    func promote(_ context: Context) async throws -> Response {
+        guard let group = try await openGroup(context) else {
+            return try await review(error: "这个问题已经处理过或不存在。", status: .notFound)
+        }
+        let itemID = StaffIdentity.form["item"] ?? ""
+        guard desks.desk.knowledge.policy.item(itemID) != nil else {
+            return try await review(error: "请选择一个事项（没有事项 「\(itemID)」）。", status: .badRequest)
+        }
+        do {
+            let entry = try await editor.apply(
+                .addExample(item: itemID, text: group.latestText), who: StaffIdentity.who ?? StaffSession.adminTokenName
+            )
+            try await misses.resolve(groupID: group.id, as: "example:\(itemID)")
+            return StaffPages.redirect(
+                "/admin/review?done=" + Self.query("「\(group.latestText)」已加为 \(itemID) 的问法（历史记录 #\(entry.id ?? 0)）"))
+        } catch let error as AdminError {
+            return try await review(error: Self.refusal(error), status: Self.status(error))
+        }
+    }
+
+    func dismiss(_ context: Context) async throws -> Response {
+        guard let group = try await openGroup(context) else {
+            return try await review(error: "这个问题已经处理过或不存在。", status: .notFound)
+        }
+        try await misses.resolve(groupID: group.id, as: "dismissed")
+        return StaffPages.redirect("/admin/review?done=" + Self.query("已忽略「\(group.latestText)」"))
+    }
+
+    // MARK: - History
+
+    func history(offset: Int, notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok)
+        async throws -> Response
+    {
+        let page = 50
+        let offset = max(0, offset)
+        let entries = try await audit.list(limit: page + 1, offset: offset)
+        let formatter = Self.timeFormatter
+        var values: [String: Any] = [
+            "title": "修改历史", "entries": entries.prefix(page).map { Self.entryValues($0, formatter: formatter) },
+            "hasEntries": !entries.isEmpty,
+        ]
+        if entries.count > page { values["older"] = offset + page }
+        if offset > 0 { values["newer"] = max(0, offset - page) }
+        if let notice { values["notice"] = notice }
+        if let error { values["error"] = error }
+        return pages.render("history", values, status: status)
+    }
+
+    func undo(_ context: Context) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            return try await history(offset: 0, error: "历史记录编号应为数字。", status: .badRequest)
+        }
+        do {
+            let entry = try await editor.undo(id, who: StaffIdentity.who ?? StaffSession.adminTokenName)
+            return StaffPages.redirect("/admin/history?undone=\(entry.id ?? 0)")
+        } catch {
+            return try await history(offset: 0, error: "没有撤销 #\(id)：" + Self.refusal(error), status: Self.status(error))
+        }
+    }
+
+    static func entryValues(_ entry: AuditEntry, formatter: DateFormatter) -> [String: Any] {
+        var values: [String: Any] = [
+            "id": entry.id ?? 0, "who": entry.who, "at": formatter.string(from: entry.at), "action": entry.action,
+            "target": entry.target, "canUndo": entry.before != nil,
+        ]
+        if let before = entry.before { values["before"] = before }
+        if let after = entry.after { values["after"] = after }
+        return values
+    }
+
+    // MARK: - Campaigns
+
+    /// The campaigns planned with `policydesk campaign plan`, newest first, with their progress.
+    func storedCampaigns() async throws -> [[String: Any]] {
+        guard let campaigns else { return [] }
+        let formatter = Self.timeFormatter
+        return try await campaigns.campaigns().sorted { $0.campaign.id > $1.campaign.id }.map { listing in
+            let total = listing.counts.values.reduce(0, +)
+            let delivered = listing.counts[.delivered] ?? 0
+            return [
+                "id": listing.campaign.id, "at": formatter.string(from: listing.campaign.createdAt),
+                "roster": listing.campaign.rosterName, "items": listing.campaign.itemIDs.joined(separator: "、"),
+                "progress": "已送达 \(delivered) / \(total)",
+            ]
+        }
+    }
+
+    /// A dry run of a campaign: the roster read (UTF-8 or GB18030) with its refused lines and why,
+    /// who qualifies for which item and how much, and the first messages, by the same planner as
+    /// `policydesk campaign plan --dry-run`. Nothing is stored or sent.
+    func campaignPreview() async throws -> Response {
+        let form = StaffIdentity.form
+        let itemText = form["items"] ?? ""
+        var values: [String: Any] = ["title": "政策敲门", "items": itemText, "stored": try await storedCampaigns()]
+        guard let data = form.files["roster"], !data.isEmpty else {
+            values["error"] = "请选择名单文件（CSV，UTF-8 或 GB18030）。"
+            return pages.render("campaigns", values, status: .badRequest)
+        }
+        let roster: Roster
+        do {
+            roster = try Roster.parse(data, skipBadLines: true)
+        } catch {
+            values["error"] = "名单无法导入：\n" + error.problems.map(\.description).joined(separator: "\n")
+            return pages.render("campaigns", values, status: .unprocessableContent)
+        }
+        let itemIDs = itemText.split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " }).map(String.init)
+        let now = Date()
+        let plan: CampaignPlan
+        do {
+            let recent =
+                try await campaigns?.recentSends(itemIDs: Set(itemIDs), since: now.addingTimeInterval(-30 * 86_400))
+                ?? []
+            plan = try CampaignPlanner(knowledge: desks.desk.knowledge).plan(
+                roster: roster, itemIDs: itemIDs, recentSends: recent, windowDays: 30, now: now)
+        } catch let error as OutreachError {
+            values["error"] = "无法生成预览：\(error.description)"
+            return pages.render("campaigns", values, status: .unprocessableContent)
+        }
+        values["preview"] = true
+        values["encoding"] = roster.encoding.rawValue
+        values["enterprises"] = roster.enterprises.count
+        values["refused"] = roster.skippedLines.map(\.description)
+        values["refusedCount"] = roster.skippedLines.count
+        values["messageCount"] = plan.messages.count
+        values["ineligible"] = plan.ineligibleCount
+        values["totalYuan"] = plan.estimatedYuan
+        values["totals"] = plan.totals.map { total -> [String: Any] in
+            [
+                "item": "\(total.itemID) \(total.title)", "enterprises": total.enterprises,
+                "exactYuan": total.exactYuan,
+                "skipped": total.skipped,
+            ]
+        }
+        values["messages"] = plan.messages.prefix(5).map {
+            ["title": $0.title, "body": $0.body, "yuan": $0.estimatedYuan]
+        }
+        return pages.render("campaigns", values)
+    }
+
+    // MARK: - Helpers
+
+    /// What a refused edit says on the page: what was wrong, and that nothing was written.
+    static func refusal(_ error: AdminError) -> String {
+        switch error {
+        case .storage: "无法保存，服务器日志中有原因；文件未修改。"
+        case .unchanged: "没有变化：\(error.description)"
+        default: "未保存，文件未修改：\(error.description)"
+        }
+    }
+
+    static func status(_ error: AdminError) -> HTTPResponse.Status {
+        switch error {
+        case .notFound: .notFound
+        case .invalid: .badRequest
+        case .rejected, .unsafe: .unprocessableContent
+        case .unchanged, .superseded: .conflict
+        case .storage: .internalServerError
+        }
+    }
+
+    /// A formatter of times as staff read them: Beijing time, to the second. Made per page, since
+    /// a `DateFormatter` may not be shared between tasks.
+    static var timeFormatter: DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter
+    }
+
+    static func segment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+            ?? text
+    }
+
+    static func query(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    }
+}
+
+/// The staff pages' gate: a page without a valid session goes to the sign-in page; a form without
+/// its session's CSRF token is refused (403) with nothing changed.
+struct StaffPageMiddleware<Context: RequestContext>: RouterMiddleware {
+    let gate: StaffGate
+    let pages: StaffPages
+    let bodyLimit: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let session: StaffSession
+        switch await gate.session(of: request) {
+        case .none:
+            return StaffPages.redirect("/admin/login")
+        case .failure?:
+            gate.metrics.adminRefused(reason: "session")
+            return StaffPages.redirect("/admin/login", cookie: gate.clearCookie(for: request))
+        case .success(let valid)?:
+            session = valid
+        }
+        var request = request
+        var form = FormFields(Data())
+        let csrf = gate.signer.csrfToken(for: session)
+        if request.method == .post {
+            form = FormFields(try await request.body(upTo: bodyLimit), contentType: request.headers[.contentType])
+            guard gate.signer.acceptsCSRF(form["csrf"], for: session) else {
+                gate.metrics.adminRefused(reason: "csrf")
+                return StaffIdentity.$session.withValue(session) {
+                    StaffIdentity.$csrf.withValue(csrf) {
+                        pages.render(
+                            "message",
+                            [
+                                "title": "请求被拒绝",
+                                "message": "表单校验失败（缺少或错误的 CSRF 令牌），没有做任何修改。请回到页面刷新后重试。",
+                            ],
+                            status: .forbidden)
+                    }
+                }
+            }
+        }
+        let fields = form
+        return try await StaffIdentity.$who.withValue(session.name) {
+            try await StaffIdentity.$session.withValue(session) {
+                try await StaffIdentity.$csrf.withValue(csrf) {
+                    try await StaffIdentity.$form.withValue(fields) { try await next(request, context) }
+                }
+            }
+        }
+    }
+}
