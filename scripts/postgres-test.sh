@@ -64,6 +64,14 @@ done
     --db "postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=two_instances" \
     --pg-stop "$WORK/pg-stop.sh" --pg-start "$WORK/pg-start.sh"
 
+echo "== staff accounts on the shared database"
+STAFF_DB="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=staff_cli"
+printf 'correct horse battery\n' | "$BIN" staff add 王芳 --db "$STAFF_DB" >/dev/null
+"$BIN" staff list --db "$STAFF_DB" | grep -q "王芳" || { echo "FAIL: staff list on PostgreSQL does not show the account" >&2; exit 1; }
+printf 'another long password\n' | "$BIN" staff add 王芳 --db "$STAFF_DB" >/dev/null 2>&1 && { echo "FAIL: a second account of one name was added" >&2; exit 1; }
+"$BIN" staff remove 王芳 --db "$STAFF_DB" >/dev/null
+echo "  added, listed, refused twice, removed through policydesk staff"
+
 echo "== a second server on one SQLite file is refused"
 SQLITE_DIR="$WORK/sqlite"
 mkdir -p "$SQLITE_DIR"

@@ -87,7 +87,20 @@ extension PostgresStorage {
                 """,
                 "CREATE SEQUENCE intents_revision",
             ]
-        )
+        ),
+        (
+            "v2-staff-accounts",
+            [
+                """
+                CREATE TABLE staff_account (
+                    name text PRIMARY KEY,
+                    password_hash text NOT NULL,
+                    created_at double precision NOT NULL,
+                    password_changed_at double precision NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 
     /// Brings the schema up to date under `pg_advisory_lock`, refusing a database that a newer
@@ -176,7 +189,7 @@ extension PostgresStorage {
             "drop the schema",
             """
             DROP TABLE IF EXISTS dedupe_claim, conversation, miss, miss_group, audit_entry, store_probe,
-                intents_file, schema_migration CASCADE
+                intents_file, staff_account, schema_migration CASCADE
             """)
         _ = try await rows("drop the revision sequence", "DROP SEQUENCE IF EXISTS intents_revision")
     }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import PostgresStorage
 import Server
 import Storage
 
@@ -24,32 +26,51 @@ struct StaffDatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "The server's configuration file, to find its database.")
     var config: String?
 
-    /// Runs `body` with the database open, closing it afterwards.
-    func withStore<T>(_ body: (SQLiteStorage) async throws -> T) async throws -> T {
-        let store = try open()
-        defer { try? store.close() }
-        return try await body(store)
+    /// Runs `body` with the database open, closing it afterwards: the SQLite file, or the
+    /// PostgreSQL database that several instances share (migrated first, as `serve` does).
+    func withStore<T: Sendable>(_ body: (any StaffStore) async throws -> T) async throws -> T {
+        let location = try location()
+        guard PostgresAddress.isPostgresURL(location) else {
+            let store: SQLiteStorage
+            do {
+                store = try SQLiteStorage(path: location)
+            } catch {
+                throw CommandFailure(description: "\(error)")
+            }
+            defer { try? store.close() }
+            return try await body(store)
+        }
+        let address: PostgresAddress
+        do {
+            address = try PostgresAddress(url: location)
+        } catch {
+            throw CommandFailure(description: error.description)
+        }
+        var logger = Logger(label: "policydesk.postgres")
+        logger.logLevel = .warning
+        let store = PostgresStorage(address: address, logger: logger)
+        return try await store.withRunning {
+            do {
+                try await store.checkAtStart()
+            } catch {
+                throw CommandFailure(description: "\(error)")
+            }
+            return try await body(store)
+        }
     }
 
-    func open() throws -> SQLiteStorage {
-        let path: String
-        if let db {
-            path = db
-        } else if let config {
+    /// The database's path or address, from --db, the configuration file or the environment.
+    func location() throws -> String {
+        if let db { return db }
+        if let config {
             do {
-                path = try ServerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
+                return try ServerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
                     .databasePath
             } catch {
                 throw CommandFailure(description: error.description)
             }
-        } else {
-            path = ProcessInfo.processInfo.environment["POLICYDESK_DB"] ?? "policydesk.sqlite"
         }
-        do {
-            return try SQLiteStorage(path: path)
-        } catch {
-            throw CommandFailure(description: "\(error)")
-        }
+        return ProcessInfo.processInfo.environment["POLICYDESK_DB"] ?? "policydesk.sqlite"
     }
 }
 

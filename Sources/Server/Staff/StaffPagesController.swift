@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Outreach
+import OutreachModel
 import PolicyKit
 import Storage
 
