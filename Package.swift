@@ -122,7 +122,8 @@ let package = Package(
         .executableTarget(
             name: "policydesk",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "OutreachModel", "CMalloc",
+                "PolicyKit", "Matching", "Desk", "Storage", "Server", "Channels", "Outreach", "OutreachModel",
+                "CMalloc",
                 "PlanImport", "PostgresStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -173,7 +174,8 @@ let package = Package(
         ),
         .testTarget(name: "PolicyKitTests", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
         .testTarget(name: "OutreachModelTests", dependencies: ["OutreachModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "JSONWriterTests", dependencies: ["JSONWriter", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JSONWriterTests", dependencies: ["JSONWriter", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MatchingTests", dependencies: ["Matching", "PolicyKit", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
@@ -210,7 +212,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Channels", "Storage", "Outreach", "PostgresStorage", "OutreachModel", "Desk", "PolicyKit", "TestSupport",
+                "Server", "Channels", "Storage", "Outreach", "PostgresStorage", "OutreachModel", "Desk", "PolicyKit",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

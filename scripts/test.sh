@@ -11,6 +11,8 @@ scripts/setup.sh --test
 # The Python tests and the fake platform the crash test starts run on the virtual environment's python3.
 export PATH="$PWD/.build/venv/bin:$PATH"
 
+# The code is kept in swift-format's shape (.swift-format); a finding fails the run.
+swift format lint --strict -r Sources Tests Package.swift
 swift build --build-tests
 swift test
 

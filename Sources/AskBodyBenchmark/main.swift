@@ -75,5 +75,8 @@ func perBody(_ time: Duration, _ count: Int) -> Double { time / .nanoseconds(1) 
 print("bodies: \(count) (\(questions.count) questions × \(rounds) rounds, none repeated)")
 print(String(format: "AskRequest.parse: %.0f ns per body", perBody(readerTime, count)))
 print(String(format: "JSONDecoder:      %.0f ns per body", perBody(decoderTime, count)))
-print(String(format: "difference:       %.2f µs per request", (perBody(decoderTime, count) - perBody(readerTime, count)) / 1000))
+print(
+    String(
+        format: "difference:       %.2f µs per request",
+        (perBody(decoderTime, count) - perBody(readerTime, count)) / 1000))
 if sink == 42 { print("") }

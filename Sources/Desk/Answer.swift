@@ -1,5 +1,5 @@
-import JSONWriter
 import Foundation
+import JSONWriter
 
 /// The answer object of the JSON API, `ask --json` and each line of `ask --jsonl`, written by
 /// ``jsonBytes()`` alone (there is no second encoder to disagree with it).
@@ -54,7 +54,6 @@ public struct Answer: Sendable, Equatable {
     /// Whether the answer comes from a draft knowledge base (rules not yet reviewed). Written to
     /// the JSON as `"draft": true` only then, so answers of a reviewed one are byte for byte as before.
     public var draft = false
-
 
     /// The answer as one line of JSON, keys sorted. Written by hand: this is the hot path of
     /// `/v1/ask` and `ask --jsonl`, and Foundation's encoder costs more than the answer itself.

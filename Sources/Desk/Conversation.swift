@@ -1,5 +1,5 @@
-import JSONWriter
 public import Foundation
+import JSONWriter
 public import PolicyKit
 
 /// The state of one person's conversation with the bot: what it asked back and the facts

@@ -84,26 +84,36 @@ public struct Desk: Sendable {
     ) -> Exchange {
         let text = Self.trimmed(question)
         guard !text.isEmpty else {
-            return Exchange(answer: refusal(flavour: flavour, kind: .empty, confidence: 0, alternatives: []), conversation: conversation)
+            return Exchange(
+                answer: refusal(flavour: flavour, kind: .empty, confidence: 0, alternatives: []),
+                conversation: conversation)
         }
         let reading = read(text)
         let (extraction, ranking) = (reading.extraction, reading.ranking)
         let live = conversation.flatMap { $0.expiresAt > now ? $0 : nil }
 
         if let live, let pending = live.pending,
-            let exchange = continueConversation(live, pending: pending, normalized: reading.normalized, extraction: extraction, ranking: ranking, now: now, flavour: flavour)
+            let exchange = continueConversation(
+                live, pending: pending, normalized: reading.normalized, extraction: extraction, ranking: ranking,
+                now: now, flavour: flavour)
         {
             return exchange
         }
 
-        if let small = reading.smalltalk, small.exact || ranking.candidates.first.map({ $0.score < thresholds.smalltalkOverScore }) ?? true {
+        if let small = reading.smalltalk,
+            small.exact || ranking.candidates.first.map({ $0.score < thresholds.smalltalkOverScore }) ?? true
+        {
             return Exchange(answer: smalltalk(kind: small.kind, flavour: flavour), conversation: nil)
         }
         let alternatives = ranking.candidates.dropFirst().prefix(3).map {
             Answer.Alternative(clause: $0.clause, item: $0.itemID, confidence: Double(max(0, min(1, $0.score))))
         }
-        guard !ranking.isOutOfScope, let best = ranking.candidates.first, let item = knowledge.policy.item(best.itemID) else {
-            return Exchange(answer: refusal(flavour: flavour, kind: .refusal, confidence: ranking.confidence, alternatives: Array(alternatives)), conversation: nil)
+        guard !ranking.isOutOfScope, let best = ranking.candidates.first, let item = knowledge.policy.item(best.itemID)
+        else {
+            return Exchange(
+                answer: refusal(
+                    flavour: flavour, kind: .refusal, confidence: ranking.confidence, alternatives: Array(alternatives)),
+                conversation: nil)
         }
 
         // A granted amount with no measure named (「市里补了300万，区里配多少」): several measures
@@ -111,28 +121,37 @@ public struct Desk: Sendable {
         if !ranking.namesMeasure {
             var seen = Set<Int>()
             let options = ranking.candidates.compactMap { c -> Item? in
-                guard seen.insert(c.clause).inserted, let i = knowledge.policy.item(c.itemID), Self.readsGrant(i) else { return nil }
+                guard seen.insert(c.clause).inserted, let i = knowledge.policy.item(c.itemID), Self.readsGrant(i) else {
+                    return nil
+                }
                 return i
             }.prefix(3)
             if options.count >= 2 {
-                return clarify(Array(options), extraction: extraction, text: text, ranking: ranking, alternatives: Array(alternatives), now: now, flavour: flavour)
+                return clarify(
+                    Array(options), extraction: extraction, text: text, ranking: ranking,
+                    alternatives: Array(alternatives), now: now, flavour: flavour)
             }
         }
         // Two items of one clause that pay differently and that the question tells apart by none
         // of their terms (「专项，市里补了300万」: 战新专项 100% or 市科技重大专项 5%?).
         if let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
-            best.score - second.score < thresholds.clarifyMargin, !ranking.namedItems.contains(where: { id in id == best.itemID || id == second.itemID }),
+            best.score - second.score < thresholds.clarifyMargin,
+            !ranking.namedItems.contains(where: { id in id == best.itemID || id == second.itemID }),
             let other = knowledge.policy.item(second.itemID),
             Self.pays(item, extraction) != Self.pays(other, extraction)
         {
-            return clarify([item, other], extraction: extraction, text: text, ranking: ranking, alternatives: Array(alternatives), now: now, flavour: flavour)
+            return clarify(
+                [item, other], extraction: extraction, text: text, ranking: ranking, alternatives: Array(alternatives),
+                now: now, flavour: flavour)
         }
 
         if let second = ranking.candidates.dropFirst().first, second.clause != best.clause,
             ranking.confidence < thresholds.clarifyBelow, best.score - second.score < thresholds.clarifyMargin,
             let other = knowledge.policy.item(second.itemID)
         {
-            let answer = clarification(options: [item, other], confidence: ranking.confidence, flavour: flavour, alternatives: Array(alternatives))
+            let answer = clarification(
+                options: [item, other], confidence: ranking.confidence, flavour: flavour,
+                alternatives: Array(alternatives))
             let state = Conversation(
                 pending: .choice(items: [item.id, other.id]), facts: Conversation.encode(extraction.facts),
                 question: text, expiresAt: now.addingTimeInterval(conversationLifetime))
@@ -142,14 +161,16 @@ public struct Desk: Sendable {
         var facts = extraction.facts(for: item.award)
         var combined: Item?
         if extraction.asksForTotal, let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
-            second.score >= best.score * thresholds.combineRunnerUpRatio, let other = knowledge.policy.item(second.itemID)
+            second.score >= best.score * thresholds.combineRunnerUpRatio,
+            let other = knowledge.policy.item(second.itemID)
         {
             combined = other
             facts = facts.merging(extraction.facts(for: other.award))
         }
-        return respond(item: item, also: combined, facts: facts, extraction: extraction, question: text,
-                       normalized: reading.normalized, confidence: ranking.confidence, alternatives: Array(alternatives),
-                       now: now, flavour: flavour)
+        return respond(
+            item: item, also: combined, facts: facts, extraction: extraction, question: text,
+            normalized: reading.normalized, confidence: ranking.confidence, alternatives: Array(alternatives),
+            now: now, flavour: flavour)
     }
 
     /// What an item pays for the question's facts, exactly or at most.
@@ -167,7 +188,8 @@ public struct Desk: Sendable {
         _ options: [Item], extraction: Extraction, text: String, ranking: Ranking, alternatives: [Answer.Alternative],
         now: Date, flavour: ReplyFlavour
     ) -> Exchange {
-        let answer = clarification(options: options, confidence: ranking.confidence, flavour: flavour, alternatives: alternatives)
+        let answer = clarification(
+            options: options, confidence: ranking.confidence, flavour: flavour, alternatives: alternatives)
         let state = Conversation(
             pending: .choice(items: options.map(\.id)), facts: Conversation.encode(extraction.facts),
             question: text, expiresAt: now.addingTimeInterval(conversationLifetime))
@@ -183,24 +205,29 @@ public struct Desk: Sendable {
         let stored = conversation.knownFacts
         switch pending {
         case .choice(let items):
-            guard let chosen = pick(normalized, among: items, ranking: ranking), let item = knowledge.policy.item(chosen) else {
+            guard let chosen = pick(normalized, among: items, ranking: ranking),
+                let item = knowledge.policy.item(chosen)
+            else {
                 return nil
             }
             let original = FactExtractor.extract(knowledge.normalizer.normalize(conversation.question))
             let facts = original.facts(for: item.award).merging(stored).merging(extraction.facts(for: item.award))
-            return respond(item: item, also: nil, facts: facts, extraction: extraction, question: conversation.question,
-                           normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
-                           confidence: thresholds.followUpConfidence, alternatives: [], now: now, flavour: flavour)
+            return respond(
+                item: item, also: nil, facts: facts, extraction: extraction, question: conversation.question,
+                normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
+                confidence: thresholds.followUpConfidence, alternatives: [], now: now, flavour: flavour)
         case .facts(let itemID, let awaiting):
             guard let item = knowledge.policy.item(itemID) else { return nil }
             let fresh = extraction.facts(for: item.award)
             let filled = awaiting.contains { name in FactName(rawValue: name).map { fresh[$0] != nil } ?? false }
-            let staysOnTopic = ranking.candidates.first?.itemID == itemID || normalized.count <= thresholds.followUpLength
+            let staysOnTopic =
+                ranking.candidates.first?.itemID == itemID || normalized.count <= thresholds.followUpLength
             guard filled, staysOnTopic else { return nil }
-            return respond(item: item, also: nil, facts: stored.merging(fresh), extraction: extraction,
-                           question: conversation.question,
-                           normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
-                           confidence: thresholds.followUpConfidence, alternatives: [], now: now, flavour: flavour)
+            return respond(
+                item: item, also: nil, facts: stored.merging(fresh), extraction: extraction,
+                question: conversation.question,
+                normalized: knowledge.normalizer.normalize(conversation.question) + " " + normalized,
+                confidence: thresholds.followUpConfidence, alternatives: [], now: now, flavour: flavour)
         }
     }
 
@@ -219,7 +246,9 @@ public struct Desk: Sendable {
             return candidate.itemID
         }
         for id in items {
-            if let item = knowledge.policy.item(id), normalized.contains(knowledge.normalizer.normalize(item.title)) { return id }
+            if let item = knowledge.policy.item(id), normalized.contains(knowledge.normalizer.normalize(item.title)) {
+                return id
+            }
         }
         return nil
     }
@@ -244,7 +273,8 @@ public struct Desk: Sendable {
         confidence: Double, alternatives: [Answer.Alternative], now: Date, flavour: ReplyFlavour
     ) -> Exchange {
         guard let clause = knowledge.policy.clause(item.clause) else {
-            return Exchange(answer: refusal(flavour: flavour, kind: .refusal, confidence: 0, alternatives: []), conversation: nil)
+            return Exchange(
+                answer: refusal(flavour: flavour, kind: .refusal, confidence: 0, alternatives: []), conversation: nil)
         }
         // What the question says of the item's conditions in words is read here; whether that
         // makes the award 0 is the calculator's decision.
@@ -256,8 +286,12 @@ public struct Desk: Sendable {
         if let also, let first = calculation, let a = first.yuan {
             var alsoFacts = facts
             alsoFacts.conditions = knowledge.conditionReader.read(itemID: also.id, scalars: scalars)
-            if let second = Calculator.evaluate(also, facts: alsoFacts), let b = second.yuan, let sum = Checked.add(a, b) {
-                calculation = Calculation(yuan: sum, formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(sum))")
+            if let second = Calculator.evaluate(also, facts: alsoFacts), let b = second.yuan,
+                let sum = Checked.add(a, b)
+            {
+                calculation = Calculation(
+                    yuan: sum,
+                    formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(sum))")
                 title = "\(item.title)、\(also.title)"
             }
         }
@@ -270,7 +304,8 @@ public struct Desk: Sendable {
         let needs = calculation?.needs ?? []
         let reply = reply(.answer(item: item.id, title: title, calculation: calculation, flavour: flavour))
         let amount = calculation.map {
-            var amount = Answer.Amount(yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
+            var amount = Answer.Amount(
+                yuan: $0.yuan, maxYuan: $0.yuan == nil ? $0.maxYuan : nil, perYear: $0.perYear, formula: $0.formula)
             amount.approximate = $0.approximate
             amount.brokenCondition = $0.brokenCondition
             return amount
@@ -279,7 +314,8 @@ public struct Desk: Sendable {
             matched: true, clause: clause.number, item: item.id, title: title, confidence: confidence, amount: amount,
             needs: needs.map(\.rawValue), leader: clause.leader, leadUnit: clause.leadUnit, units: clause.units,
             checklist: item.checklist, reply: reply, alternatives: alternatives, kind: .answer)
-        let state: Conversation? = needs.isEmpty
+        let state: Conversation? =
+            needs.isEmpty
             ? nil
             : Conversation(
                 pending: .facts(item: item.id, awaiting: needs.map(\.rawValue)), facts: Conversation.encode(facts),
@@ -297,7 +333,9 @@ public struct Desk: Sendable {
         }
     }
 
-    private func clarification(options: [Item], confidence: Double, flavour: ReplyFlavour, alternatives: [Answer.Alternative]) -> Answer {
+    private func clarification(
+        options: [Item], confidence: Double, flavour: ReplyFlavour, alternatives: [Answer.Alternative]
+    ) -> Answer {
         let reply = reply(.clarification(items: options.map(\.id), flavour: flavour))
         let best = options[0]
         let clause = knowledge.policy.clause(best.clause)
@@ -307,7 +345,9 @@ public struct Desk: Sendable {
             reply: reply, alternatives: alternatives, kind: .clarification)
     }
 
-    private func refusal(flavour: ReplyFlavour, kind: Answer.Kind, confidence: Double, alternatives: [Answer.Alternative]) -> Answer {
+    private func refusal(
+        flavour: ReplyFlavour, kind: Answer.Kind, confidence: Double, alternatives: [Answer.Alternative]
+    ) -> Answer {
         let reply = reply(.refusal(flavour: flavour))
         return Answer(
             matched: false, clause: nil, item: nil, title: nil, confidence: confidence, amount: nil, needs: [],
@@ -363,7 +403,9 @@ public struct Desk: Sendable {
         func isSpace(_ s: Unicode.Scalar) -> Bool {
             s.value <= 0x20 || s.value == 0x3000 || s.value == 0xA0 || s.value == 0xFEFF
         }
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else {
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+            let last = scalars.lastIndex(where: { !isSpace($0) })
+        else {
             return ""
         }
         return String(scalars[first...last])
@@ -389,7 +431,9 @@ extension Desk {
     /// What the other items of `itemID`'s clause would pay for the facts of `question`: how
     /// an evaluation tells an item confused with its sibling from a misread figure.
     public func siblingAmounts(of itemID: String, question: String) -> [Int64] {
-        guard let item = knowledge.policy.item(itemID), let clause = knowledge.policy.clause(item.clause) else { return [] }
+        guard let item = knowledge.policy.item(itemID), let clause = knowledge.policy.clause(item.clause) else {
+            return []
+        }
         let scalars = knowledge.normalizer.normalizedScalars(question)
         let extraction = FactExtractor.extract(scalars: scalars)
         return clause.items.filter { $0.id != itemID }.compactMap { sibling in
@@ -408,21 +452,35 @@ extension Desk {
         let ranking = knowledge.matcher.rank(normalized, extraction: extraction)
         var lines = ["normalized: \(normalized)"]
         if cut { lines.append("cut: only the first \(Self.maxQuestionLength) characters are read") }
-        lines.append("facts: " + extraction.facts.values.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ", "))
-        lines.append("money: " + extraction.money.map { "\(Money.words($0.yuan))→\($0.role?.rawValue ?? "?")" }.joined(separator: ", "))
+        lines.append(
+            "facts: "
+                + extraction.facts.values.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ", "))
+        lines.append(
+            "money: "
+                + extraction.money.map { "\(Money.words($0.yuan))→\($0.role?.rawValue ?? "?")" }.joined(separator: ", ")
+        )
         if !extraction.implausible.isEmpty {
             let scalars = Array(normalized.unicodeScalars)
             let numbers = extraction.implausible.map { range in
                 "「" + String(String.UnicodeScalarView(scalars[range.clamped(to: 0..<scalars.count)].prefix(40))) + "」"
             }
-            lines.append("ignored: " + numbers.joined(separator: ", ") + " (over \(Money.words(Money.plausibleYuan)) or 64 bits: not a plausible amount, read as if no amount were given)")
+            lines.append(
+                "ignored: " + numbers.joined(separator: ", ")
+                    + " (over \(Money.words(Money.plausibleYuan)) or 64 bits: not a plausible amount, read as if no amount were given)"
+            )
         }
-        lines.append(String(format: "out-of-scope score: %.3f%@, confidence %.3f, refuse: %@",
-                            ranking.outOfScopeScore, ranking.nearMiss ? " (near miss)" : "", ranking.confidence,
-                            ranking.isOutOfScope ? "yes" : "no"))
-        lines.append("names a measure: " + (ranking.namesMeasure ? "yes" : "no (only generic words)")
-                     + (ranking.namedItems.isEmpty ? "" : "; item terms named: " + ranking.namedItems.joined(separator: ", ")))
-        for c in ranking.candidates { lines.append(String(format: "  %@ (clause %d): %.3f", c.itemID, c.clause, c.score)) }
+        lines.append(
+            String(
+                format: "out-of-scope score: %.3f%@, confidence %.3f, refuse: %@",
+                ranking.outOfScopeScore, ranking.nearMiss ? " (near miss)" : "", ranking.confidence,
+                ranking.isOutOfScope ? "yes" : "no"))
+        lines.append(
+            "names a measure: " + (ranking.namesMeasure ? "yes" : "no (only generic words)")
+                + (ranking.namedItems.isEmpty
+                    ? "" : "; item terms named: " + ranking.namedItems.joined(separator: ", ")))
+        for c in ranking.candidates {
+            lines.append(String(format: "  %@ (clause %d): %.3f", c.itemID, c.clause, c.score))
+        }
         return lines
     }
 }

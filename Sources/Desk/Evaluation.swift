@@ -6,12 +6,20 @@ public struct LabelledQuestion: Sendable, Decodable {
     public var id: String
     public var q: String
     public var clause: Int?
-    public var lead_unit: String?
-    public var amount_yuan: Int64?
-    public var max_yuan: Int64?
+    public var leadUnit: String?
+    public var amountYuan: Int64?
+    public var maxYuan: Int64?
     /// Free text; a leading tag such as `[ask]` says what the question tests (`[ask]`: the
     /// answer must ask back for a missing fact or a choice).
     public var note: String?
+
+    /// The labelled files' keys, which scripts and other tools share.
+    enum CodingKeys: String, CodingKey {
+        case id, q, clause, note
+        case leadUnit = "lead_unit"
+        case amountYuan = "amount_yuan"
+        case maxYuan = "max_yuan"
+    }
 
     /// Whether the question is labelled as one the bot must answer by asking back.
     public var expectsAskingBack: Bool { note?.hasPrefix("[ask]") ?? false }
@@ -76,14 +84,16 @@ public struct EvaluationReport: Sendable, Encodable {
         out.append(String(format: "clause accuracy (in scope):     %.1f%%", inScopeAccuracy * 100))
         out.append(String(format: "out-of-scope rejection:         %.1f%%", outOfScopeRejection * 100))
         out.append(String(format: "false rejection (in scope):     %.1f%%", falseRejection * 100))
-        out.append(String(format: "amount accuracy:                %.1f%% of %d", amountAccuracy * 100, amountQuestions))
+        out.append(
+            String(format: "amount accuracy:                %.1f%% of %d", amountAccuracy * 100, amountQuestions))
         let kinds = Evaluation.errorKinds.map { "\($0) \(amountErrors[$0] ?? 0)" }.joined(separator: ", ")
         out.append("amount errors by kind:          \(kinds)")
         out.append(String(format: "asking back:                    %.1f%% of %d", askingBack * 100, askQuestions))
         out.append(String(format: "lead unit accuracy:             %.1f%%", leadUnitAccuracy * 100))
         out.append("per clause (support, precision, recall):")
         for c in perClause {
-            out.append(String(format: "  %-4@ %3d  %5.1f%%  %5.1f%%", c.clause, c.support, c.precision * 100, c.recall * 100))
+            out.append(
+                String(format: "  %-4@ %3d  %5.1f%%  %5.1f%%", c.clause, c.support, c.precision * 100, c.recall * 100))
         }
         out.append("confusions (\(confusions.count)):")
         for c in confusions {
@@ -119,14 +129,16 @@ public enum Evaluation {
         guard answer.matched, answer.kind != .refusal else { return "refusal" }
         guard answer.clause == row.clause else { return "clause" }
         let got = answer.amount?.yuan
-        if answer.amount?.brokenCondition != nil || (row.amount_yuan == 0 && (got ?? 0) != 0) { return "condition" }
-        if let expected = row.amount_yuan ?? row.max_yuan, let item = answer.item,
+        if answer.amount?.brokenCondition != nil || (row.amountYuan == 0 && (got ?? 0) != 0) { return "condition" }
+        if let expected = row.amountYuan ?? row.maxYuan, let item = answer.item,
             desk.siblingAmounts(of: item, question: row.q).contains(expected)
         {
             return "item"
         }
         if got == nil {
-            let numbers = NumberReader.mentions(in: desk.knowledge.normalizer.normalize(row.q)).filter { $0.kind != .plain }
+            let numbers = NumberReader.mentions(in: desk.knowledge.normalizer.normalize(row.q)).filter {
+                $0.kind != .plain
+            }
             return (answer.needs.isEmpty || numbers.isEmpty) ? "rule" : "number"
         }
         return "number"
@@ -152,14 +164,21 @@ public enum Evaluation {
                 correct += 1
                 truePositive[expected, default: 0] += 1
             } else {
-                confusions.append(.init(id: row.id, question: row.q, expected: expected, got: "\(label(got))\(answer.item.map { " (\($0))" } ?? "")", what: "clause"))
+                confusions.append(
+                    .init(
+                        id: row.id, question: row.q, expected: expected,
+                        got: "\(label(got))\(answer.item.map { " (\($0))" } ?? "")", what: "clause"))
             }
             if row.expectsAskingBack {
                 askTotal += 1
                 if answer.kind == .clarification || (!answer.needs.isEmpty && answer.amount?.yuan == nil) {
                     askCorrect += 1
                 } else if got == row.clause {
-                    confusions.append(.init(id: row.id, question: row.q, expected: "asking back", got: answer.amount.map { "\($0.yuan.map(String.init) ?? "null") [\($0.formula)]" } ?? "no amount", what: "ask"))
+                    confusions.append(
+                        .init(
+                            id: row.id, question: row.q, expected: "asking back",
+                            got: answer.amount.map { "\($0.yuan.map(String.init) ?? "null") [\($0.formula)]" }
+                                ?? "no amount", what: "ask"))
                 }
             }
             if row.clause == nil {
@@ -172,9 +191,9 @@ public enum Evaluation {
             if !answer.matched { falseRejected += 1 }
             if row.clause.map({ (1...30).contains($0) }) ?? false {
                 leadTotal += 1
-                if answer.leadUnit == row.lead_unit { leadCorrect += 1 }
+                if answer.leadUnit == row.leadUnit { leadCorrect += 1 }
             }
-            if let yuan = row.amount_yuan {
+            if let yuan = row.amountYuan {
                 amountTotal += 1
                 if answer.amount?.yuan == yuan {
                     amountCorrect += 1
@@ -182,9 +201,13 @@ public enum Evaluation {
                     amountErrors[errorKind(row, answer: answer, desk: desk), default: 0] += 1
                 }
                 if answer.amount?.yuan != yuan, got == row.clause {
-                    confusions.append(.init(id: row.id, question: row.q, expected: "\(yuan)", got: answer.amount.map { "\($0.yuan.map(String.init) ?? "null") [\($0.formula)]" } ?? "no amount", what: "amount"))
+                    confusions.append(
+                        .init(
+                            id: row.id, question: row.q, expected: "\(yuan)",
+                            got: answer.amount.map { "\($0.yuan.map(String.init) ?? "null") [\($0.formula)]" }
+                                ?? "no amount", what: "amount"))
                 }
-            } else if let max = row.max_yuan {
+            } else if let max = row.maxYuan {
                 amountTotal += 1
                 if answer.amount?.yuan == nil && answer.amount?.maxYuan == max {
                     amountCorrect += 1
@@ -192,7 +215,12 @@ public enum Evaluation {
                     amountErrors[errorKind(row, answer: answer, desk: desk), default: 0] += 1
                 }
                 if !(answer.amount?.yuan == nil && answer.amount?.maxYuan == max), got == row.clause {
-                    confusions.append(.init(id: row.id, question: row.q, expected: "max \(max)", got: answer.amount.map { "\($0.yuan.map(String.init) ?? "null")/max \($0.maxYuan.map(String.init) ?? "null")" } ?? "no amount", what: "amount"))
+                    confusions.append(
+                        .init(
+                            id: row.id, question: row.q, expected: "max \(max)",
+                            got: answer.amount.map {
+                                "\($0.yuan.map(String.init) ?? "null")/max \($0.maxYuan.map(String.init) ?? "null")"
+                            } ?? "no amount", what: "amount"))
                 }
             }
         }
@@ -204,7 +232,8 @@ public enum Evaluation {
                 recall: ratio(truePositive[c] ?? 0, support[c] ?? 0))
         }
         return EvaluationReport(
-            questions: rows.count, clauseAccuracy: ratio(correct, rows.count), inScopeAccuracy: ratio(inScopeCorrect, inScope),
+            questions: rows.count, clauseAccuracy: ratio(correct, rows.count),
+            inScopeAccuracy: ratio(inScopeCorrect, inScope),
             outOfScopeRejection: ratio(oosRejected, oos), falseRejection: ratio(falseRejected, inScope),
             amountAccuracy: ratio(amountCorrect, amountTotal), amountQuestions: amountTotal,
             amountErrors: amountErrors, askQuestions: askTotal, askingBack: ratio(askCorrect, askTotal),

@@ -85,7 +85,9 @@ public enum IntentFileEditor {
                 let examples = (item["examples"]?.array().compactMap(\.string) ?? []) + [example]
                 return try write(.setExamples(item: id, examples: examples), to: text, root: root)
             }
-            if seq.contains(where: { $0.string == example }) { throw .unchanged("「\(example)」 is already an example of \(id)") }
+            if seq.contains(where: { $0.string == example }) {
+                throw .unchanged("「\(example)」 is already an example of \(id)")
+            }
             let end = blockEnd(after: key, in: lines)
             let indent = indentation(of: lines[(seq.first?.mark?.line ?? 1) - 1])
             lines.insert(String(repeating: " ", count: indent) + "- " + scalar(example), at: end)
@@ -111,15 +113,22 @@ public enum IntentFileEditor {
             else { throw .notFound("unit 「\(unit)」 in contacts.yaml") }
             // (The parser does not report a mapping's style, so a one-line mapping is told by its
             // keys all standing on the line it starts on.)
-            if case .mapping(let map) = entry, let line = entry.mark?.line, map.keys.allSatisfy({ $0.mark?.line == line }),
-                let brace = lines[line - 1].firstIndex(of: "{"), let close = closingBrace(in: lines[line - 1], from: brace)
+            if case .mapping(let map) = entry, let line = entry.mark?.line,
+                map.keys.allSatisfy({ $0.mark?.line == line }),
+                let brace = lines[line - 1].firstIndex(of: "{"),
+                let close = closingBrace(in: lines[line - 1], from: brace)
             {
                 // A unit written on one line (「- {name: …, phone: ""}」) is rewritten on that line.
                 var ordered: [(String, String)] = map.compactMap { k, v in k.string.map { ($0, v.string ?? "") } }
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-                    if let i = ordered.firstIndex(where: { $0.0 == name }) { ordered[i].1 = value } else { ordered.append((name, value)) }
+                    if let i = ordered.firstIndex(where: { $0.0 == name }) {
+                        ordered[i].1 = value
+                    } else {
+                        ordered.append((name, value))
+                    }
                 }
-                let body = ordered.map { "\($0.0): \($0.0 == "name" ? flowScalar($0.1) : quoted($0.1))" }.joined(separator: ", ")
+                let body = ordered.map { "\($0.0): \($0.0 == "name" ? flowScalar($0.1) : quoted($0.1))" }.joined(
+                    separator: ", ")
                 // What follows the mapping on its line (a comment) stays as it was.
                 let rest = lines[line - 1][lines[line - 1].index(after: close)...]
                 lines[line - 1] = String(lines[line - 1][..<brace]) + "{" + body + "}" + rest
@@ -149,7 +158,9 @@ public enum IntentFileEditor {
 
     /// A list set to `values`: entry by entry where the list allows it (comments between
     /// entries stay), else the whole value rewritten.
-    static func setList(_ key: String, of item: Node, to values: [String], in lines: [String]) throws(IntentEditError) -> [String] {
+    static func setList(_ key: String, of item: Node, to values: [String], in lines: [String]) throws(IntentEditError)
+        -> [String]
+    {
         if let edited = editList(key, of: item, to: values, in: lines) { return edited }
         return try replace(key: key, of: item, with: .list(values), in: lines)
     }
@@ -321,7 +332,9 @@ public enum IntentFileEditor {
         let end = blockEnd(after: key, in: lines)
         for (i, entry) in old.enumerated() {
             let next = i + 1 < old.count ? old[i + 1].index : end
-            guard entry.index < next, (entry.index + 1..<next).allSatisfy({ isBlankOrComment(lines[$0]) }) else { return nil }
+            guard entry.index < next, (entry.index + 1..<next).allSatisfy({ isBlankOrComment(lines[$0]) }) else {
+                return nil
+            }
         }
         // The longest run of old entries that stay, in order.
         let a = old.map(\.text), b = entries
@@ -376,7 +389,9 @@ public enum IntentFileEditor {
         return result
     }
 
-    static func replace(key name: String, of node: Node, with value: Value, in lines: [String]) throws(IntentEditError) -> [String] {
+    static func replace(key name: String, of node: Node, with value: Value, in lines: [String]) throws(IntentEditError)
+        -> [String]
+    {
         guard let (key, _) = pair(name, in: node), let line = key.mark?.line else {
             throw .notFound("`\(name)` of \(node["id"]?.string.map { "item \($0)" } ?? "the entry")")
         }
@@ -472,7 +487,8 @@ public enum IntentFileEditor {
             case "\r": result += "\\r"
             case _ where FieldCharacters.isRefused(scalar, multiline: false, inEmoji: false):
                 let hex = String(scalar.value, radix: 16, uppercase: true)
-                let (prefix, width) = scalar.value <= 0xFF ? ("\\x", 2) : scalar.value <= 0xFFFF ? ("\\u", 4) : ("\\U", 8)
+                let (prefix, width) =
+                    scalar.value <= 0xFF ? ("\\x", 2) : scalar.value <= 0xFFFF ? ("\\u", 4) : ("\\U", 8)
                 result += prefix + String(repeating: "0", count: width - hex.count) + hex
             default: result.unicodeScalars.append(scalar)
             }

@@ -77,11 +77,14 @@ public final class KnowledgeBase: Sendable {
         self.lexicon = lexicon
         self.normalizer = Normalizer(lexicon: lexicon)
         self.matcher = Matcher(
-            corpus: MatcherCorpus(policy: policy, outOfScope: outOfScope, nearMisses: nearMisses, genericWords: genericWords),
+            corpus: MatcherCorpus(
+                policy: policy, outOfScope: outOfScope, nearMisses: nearMisses, genericWords: genericWords),
             normalizer: normalizer, tuning: tuning)
         self.conditionReader = ConditionReader(policy: policy, normalizer: normalizer)
         let normalizer = Normalizer(lexicon: lexicon)
-        self.smalltalk = smalltalk.mapValues { $0.map { Self.stripped(normalizer.normalize($0)) }.filter { !$0.isEmpty } }
+        self.smalltalk = smalltalk.mapValues {
+            $0.map { Self.stripped(normalizer.normalize($0)) }.filter { !$0.isEmpty }
+        }
         self.outOfScopeExamples = outOfScope
         self.nearMisses = nearMisses
         self.contacts = contacts
@@ -100,7 +103,8 @@ public final class KnowledgeBase: Sendable {
         var out = String.UnicodeScalarView()
         for s in text.unicodeScalars {
             let v = s.value
-            let isPunctuationOrSpace = v < 0x30 || (v >= 0x3A && v <= 0x40) || (v >= 0x5B && v <= 0x60)
+            let isPunctuationOrSpace =
+                v < 0x30 || (v >= 0x3A && v <= 0x40) || (v >= 0x5B && v <= 0x60)
                 || (v >= 0x7B && v <= 0x7F) || (v >= 0x3000 && v <= 0x303F) || (v >= 0xFF00 && v <= 0xFF0F)
                 || (v >= 0xFF1A && v <= 0xFF20) || v == 0x2026 || (v >= 0x2018 && v <= 0x201F)
             if !isPunctuationOrSpace { out.append(s) }

@@ -37,7 +37,8 @@ public struct KnowledgeBaseLoader: Sendable {
     /// Loads and checks everything.
     public func load() throws(KnowledgeBaseError) -> KnowledgeBase {
         var problems: [Problem] = []
-        let clauseFiles = Self.files(in: intents.appendingPathComponent("clauses"), ext: "yaml", problems: &problems, label: "clauses")
+        let clauseFiles = Self.files(
+            in: intents.appendingPathComponent("clauses"), ext: "yaml", problems: &problems, label: "clauses")
         var clauses: [Clause] = []
         var seenClause: [Int: String] = [:]
         var seenItem: [String: String] = [:]
@@ -58,18 +59,27 @@ public struct KnowledgeBaseLoader: Sendable {
             guard let clause = PolicyLoader.clause(doc, problems: &problems) else { continue }
             unreviewed += PolicyLoader.unreviewedRules(doc)
             if let other = seenClause[clause.number] {
-                problems.append(Problem(file: name, line: 1, message: "clause \(clause.number) is also defined in \(other)"))
+                problems.append(
+                    Problem(file: name, line: 1, message: "clause \(clause.number) is also defined in \(other)"))
                 continue
             }
             seenClause[clause.number] = name
             for item in clause.items {
                 if let other = seenItem[item.id] {
-                    problems.append(Problem(file: name, line: Self.lineOf("\"\(item.id)\"", in: text), message: "item id \(item.id) is also used in \(other)"))
+                    problems.append(
+                        Problem(
+                            file: name, line: Self.lineOf("\"\(item.id)\"", in: text),
+                            message: "item id \(item.id) is also used in \(other)"))
                 }
                 seenItem[item.id] = name
                 for example in item.examples {
                     if let other = seenExample[example], other != item.id {
-                        problems.append(Problem(file: name, line: Self.lineOf(example, in: text), message: "example 「\(example)」 is given for both \(other) and \(item.id); keep it under one item"))
+                        problems.append(
+                            Problem(
+                                file: name, line: Self.lineOf(example, in: text),
+                                message:
+                                    "example 「\(example)」 is given for both \(other) and \(item.id); keep it under one item"
+                            ))
                     }
                     seenExample[example] = item.id
                     examplePlaces.append((example, item.id, name, text))
@@ -80,7 +90,11 @@ public struct KnowledgeBaseLoader: Sendable {
         if clauseFiles.isEmpty == false {
             for number in PolicyLoader.clauseNumbers where seenClause[number] == nil {
                 guard !unreadable.contains(String(format: "clauses/%02d.yaml", number)) else { continue }
-                problems.append(Problem(file: "clauses", line: 0, message: "clause \(number) has no file (expected clauses/\(String(format: "%02d", number)).yaml)"))
+                problems.append(
+                    Problem(
+                        file: "clauses", line: 0,
+                        message:
+                            "clause \(number) has no file (expected clauses/\(String(format: "%02d", number)).yaml)"))
             }
         }
 
@@ -106,7 +120,12 @@ public struct KnowledgeBaseLoader: Sendable {
 
     static func files(in folder: URL, ext: String, problems: inout [Problem], label: String) -> [URL] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
-            problems.append(Problem(file: label, line: 0, message: "folder \(folder.path) not found or not readable; run from the folder that holds Intents/ and Templates/, or pass --intents and --templates"))
+            problems.append(
+                Problem(
+                    file: label, line: 0,
+                    message:
+                        "folder \(folder.path) not found or not readable; run from the folder that holds Intents/ and Templates/, or pass --intents and --templates"
+                ))
             return []
         }
         return names.filter { $0.hasSuffix("." + ext) }.sorted().map { folder.appendingPathComponent($0) }
@@ -125,14 +144,18 @@ public struct KnowledgeBaseLoader: Sendable {
     }
 
     static func lineOf(_ needle: String, in text: String) -> Int {
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains(needle) {
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.contains(needle) {
             return i + 1
         }
         return 0
     }
 
     private func document(_ name: String, problems: inout [Problem]) -> YAMLDocument? {
-        guard let text = overrides[name] ?? Self.read(intents.appendingPathComponent(name), name: name, problems: &problems) else { return nil }
+        guard
+            let text = overrides[name]
+                ?? Self.read(intents.appendingPathComponent(name), name: name, problems: &problems)
+        else { return nil }
         return YAMLDocument.parse(text, file: name, problems: &problems)
     }
 
@@ -196,7 +219,9 @@ public struct KnowledgeBaseLoader: Sendable {
         if let node = map["traditional"] {
             if case .mapping(let m) = node {
                 for (k, v) in m {
-                    guard let ks = k.string, let vs = v.string, ks.count == 1, vs.count == 1, let kc = ks.first, let vc = vs.first else {
+                    guard let ks = k.string, let vs = v.string, ks.count == 1, vs.count == 1, let kc = ks.first,
+                        let vc = vs.first
+                    else {
                         r.problem(k, "each entry of `traditional` maps one character to one character")
                         continue
                     }
@@ -243,7 +268,9 @@ public struct KnowledgeBaseLoader: Sendable {
                 guard let v = m?[key] else { return "" }
                 return v.string ?? ""
             }
-            contacts[name] = Contact(unit: name, phone: field("phone"), address: field("address"), person: field("person"), hours: field("hours"))
+            contacts[name] = Contact(
+                unit: name, phone: field("phone"), address: field("address"), person: field("person"),
+                hours: field("hours"))
         }
         return contacts
     }
@@ -273,7 +300,8 @@ public struct KnowledgeBaseLoader: Sendable {
     /// refuses what reads the same as an out-of-scope example, so staff who add it would believe
     /// they fixed a question that the bot still refuses. Compared as the matcher reads them.
     static func conflicts(
-        _ examples: [(example: String, itemID: String, file: String, text: String)], outOfScope: [String], lexicon: Lexicon
+        _ examples: [(example: String, itemID: String, file: String, text: String)], outOfScope: [String],
+        lexicon: Lexicon
     ) -> [Problem] {
         let normalizer = Normalizer(lexicon: lexicon)
         func read(_ text: String) -> String { KnowledgeBase.stripped(normalizer.normalize(text)) }
@@ -311,17 +339,31 @@ public struct KnowledgeBaseLoader: Sendable {
                 }
             } catch let error as MustacheTemplate.ParserError {
                 if let open = Self.unclosedSection(in: text) {
-                    problems.append(Problem(file: label, line: open.line, message: "template does not compile: section `\(open.name)` is opened here and never closed; add {{/\(open.name)}}"))
+                    problems.append(
+                        Problem(
+                            file: label, line: open.line,
+                            message:
+                                "template does not compile: section `\(open.name)` is opened here and never closed; add {{/\(open.name)}}"
+                        ))
                 } else {
-                    problems.append(Problem(file: label, line: error.context.lineNumber, message: "template does not compile: \(error.error) near 「\(error.context.line.trimmingCharacters(in: .whitespaces))」"))
+                    problems.append(
+                        Problem(
+                            file: label, line: error.context.lineNumber,
+                            message:
+                                "template does not compile: \(error.error) near 「\(error.context.line.trimmingCharacters(in: .whitespaces))」"
+                        ))
                 }
             } catch {
                 problems.append(Problem(file: label, line: 0, message: "template does not compile: \(error)"))
             }
         }
         if !files.isEmpty {
-            for name in Self.requiredTemplates where !found.contains(name) && !problems.contains(where: { $0.file == "Templates/\(name).mustache" }) {
-                problems.append(Problem(file: "Templates/\(name).mustache", line: 0, message: "missing: every reply kind needs a template"))
+            for name in Self.requiredTemplates
+            where !found.contains(name) && !problems.contains(where: { $0.file == "Templates/\(name).mustache" }) {
+                problems.append(
+                    Problem(
+                        file: "Templates/\(name).mustache", line: 0,
+                        message: "missing: every reply kind needs a template"))
             }
         }
         return library

@@ -30,7 +30,9 @@ struct PolicyLoader {
         let leader = r.string(map, "leader", in: root, required: false)
         let leadUnit = r.string(map, "leadUnit", in: root, required: false)
         if isMeasure && (leadUnit ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            r.problem(map["leadUnit"] ?? root, "clause \(number) has no 牵头单位 (`leadUnit`): every measure names the unit enterprises contact")
+            r.problem(
+                map["leadUnit"] ?? root,
+                "clause \(number) has no 牵头单位 (`leadUnit`): every measure names the unit enterprises contact")
         }
         if isMeasure && (leader ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             r.problem(map["leader"] ?? root, "clause \(number) has no 责任领导 (`leader`)")
@@ -79,7 +81,9 @@ struct PolicyLoader {
         let (conditions, checks) = Self.conditions(map, in: node, item: id, reader: &r)
         let terms = r.strings(map, "terms", in: node)
         for term in terms where term.trimmingCharacters(in: .whitespaces).count < 2 {
-            r.problem(map["terms"], "item \(id): term 「\(term)」 is too short to tell items apart; write a word of two characters or more")
+            r.problem(
+                map["terms"],
+                "item \(id): term 「\(term)」 is too short to tell items apart; write a word of two characters or more")
         }
         return Item(
             id: id, clause: clause, title: title, text: text.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -115,7 +119,9 @@ struct PolicyLoader {
                 let kindName = r.string(m, "kind", in: element, required: false) ?? "other"
                 guard let kind = Condition.Kind(rawValue: kindName) else {
                     let known = Condition.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-                    r.problem(m["kind"], "item \(item): condition 「\(name)」 has unknown kind `\(kindName)`; known kinds: \(known)")
+                    r.problem(
+                        m["kind"],
+                        "item \(item): condition 「\(name)」 has unknown kind `\(kindName)`; known kinds: \(known)")
                     continue
                 }
                 let confirms = r.strings(m, "confirm", in: element)
@@ -123,24 +129,38 @@ struct PolicyLoader {
                 let reason = r.string(m, "reason", in: element) ?? ""
                 let assumption = r.string(m, "assume", in: element, required: false)
                 if breaks.isEmpty {
-                    r.problem(element, "item \(item): condition 「\(name)」 lists no `break` words; without them no question can break it (write it as plain text instead)")
+                    r.problem(
+                        element,
+                        "item \(item): condition 「\(name)」 lists no `break` words; without them no question can break it (write it as plain text instead)"
+                    )
                 }
                 for word in Set(confirms).intersection(breaks).sorted() {
-                    r.problem(m["break"], "item \(item): condition 「\(name)」 lists 「\(word)」 both to confirm and to break it")
+                    r.problem(
+                        m["break"], "item \(item): condition 「\(name)」 lists 「\(word)」 both to confirm and to break it")
                 }
                 for word in confirms + breaks where word.trimmingCharacters(in: .whitespaces).count < 2 {
-                    r.problem(element, "item \(item): condition 「\(name)」: 「\(word)」 is too short to be read safely; write a word of two characters or more")
+                    r.problem(
+                        element,
+                        "item \(item): condition 「\(name)」: 「\(word)」 is too short to be read safely; write a word of two characters or more"
+                    )
                 }
                 if checks.contains(where: { $0.name == name }) {
                     r.problem(element, "item \(item): condition 「\(name)」 is listed twice")
                 }
-                for key in m.keys.compactMap(\.string) where !["name", "kind", "confirm", "break", "reason", "assume"].contains(key) {
-                    r.problem(m[key], "item \(item): condition 「\(name)」 has unknown key `\(key)` (name, kind, confirm, break, reason, assume)")
+                for key in m.keys.compactMap(\.string)
+                where !["name", "kind", "confirm", "break", "reason", "assume"].contains(key) {
+                    r.problem(
+                        m[key],
+                        "item \(item): condition 「\(name)」 has unknown key `\(key)` (name, kind, confirm, break, reason, assume)"
+                    )
                 }
-                checks.append(Condition(
-                    name: name, kind: kind, confirms: confirms, breaks: breaks, reason: reason, assumption: assumption))
+                checks.append(
+                    Condition(
+                        name: name, kind: kind, confirms: confirms, breaks: breaks, reason: reason,
+                        assumption: assumption))
             default:
-                r.problem(element, "item \(item): each condition is text, or a mapping with name, confirm, break and reason")
+                r.problem(
+                    element, "item \(item): each condition is text, or a mapping with name, confirm, break and reason")
             }
         }
         return (names, checks)
@@ -160,7 +180,10 @@ struct PolicyLoader {
         return fact
     }
 
-    private static func yuan(_ map: Node.Mapping, _ key: String, in node: Node, item: String, reader r: inout NodeReader, required: Bool = true) -> Int64?? {
+    private static func yuan(
+        _ map: Node.Mapping, _ key: String, in node: Node, item: String, reader r: inout NodeReader,
+        required: Bool = true
+    ) -> Int64?? {
         guard let value = r.int(map, key, in: node, required: required) else {
             return required ? nil : .some(nil)
         }
@@ -171,7 +194,9 @@ struct PolicyLoader {
         return .some(Int64(value))
     }
 
-    private static func base(_ map: Node.Mapping, in node: Node, item: String, reader r: inout NodeReader) -> [BaseTerm]? {
+    private static func base(_ map: Node.Mapping, in node: Node, item: String, reader r: inout NodeReader)
+        -> [BaseTerm]?
+    {
         var names: [(String, Node)] = []
         if let b = map["base"] {
             if case .sequence(let seq) = b {
@@ -201,7 +226,9 @@ struct PolicyLoader {
         return terms
     }
 
-    private static func percent(_ map: Node.Mapping, in node: Node, item: String, reader r: inout NodeReader, capKey: String) -> PercentRule? {
+    private static func percent(
+        _ map: Node.Mapping, in node: Node, item: String, reader r: inout NodeReader, capKey: String
+    ) -> PercentRule? {
         guard let percent = r.int(map, "percent", in: node) else { return nil }
         if !(1...100).contains(percent) {
             r.problem(map["percent"], "item \(item): `percent` is \(percent); write a whole number from 1 to 100")
@@ -216,7 +243,10 @@ struct PolicyLoader {
     static func award(_ node: Node, item: String, reader r: inout NodeReader) -> AwardRule? {
         guard let map = r.mapping(node, "`award`") else { return nil }
         if let review = map["review"], review.bool == nil {
-            r.problem(review, "item \(item): `review` is true (the rule was guessed by `policydesk import` and awaits a check) or false")
+            r.problem(
+                review,
+                "item \(item): `review` is true (the rule was guessed by `policydesk import` and awaits a check) or false"
+            )
         }
         guard let shape = r.string(map, "shape", in: node) else { return nil }
         switch shape {
@@ -236,7 +266,10 @@ struct PolicyLoader {
                     return nil
                 }
                 if case .choice(let allowed) = fact.kind, !allowed.contains(value) {
-                    r.problem(k, "item \(item): `\(value)` is not a value of `\(fact.rawValue)` (\(allowed.joined(separator: ", ")))")
+                    r.problem(
+                        k,
+                        "item \(item): `\(value)` is not a value of `\(fact.rawValue)` (\(allowed.joined(separator: ", ")))"
+                    )
                     return nil
                 }
                 if yuan < 0 {
@@ -249,7 +282,9 @@ struct PolicyLoader {
         case "percent":
             return Self.percent(map, in: node, item: item, reader: &r, capKey: "maxYuan").map { .percent($0) }
         case "perYear":
-            guard let rule = Self.percent(map, in: node, item: item, reader: &r, capKey: "maxYuanPerYear") else { return nil }
+            guard let rule = Self.percent(map, in: node, item: item, reader: &r, capKey: "maxYuanPerYear") else {
+                return nil
+            }
             guard let years = r.int(map, "years", in: node) else { return nil }
             if years < 1 {
                 r.problem(map["years"], "item \(item): `years` must be at least 1")
@@ -259,7 +294,9 @@ struct PolicyLoader {
         case "perUnit":
             guard let fact = Self.fact(map["fact"], key: "fact", item: item, reader: &r) else { return nil }
             guard let each = Self.yuan(map, "yuanEach", in: node, item: item, reader: &r), let each else { return nil }
-            guard let cap = Self.yuan(map, "maxYuan", in: node, item: item, reader: &r, required: false) else { return nil }
+            guard let cap = Self.yuan(map, "maxYuan", in: node, item: item, reader: &r, required: false) else {
+                return nil
+            }
             var bonuses: [PerUnitRule.Bonus] = []
             for b in r.sequence(map, "bonuses", in: node, required: false) {
                 guard case .mapping(let bm) = b,
@@ -289,7 +326,10 @@ struct PolicyLoader {
         case "none":
             return AwardRule.none
         default:
-            r.problem(map["shape"], "item \(item): unknown award shape `\(shape)`; use fixed, byFact, percent, perUnit, perYear, staged, ceiling, unspecified or none")
+            r.problem(
+                map["shape"],
+                "item \(item): unknown award shape `\(shape)`; use fixed, byFact, percent, perUnit, perYear, staged, ceiling, unspecified or none"
+            )
             return nil
         }
     }
@@ -310,7 +350,10 @@ struct PolicyLoader {
                 value = .flag(b)
             case .choice(let allowed):
                 guard allowed.contains(raw) else {
-                    r.problem(equals, "item \(item): `\(raw)` is not a value of `\(fact.rawValue)` (\(allowed.joined(separator: ", ")))")
+                    r.problem(
+                        equals,
+                        "item \(item): `\(raw)` is not a value of `\(fact.rawValue)` (\(allowed.joined(separator: ", ")))"
+                    )
                     return nil
                 }
                 value = .choice(raw)
@@ -344,9 +387,10 @@ struct PolicyLoader {
                 let review = award["review"], review.bool == true
             else { continue }
             let id = item["id"]?.string ?? "?"
-            found.append(Problem(
-                file: document.file, line: review.mark?.line ?? 0,
-                message: "rule not reviewed (item \(id)): check it against the text, then delete `review: true`"))
+            found.append(
+                Problem(
+                    file: document.file, line: review.mark?.line ?? 0,
+                    message: "rule not reviewed (item \(id)): check it against the text, then delete `review: true`"))
         }
         return found
     }

@@ -32,7 +32,9 @@ enum ReplyContext {
         if !item.conditions.isEmpty { context["conditions"] = item.conditions.joined(separator: "；") }
         if !item.exclusions.isEmpty { context["exclusions"] = item.exclusions.joined(separator: "；") }
         if !clause.targets.isEmpty {
-            context["targets"] = clause.targets.map { ["year": "\($0.year)", "indicator": $0.indicator, "value": $0.value] }
+            context["targets"] = clause.targets.map {
+                ["year": "\($0.year)", "indicator": $0.indicator, "value": $0.value]
+            }
             context["hasTargets"] = true
         }
         if clause.number != 31, item.award.upperBound != nil, !policy.notes.isEmpty {

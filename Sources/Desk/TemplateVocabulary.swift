@@ -16,7 +16,8 @@ public struct TemplateVocabulary: Sendable, Equatable {
     /// The names of one answer: ``ReplyContext/item(item:clause:policy:contacts:)`` and ``ReplyContext/amount(award:calculation:)``.
     public static let answer = TemplateVocabulary(
         names: [
-            "clauseLabel", "clauseTitle", "title", "text", "checklistNote", "leader", "leadUnit", "leadContact", "units",
+            "clauseLabel", "clauseTitle", "title", "text", "checklistNote", "leader", "leadUnit", "leadContact",
+            "units",
             "hasChecklist", "conditions", "exclusions", "hasTargets", "noMoney", "unspecified", "formula",
             "disqualified", "amount", "amountYuan", "ceiling", "assumptions", "hasNeeds",
         ],
@@ -50,7 +51,8 @@ public struct TemplateVocabulary: Sendable, Equatable {
         names: ["enterprise", "policyTitle", "leadUnits", "hasTotal", "total"],
         lists: [
             "items": [
-                "number", "id", "title", "clauseLabel", "clauseTitle", "formula", "reason", "exact", "amount", "ceiling",
+                "number", "id", "title", "clauseLabel", "clauseTitle", "formula", "reason", "exact", "amount",
+                "ceiling",
                 "unknown", "conditions", "leadUnit", "leadContact",
             ]
         ])
@@ -106,7 +108,8 @@ public struct TemplateVocabulary: Sendable, Equatable {
                 continue
             default: break
             }
-            let name = body == "." ? "." : body.split(separator: ".", maxSplits: 1).first.map(String.init) ?? String(body)
+            let name =
+                body == "." ? "." : body.split(separator: ".", maxSplits: 1).first.map(String.init) ?? String(body)
             if !name.isEmpty, name != ".", !scopes.contains(where: { $0.contains(name) }) {
                 unknown.append(UnknownName(name: name, line: line, suggestion: suggestion(for: name, in: scopes)))
             }

@@ -12,7 +12,8 @@ struct YAMLDocument {
         do {
             return YAMLDocument(file: file, root: try Yams.compose(yaml: text))
         } catch let error as YamlError {
-            problems.append(Problem(file: file, line: Self.line(of: error), message: "YAML syntax: \(Self.message(of: error))"))
+            problems.append(
+                Problem(file: file, line: Self.line(of: error), message: "YAML syntax: \(Self.message(of: error))"))
         } catch {
             problems.append(Problem(file: file, line: 0, message: "YAML syntax: \(error)"))
         }

@@ -130,7 +130,9 @@ public enum FactExtractor {
         phrases += ["一共", "总共", "加起来", "合计", "总计", "合起来", "加在一起"].map { ($0, .total) }
         phrases += ["两项", "两个", "同时", "以及", "并且", "另外", "加上", "还有", "都"].map { ($0, .pair) }
         phrases += ["产业化"].map { ($0, .industrialized) }
-        phrases += ["都产业化", "全部产业化", "全都产业化", "均已产业化", "均产业化", "全部实现产业化", "都已产业化", "都实现了产业化", "全产业化"].map { ($0, .allIndustrialized) }
+        phrases += ["都产业化", "全部产业化", "全都产业化", "均已产业化", "均产业化", "全部实现产业化", "都已产业化", "都实现了产业化", "全产业化"].map {
+            ($0, .allIndustrialized)
+        }
         phrases += ["没用于", "未用于", "没有用于", "不是用于", "没拿去", "没报过", "未曾用于", "没用来"].map { ($0, .notUsedForHighTech) }
         phrases += ["已用于", "用于了", "用过", "已经用于", "报过高新", "用于高新技术企业申报", "用于申报高新"].map { ($0, .usedForHighTech) }
         phrases += [("专利", .patent)]
@@ -172,7 +174,9 @@ public enum FactExtractor {
         let roles = hits.compactMap { hit -> PhraseMatcher<Cue>.Hit? in
             guard case .role = hit.value else { return nil }
             // 「上市」「城市」 are not the city.
-            if scalars[hit.start] == 0x5E02, hit.start > 0, [0x4E0A, 0x57CE, 0x8D85, 0x90FD].contains(scalars[hit.start - 1]) {
+            if scalars[hit.start] == 0x5E02, hit.start > 0,
+                [0x4E0A, 0x57CE, 0x8D85, 0x90FD].contains(scalars[hit.start - 1])
+            {
                 return nil
             }
             return hit
@@ -189,7 +193,9 @@ public enum FactExtractor {
         return extraction
     }
 
-    static func readPatents(mentions: [NumberMention], hits: [PhraseMatcher<Cue>.Hit], scalars: [UInt32], into facts: inout Facts) {
+    static func readPatents(
+        mentions: [NumberMention], hits: [PhraseMatcher<Cue>.Hit], scalars: [UInt32], into facts: inout Facts
+    ) {
         let industrializedAt = hits.filter { $0.value == .industrialized }.map(\.start).sorted()
         let cueStarts = Set(hits.filter { $0.value == .patent || $0.value == .industrialized }.map(\.start))
         var patents: Int64?
@@ -215,7 +221,9 @@ public enum FactExtractor {
         }
         if let patents {
             facts[.patents] = .count(Int(patents))
-            if industrialized == nil, hits.contains(where: { $0.value == .allIndustrialized }) { industrialized = patents }
+            if industrialized == nil, hits.contains(where: { $0.value == .allIndustrialized }) {
+                industrialized = patents
+            }
             // 「1项发明专利已经产业化了」: one count, and 产业化 said of it without a count of its own
             // and without 没/未/不 just before.
             if industrialized == nil, let at = industrializedAt.first {
@@ -270,7 +278,9 @@ public enum FactExtractor {
             }
         }
         if let before { return fact(before) }
-        let stops: Set<UInt32> = [0xFF0C, 0x3002, 0xFF1B, 0x2C, 0x3B, 0x21, 0x3F, 0xFF01, 0xFF1F, 0x28, 0x29, 0xFF08, 0xFF09]
+        let stops: Set<UInt32> = [
+            0xFF0C, 0x3002, 0xFF1B, 0x2C, 0x3B, 0x21, 0x3F, 0xFF01, 0xFF1F, 0x28, 0x29, 0xFF08, 0xFF09,
+        ]
         let negations: Set<UInt32> = [0x65E0, 0x6CA1, 0x975E, 0x672A, 0x4E0D]  // 无没非未不
         for hit in roles[after...] {
             guard hit.start < windowEnd, hit.start - mention.range.upperBound <= 3 else { break }

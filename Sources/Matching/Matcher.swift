@@ -68,10 +68,12 @@ public struct MatcherCorpus: Sendable {
                 var descriptions = [item.title, item.text]
                 if !clause.keywords.isEmpty { descriptions.append(clause.keywords.joined(separator: " ")) }
                 descriptions.append(clause.title)
-                entries.append(Entry(
-                    itemID: item.id, clause: clause.number, facts: Set(item.award.facts + item.requires.map(\.fact)),
-                    paysMoney: pays, examples: item.examples, descriptions: descriptions,
-                    level: Level.named(in: item.title), terms: item.terms))
+                entries.append(
+                    Entry(
+                        itemID: item.id, clause: clause.number,
+                        facts: Set(item.award.facts + item.requires.map(\.fact)),
+                        paysMoney: pays, examples: item.examples, descriptions: descriptions,
+                        level: Level.named(in: item.title), terms: item.terms))
             }
         }
         let measureTerms = policy.clauses.flatMap { clause in
@@ -226,11 +228,13 @@ public struct Matcher: Sendable {
             }
         }
         self.terms = PhraseMatcher(termPhrases)
-        let measure = corpus.measureTerms.map { (normalizer.normalize($0.term), Int32($0.clause)) }
+        let measure =
+            corpus.measureTerms.map { (normalizer.normalize($0.term), Int32($0.clause)) }
             + corpus.genericWords.map { (normalizer.normalize($0), Int32(-1)) }
         self.measureWords = PhraseMatcher(measure.filter { !$0.0.isEmpty })
         self.checksMeasureTerms = !corpus.measureTerms.isEmpty
-        self.nearMisses = PhraseMatcher(corpus.nearMisses.map { (normalizer.normalize($0), true) }.filter { !$0.0.isEmpty })
+        self.nearMisses = PhraseMatcher(
+            corpus.nearMisses.map { (normalizer.normalize($0), true) }.filter { !$0.0.isEmpty })
         self.outOfScopeLabel = oos
         self.tuning = tuning
     }
@@ -279,20 +283,27 @@ public struct Matcher: Sendable {
             scored.append((label, s))
         }
         if !named.isEmpty { Self.putNamedFirst(named, in: &scored, clauses: labelClauses) }
-        if namedClauses.count == 1 { Self.putNamedClauseFirst(namedClauses, in: &scored, clauses: labelClauses, reach: tuning.namedClauseReach) }
+        if namedClauses.count == 1 {
+            Self.putNamedClauseFirst(namedClauses, in: &scored, clauses: labelClauses, reach: tuning.namedClauseReach)
+        }
         for candidate in scored { Self.insert(candidate, into: &best, keep: 5) }
-        let candidates = best.map { Candidate(itemID: entries[$0.label].itemID, clause: entries[$0.label].clause, score: $0.score) }
+        let candidates = best.map {
+            Candidate(itemID: entries[$0.label].itemID, clause: entries[$0.label].clause, score: $0.score)
+        }
         let top = candidates.first?.score ?? 0
         let statesGrant = extraction.money.contains { $0.role?.isGrantAmount ?? false }
         let margin = named.isEmpty ? tuning.outOfScopeMargin : tuning.namedTermOutOfScopeMargin
-        let refuse = top < tuning.minimumScore
+        let refuse =
+            top < tuning.minimumScore
             || outOfScopeScore > top + margin
             || (nearMiss && outOfScopeScore + 0.25 > top)
             || (!namesMeasure && !statesGrant
                 && (top < tuning.unnamedMeasureMinimum || !matchesBeyondGenericWords(scalars, measureHits: measureHits)))
-        let confidence = Self.calibrate(top: top, second: candidates.dropFirst().first?.score ?? 0, outOfScope: outOfScopeScore)
-        var ranking = Ranking(candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
-                              confidence: confidence, isOutOfScope: refuse, namesMeasure: namesMeasure)
+        let confidence = Self.calibrate(
+            top: top, second: candidates.dropFirst().first?.score ?? 0, outOfScope: outOfScopeScore)
+        var ranking = Ranking(
+            candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
+            confidence: confidence, isOutOfScope: refuse, namesMeasure: namesMeasure)
         ranking.namedItems = named.map { entries[$0.label].itemID }
         return ranking
     }
@@ -309,7 +320,8 @@ public struct Matcher: Sendable {
             kept.append(scalar)
         }
         var best: Float = 0
-        for (label, first, second) in index.labelScores(for: NGramIndex.grams(of: kept)) where label != outOfScopeLabel {
+        for (label, first, second) in index.labelScores(for: NGramIndex.grams(of: kept)) where label != outOfScopeLabel
+        {
             best = max(best, first + 0.15 * second)
         }
         return best >= tuning.unnamedMeasureMinimum
@@ -352,9 +364,13 @@ public struct Matcher: Sendable {
     /// takes the clause's best score and a hair more. Of several named items of one clause the
     /// one with the longest term goes first. No weight is involved: the order within the clause
     /// follows the words staff listed as `terms`.
-    static func putNamedFirst(_ named: [(label: Int, length: Int)], in scored: inout [(label: Int, score: Float)], clauses: [Int]) {
+    static func putNamedFirst(
+        _ named: [(label: Int, length: Int)], in scored: inout [(label: Int, score: Float)], clauses: [Int]
+    ) {
         var clauseBest: [Int: Float] = [:]
-        for (label, score) in scored { clauseBest[clauses[label]] = max(clauseBest[clauses[label]] ?? -.infinity, score) }
+        for (label, score) in scored {
+            clauseBest[clauses[label]] = max(clauseBest[clauses[label]] ?? -.infinity, score)
+        }
         var winner: [Int: (label: Int, length: Int, score: Float)] = [:]
         for (label, length) in named {
             guard let score = scored.first(where: { $0.label == label })?.score else { continue }
@@ -363,7 +379,9 @@ public struct Matcher: Sendable {
             winner[clause] = (label, length, score)
         }
         for (clause, w) in winner {
-            guard let best = clauseBest[clause], let i = scored.firstIndex(where: { $0.label == w.label }) else { continue }
+            guard let best = clauseBest[clause], let i = scored.firstIndex(where: { $0.label == w.label }) else {
+                continue
+            }
             if scored[i].score < best + 0.001 { scored[i].score = best + 0.001 }
         }
         // Terms of one clause only: its named item also goes ahead of the items of clauses the
@@ -377,9 +395,14 @@ public struct Matcher: Sendable {
 
     /// Puts the best item of the clause the question names ahead of a top item of a clause it
     /// names nothing of, when it is within `reach` of it.
-    static func putNamedClauseFirst(_ named: Set<Int>, in scored: inout [(label: Int, score: Float)], clauses: [Int], reach: Float) {
+    static func putNamedClauseFirst(
+        _ named: Set<Int>, in scored: inout [(label: Int, score: Float)], clauses: [Int], reach: Float
+    ) {
         guard let top = scored.max(by: { $0.score < $1.score }), !named.contains(clauses[top.label]) else { return }
-        guard let i = scored.indices.filter({ named.contains(clauses[scored[$0].label]) }).max(by: { scored[$0].score < scored[$1].score }),
+        guard
+            let i = scored.indices.filter({ named.contains(clauses[scored[$0].label]) }).max(by: {
+                scored[$0].score < scored[$1].score
+            }),
             scored[i].score >= top.score - reach
         else { return }
         scored[i].score = top.score + 0.001
@@ -387,9 +410,13 @@ public struct Matcher: Sendable {
 
     /// Keeps the best `keep` labels in order without sorting every label; ties go to the
     /// earlier label, so rankings are stable.
-    private static func insert(_ c: (label: Int, score: Float), into list: inout [(label: Int, score: Float)], keep: Int) {
+    private static func insert(
+        _ c: (label: Int, score: Float), into list: inout [(label: Int, score: Float)], keep: Int
+    ) {
         var i = list.count
-        while i > 0, c.score > list[i - 1].score || (c.score == list[i - 1].score && c.label < list[i - 1].label) { i -= 1 }
+        while i > 0, c.score > list[i - 1].score || (c.score == list[i - 1].score && c.label < list[i - 1].label) {
+            i -= 1
+        }
         guard i < keep else { return }
         list.insert(c, at: i)
         if list.count > keep { list.removeLast() }

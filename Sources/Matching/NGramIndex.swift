@@ -120,9 +120,10 @@ public struct NGramIndex: Sendable {
                     s.second.withUnsafeMutableBufferPointer { second in
                         postingDocuments.withUnsafeBufferPointer { allDocuments in
                             postingWeights.withUnsafeBufferPointer { allWeights in
-                                Self.accumulate(chosen, documentsOf: allDocuments, weightsOf: allWeights, selfScore: selfScore,
-                                                documents: documents, scores: scores, best: best, second: second,
-                                                touched: &s.touched)
+                                Self.accumulate(
+                                    chosen, documentsOf: allDocuments, weightsOf: allWeights, selfScore: selfScore,
+                                    documents: documents, scores: scores, best: best, second: second,
+                                    touched: &s.touched)
                             }
                         }
                     }
@@ -259,7 +260,8 @@ final class ScratchPool: Sendable {
     }
 
     func with<T>(_ body: (Scratch) -> T) -> T {
-        let taken = free.withLock { $0.popLast() } ?? UnsafeScratch(scratch: Scratch(documents: documents, labels: labels))
+        let taken =
+            free.withLock { $0.popLast() } ?? UnsafeScratch(scratch: Scratch(documents: documents, labels: labels))
         let result = body(taken.scratch)
         free.withLock { pool in
             if pool.count < 64 { pool.append(taken) }

@@ -65,7 +65,9 @@ public enum NumberReader {
     /// Words after an amount that make it approximate: 三百万左右, 300万上下.
     static let roughSuffixes: [[UInt32]] = ["左右", "上下", "出头", "多点", "不到"].map { $0.unicodeScalars.map(\.value) }
     /// Words before an amount that make it approximate: 大概300万, 约300万, 差不多三百万.
-    static let roughPrefixes: [[UInt32]] = ["大概", "大约", "约", "差不多", "将近", "接近", "估计", "预计"].map { $0.unicodeScalars.map(\.value) }
+    static let roughPrefixes: [[UInt32]] = ["大概", "大约", "约", "差不多", "将近", "接近", "估计", "预计"].map {
+        $0.unicodeScalars.map(\.value)
+    }
     /// English scale words after a number (lower case, as the normalizer leaves them).
     static let englishScales: [String: Int64] = [
         "k": 1_000, "thousand": 1_000, "w": 10_000, "m": 1_000_000, "mn": 1_000_000, "mio": 1_000_000,
@@ -99,7 +101,9 @@ public enum NumberReader {
                 continue
             }
             if var mention {
-                if !mention.approximate, mention.kind == .money, isRough(scalars, before: mention.range.lowerBound, after: end) {
+                if !mention.approximate, mention.kind == .money,
+                    isRough(scalars, before: mention.range.lowerBound, after: end)
+                {
                     mention.approximate = true
                 }
                 result.append(mention)
@@ -115,7 +119,8 @@ public enum NumberReader {
     private static func isRough(_ scalars: [UInt32], before start: Int, after end: Int) -> Bool {
         var e = end
         while e < scalars.count, scalars[e] == 0x20 { e += 1 }
-        for suffix in roughSuffixes where e + suffix.count <= scalars.count && Array(scalars[e..<(e + suffix.count)]) == suffix {
+        for suffix in roughSuffixes
+        where e + suffix.count <= scalars.count && Array(scalars[e..<(e + suffix.count)]) == suffix {
             return true
         }
         var b = start
@@ -130,7 +135,8 @@ public enum NumberReader {
 
     /// Whether 十 followed by `c` is a number (十万, 十项, 十五) rather than a word (十分).
     private static func startsTen(_ c: UInt32) -> Bool {
-        digits[c] != nil || smallUnits[c] != nil || c == wan || c == yi || counters.contains(c) || moneyUnits.contains(c)
+        digits[c] != nil || smallUnits[c] != nil || c == wan || c == yi || counters.contains(c)
+            || moneyUnits.contains(c)
             || roughInfixes.contains(c)
     }
 
@@ -306,10 +312,14 @@ public enum NumberReader {
                 end += 1
             }
             if end < scalars.count, moneyUnits.contains(scalars[end]) { end += 1 }
-            guard let product = Checked.multiply(mantissa, multiplier), let rounded = Checked.add(product, scale / 2) else {
+            guard let product = Checked.multiply(mantissa, multiplier), let rounded = Checked.add(product, scale / 2)
+            else {
                 return (NumberMention(value: 0, kind: .implausible, range: start..<end), end)
             }
-            return (bounded(NumberMention(value: rounded / scale, kind: .money, range: start..<end, approximate: rough)), end)
+            return (
+                bounded(NumberMention(value: rounded / scale, kind: .money, range: start..<end, approximate: rough)),
+                end
+            )
         }
         let c = scalars[i]
         if moneyUnits.contains(c) {
@@ -319,7 +329,8 @@ public enum NumberReader {
             return (NumberMention(value: mantissa / scale, kind: .percent, range: start..<(i + 1)), i + 1)
         }
         if counters.contains(c), let counter = Unicode.Scalar(c) {
-            let mention = NumberMention(value: mantissa / scale, kind: .count(String(Character(counter))), range: start..<(i + 1))
+            let mention = NumberMention(
+                value: mantissa / scale, kind: .count(String(Character(counter))), range: start..<(i + 1))
             return (bounded(mention), i + 1)
         }
         return (NumberMention(value: mantissa / scale, kind: .plain, range: start..<index), index)

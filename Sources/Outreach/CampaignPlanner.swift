@@ -2,8 +2,8 @@ import Channels
 public import Desk
 public import Foundation
 public import Mustache
-public import PolicyKit
 public import OutreachModel
+public import PolicyKit
 
 /// Plans a campaign: who qualifies for what, who was told recently, and the message each
 /// enterprise gets. Pure: the same roster, items, recent sends and time give the same plan.

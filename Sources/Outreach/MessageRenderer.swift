@@ -1,7 +1,7 @@
 import Desk
 import Foundation
-import PolicyKit
 import OutreachModel
+import PolicyKit
 
 /// Builds the values the outreach templates read.
 ///

@@ -25,7 +25,8 @@ public struct CampaignRecord: Sendable, Hashable {
 
     /// Creates one from its parts.
     public init(
-        id: Int64, createdAt: Date, rosterName: String, itemIDs: [String], itemTitles: [String], template: String, format: String, windowDays: Int, enterpriseCount: Int, notes: [String]
+        id: Int64, createdAt: Date, rosterName: String, itemIDs: [String], itemTitles: [String], template: String,
+        format: String, windowDays: Int, enterpriseCount: Int, notes: [String]
     ) {
         self.id = id
         self.createdAt = createdAt

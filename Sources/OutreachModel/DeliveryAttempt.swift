@@ -21,7 +21,8 @@ public struct DeliveryAttempt: Sendable, Hashable {
 
     /// Creates one from its parts.
     public init(
-        id: Int64, deliveryID: Int64, robotKey: String, startedAt: Date, finishedAt: Date? = nil, outcome: String? = nil, code: Int? = nil, detail: String? = nil
+        id: Int64, deliveryID: Int64, robotKey: String, startedAt: Date, finishedAt: Date? = nil,
+        outcome: String? = nil, code: Int? = nil, detail: String? = nil
     ) {
         self.id = id
         self.deliveryID = deliveryID

@@ -41,7 +41,10 @@ public struct DeliveryRecord: Sendable, Hashable {
 
     /// Creates one from its parts.
     public init(
-        id: Int64, campaignID: Int64, seq: Int, enterpriseName: String, creditCode: String, robotKey: String, platform: String, title: String, body: String, items: [DeliveryItem], state: DeliveryState, attempts: Int, rateLimited: Int, nextAttemptAt: Date? = nil, sentAt: Date? = nil, finishedAt: Date? = nil, errorCode: Int? = nil, lastError: String? = nil
+        id: Int64, campaignID: Int64, seq: Int, enterpriseName: String, creditCode: String, robotKey: String,
+        platform: String, title: String, body: String, items: [DeliveryItem], state: DeliveryState, attempts: Int,
+        rateLimited: Int, nextAttemptAt: Date? = nil, sentAt: Date? = nil, finishedAt: Date? = nil,
+        errorCode: Int? = nil, lastError: String? = nil
     ) {
         self.id = id
         self.campaignID = campaignID

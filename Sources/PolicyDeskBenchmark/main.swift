@@ -55,14 +55,19 @@ func measure(_ desk: Desk, questions: [String], rounds: Int) -> Figures {
     latencies.sort()
     if checksum == 42 { print("") }  // keeps the work from being optimised away
     func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-    return Figures(answers: latencies.count, seconds: seconds, p50: percentile(0.5), p99: percentile(0.99), max: latencies.last ?? 0)
+    return Figures(
+        answers: latencies.count, seconds: seconds, p50: percentile(0.5), p99: percentile(0.99),
+        max: latencies.last ?? 0)
 }
 
 func report(_ title: String, _ f: Figures, documents: Int) {
     let rss = residentMegabytes()
     print(title)
     print(String(format: "  indexed texts:    %d", documents))
-    print(String(format: "  answers:          %d in %.2f s = %.0f answers/s (one thread)", f.answers, f.seconds, Double(f.answers) / f.seconds))
+    print(
+        String(
+            format: "  answers:          %d in %.2f s = %.0f answers/s (one thread)", f.answers, f.seconds,
+            Double(f.answers) / f.seconds))
     print(String(format: "  latency:          p50 %.1f µs, p99 %.1f µs, max %.1f µs", f.p50, f.p99, f.max))
     print(String(format: "  resident memory:  %.1f MB now, %.1f MB peak", rss.current, rss.peak))
 }
@@ -100,16 +105,19 @@ print(String(format: "resident memory after loading: %.1f MB", baseline.current)
 // Every question read afresh: the matching cost a new wording pays.
 var desk = Desk(knowledge: knowledge)
 desk.cachesReadings = false
-report("shipped knowledge base (\(knowledge.policy.items.count) items, \(questions.count) questions × \(rounds) rounds)",
-       measure(desk, questions: questions, rounds: rounds), documents: knowledge.matcher.documentCount)
+report(
+    "shipped knowledge base (\(knowledge.policy.items.count) items, \(questions.count) questions × \(rounds) rounds)",
+    measure(desk, questions: questions, rounds: rounds), documents: knowledge.matcher.documentCount)
 var repeated = desk
 repeated.cachesReadings = true
-report("shipped knowledge base, questions asked again in the same words (reading cache)",
-       measure(repeated, questions: questions, rounds: rounds), documents: knowledge.matcher.documentCount)
+report(
+    "shipped knowledge base, questions asked again in the same words (reading cache)",
+    measure(repeated, questions: questions, rounds: rounds), documents: knowledge.matcher.documentCount)
 var uncached = desk
 uncached.cachesReplies = false
-report("shipped knowledge base, every reply rendered afresh (no reply cache)",
-       measure(uncached, questions: questions, rounds: max(1, rounds / 4)), documents: knowledge.matcher.documentCount)
+report(
+    "shipped knowledge base, every reply rendered afresh (no reply cache)",
+    measure(uncached, questions: questions, rounds: max(1, rounds / 4)), documents: knowledge.matcher.documentCount)
 
 // Scale up: 10,000 items generated from the shipped ones, each with its own distinguishing
 // words, so that postings lists grow as they would with a much larger policy.
@@ -140,15 +148,18 @@ while generated + originals.count < 10_000 {
         generated += 1
     }
 }
-let bigPolicy = Policy(title: knowledge.policy.title, sections: knowledge.policy.sections, clauses: clauses,
-                       checklistNote: knowledge.policy.checklistNote, notes: knowledge.policy.notes)
+let bigPolicy = Policy(
+    title: knowledge.policy.title, sections: knowledge.policy.sections, clauses: clauses,
+    checklistNote: knowledge.policy.checklistNote, notes: knowledge.policy.notes)
 let buildStart = Date()
 let big = knowledge.replacingPolicy(bigPolicy)
 print(String(format: "built the 10,000-item knowledge base in %.2f s", Date().timeIntervalSince(buildStart)))
 var bigDesk = Desk(knowledge: big)
 bigDesk.cachesReadings = false
-report("generated knowledge base (\(bigPolicy.items.count) items)", measure(bigDesk, questions: questions, rounds: max(1, rounds / 10)),
-       documents: big.matcher.documentCount)
+report(
+    "generated knowledge base (\(bigPolicy.items.count) items)",
+    measure(bigDesk, questions: questions, rounds: max(1, rounds / 10)),
+    documents: big.matcher.documentCount)
 
 // Where the time goes, stage by stage, on the shipped knowledge base.
 @MainActor func stage(_ name: String, _ body: (String) -> Int) {
@@ -164,7 +175,9 @@ print("stages (shipped knowledge base):")
 let n = knowledge.normalizer
 stage("normalize") { n.normalize($0).utf8.count }
 stage("extract") { FactExtractor.extract(n.normalize($0)).money.count }
-stage("rank") { let t = n.normalize($0); return knowledge.matcher.rank(t, extraction: FactExtractor.extract(t)).candidates.count }
+stage("rank") {
+    let t = n.normalize($0); return knowledge.matcher.rank(t, extraction: FactExtractor.extract(t)).candidates.count
+}
 stage("answer") { desk.answer($0).answer.reply.utf8.count }
 stage("json") { desk.answer($0).answer.jsonLine().utf8.count }
 do {

@@ -41,7 +41,8 @@ public enum Calculator {
     public static func evaluate(_ item: Item, facts: Facts) -> Calculation? {
         for requirement in item.requires {
             if let value = facts[requirement.fact], !requirement.isMet(by: value) {
-                return Calculation(yuan: 0, formula: "不符合条件：\(requirement.reason)", disqualification: requirement.reason)
+                return Calculation(
+                    yuan: 0, formula: "不符合条件：\(requirement.reason)", disqualification: requirement.reason)
             }
         }
         // A threshold on a figure the question does not give (迁入当年销售收入200万元以上) decides

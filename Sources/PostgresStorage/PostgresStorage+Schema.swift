@@ -111,7 +111,8 @@ extension PostgresStorage {
         let logger = logger
         let address = address
         return try await withConnection("migrate the schema", timeout: .seconds(15)) { connection in
-            _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger).collect()
+            _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLockKey))", logger: logger)
+                .collect()
             do {
                 if let schema = address.schema {
                     // The name was checked to be letters, digits and _ only (PostgresAddress).

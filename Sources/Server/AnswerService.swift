@@ -68,8 +68,10 @@ public struct AnswerService: Sendable {
         to message: InboundMessage, flavour: ReplyFlavour, now: Date, logger: Logger
     ) async -> String {
         guard let text = message.text, message.messageType == "text" else { return Self.notText }
-        switch await answer(text, channel: message.platform.rawValue, chat: message.chatID, user: message.userID,
-                            flavour: flavour, now: now, logger: logger) {
+        switch await answer(
+            text, channel: message.platform.rawValue, chat: message.chatID, user: message.userID,
+            flavour: flavour, now: now, logger: logger)
+        {
         case .answered(let answer): return answer.reply
         case .rateLimited: return Self.slowDown
         }
@@ -144,10 +146,12 @@ public struct AnswerService: Sendable {
                 logger.error("could not log the question for review", metadata: ["error": "\(error)"])
             }
         }
-        logger.debug("answered", metadata: [
-            "channel": "\(channel)", "match.item": "\(answer.item ?? "-")", "match.kind": "\(answer.kind.rawValue)",
-            "match.confidence": "\(String(format: "%.2f", answer.confidence))",
-        ])
+        logger.debug(
+            "answered",
+            metadata: [
+                "channel": "\(channel)", "match.item": "\(answer.item ?? "-")", "match.kind": "\(answer.kind.rawValue)",
+                "match.confidence": "\(String(format: "%.2f", answer.confidence))",
+            ])
         return .answered(answer)
     }
 }

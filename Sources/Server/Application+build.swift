@@ -3,13 +3,13 @@ import Desk
 public import Foundation
 public import Hummingbird
 import HummingbirdCore
-import NIOCore
 public import Logging
 import Matching
+import NIOCore
+public import OutreachModel
 import PolicyKit
 import ServiceLifecycle
 public import Storage
-public import OutreachModel
 
 /// What the server runs with besides its configuration: where state is kept, how it calls
 /// the platforms, and the clock. Tests pass in-memory storage and a fake transport.
@@ -87,7 +87,9 @@ public func buildApplication(
     service.health = storeHealth
     let answers = service
     let feishuClient = configuration.feishu.map {
-        FeishuClient(apiBase: configuration.feishuAPIBase, appID: $0.appID, appSecret: $0.appSecret, transport: dependencies.transport)
+        FeishuClient(
+            apiBase: configuration.feishuAPIBase, appID: $0.appID, appSecret: $0.appSecret,
+            transport: dependencies.transport)
     }
     let feishuReplies = FeishuReplyService(client: feishuClient, metrics: metrics, logger: logger)
     let parts = ServerParts(
@@ -98,8 +100,9 @@ public func buildApplication(
     let idleTimeout = TimeAmount(configuration.idleTimeout)
     var application = Application(
         router: router,
-        server: .http1(configuration: .init(
-            additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)], idleTimeout: idleTimeout)),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)], idleTimeout: idleTimeout)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "PolicyDesk",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
@@ -131,10 +134,14 @@ func buildRouter(
         }
         return Response.text("ok")
     }
-    router.get("/metrics") { _, _ in Response.text(parts.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8") }
-    AskController(answers: parts.answers, bodyLimit: configuration.bodyLimit, now: dependencies.now).addRoutes(to: router)
+    router.get("/metrics") { _, _ in
+        Response.text(parts.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+    AskController(answers: parts.answers, bodyLimit: configuration.bodyLimit, now: dependencies.now).addRoutes(
+        to: router)
     let window = configuration.dedupeWindow
-    let dedupe = HealthCheckedDedupe(base: dependencies.store, health: parts.storeHealth, logger: Logger(label: "policydesk.store"))
+    let dedupe = HealthCheckedDedupe(
+        base: dependencies.store, health: parts.storeHealth, logger: Logger(label: "policydesk.store"))
     if let wecom = configuration.wecom {
         let callback: WeComCallback
         do {
@@ -142,25 +149,32 @@ func buildRouter(
         } catch {
             throw StartupError(description: "WeCom is misconfigured: \(error)")
         }
-        WeComController(callback: callback, answers: parts.answers, dedupe: dedupe, bodyLimit: configuration.bodyLimit,
-                        dedupeWindow: window, now: dependencies.now)
-            .addRoutes(to: router)
+        WeComController(
+            callback: callback, answers: parts.answers, dedupe: dedupe, bodyLimit: configuration.bodyLimit,
+            dedupeWindow: window, now: dependencies.now
+        )
+        .addRoutes(to: router)
     }
     if let secret = configuration.dingTalkAppSecret {
-        DingTalkController(verifier: DingTalkVerifier(appSecret: secret), answers: parts.answers, dedupe: dedupe,
-                           bodyLimit: configuration.bodyLimit, dedupeWindow: window, now: dependencies.now)
-            .addRoutes(to: router)
+        DingTalkController(
+            verifier: DingTalkVerifier(appSecret: secret), answers: parts.answers, dedupe: dedupe,
+            bodyLimit: configuration.bodyLimit, dedupeWindow: window, now: dependencies.now
+        )
+        .addRoutes(to: router)
     }
     if let token = configuration.adminToken {
         let editor = IntentsAdmin(
-            desks: parts.desks, audit: dependencies.store, logger: Logger(label: "policydesk.admin"), now: dependencies.now,
+            desks: parts.desks, audit: dependencies.store, logger: Logger(label: "policydesk.admin"),
+            now: dependencies.now,
             shared: parts.sharedKnowledge)
         let gate = StaffGate(
             adminToken: token, sessionKey: configuration.sessionKey, staff: dependencies.staff, metrics: parts.metrics,
             sessionLifetime: configuration.sessionLifetime, now: dependencies.now)
-        AdminController(gate: gate, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
-                        metrics: parts.metrics, bodyLimit: configuration.bodyLimit)
-            .addRoutes(to: router)
+        AdminController(
+            gate: gate, desks: parts.desks, editor: editor, audit: dependencies.store, misses: dependencies.store,
+            metrics: parts.metrics, bodyLimit: configuration.bodyLimit
+        )
+        .addRoutes(to: router)
         if let pages = try StaffPages.load(templates: URL(fileURLWithPath: configuration.templates)) {
             StaffPagesController(
                 gate: gate, pages: pages, desks: parts.desks, editor: editor, audit: dependencies.store,
@@ -172,10 +186,12 @@ func buildRouter(
         }
     }
     if let feishu = configuration.feishu {
-        FeishuController(decoder: FeishuEventDecoder(verificationToken: feishu.verificationToken, encryptKey: feishu.encryptKey),
-                         answers: parts.answers, dedupe: dedupe, replies: parts.feishuReplies,
-                         bodyLimit: configuration.bodyLimit, dedupeWindow: window, now: dependencies.now)
-            .addRoutes(to: router)
+        FeishuController(
+            decoder: FeishuEventDecoder(verificationToken: feishu.verificationToken, encryptKey: feishu.encryptKey),
+            answers: parts.answers, dedupe: dedupe, replies: parts.feishuReplies,
+            bodyLimit: configuration.bodyLimit, dedupeWindow: window, now: dependencies.now
+        )
+        .addRoutes(to: router)
     }
     return router
 }

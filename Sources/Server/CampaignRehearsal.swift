@@ -1,8 +1,8 @@
 public import Channels
 public import Foundation
 public import Outreach
-public import Storage
 public import OutreachModel
+public import Storage
 
 /// A campaign played out in full against a ``RehearsalPlatform``: planned as `campaign plan`
 /// would, sent as `campaign run` would (the same renderer, signer, sender and journal), but every

@@ -28,7 +28,8 @@ struct FeishuController<Context: RequestContext>: Sendable {
         let body = try await request.body(upTo: bodyLimit)
         let event: FeishuEvent
         do {
-            event = try decoder.decode(headers: request.headerMap, body: body, nowSeconds: Int64(now().timeIntervalSince1970))
+            event = try decoder.decode(
+                headers: request.headerMap, body: body, nowSeconds: Int64(now().timeIntervalSince1970))
         } catch {
             context.logger.notice("feishu request refused", metadata: ["reason": "\(error)"])
             throw error.apiError
@@ -45,7 +46,8 @@ struct FeishuController<Context: RequestContext>: Sendable {
             }
         }
         let replyText = await answers.replyText(to: message, flavour: .plain, now: now(), logger: logger)
-        replies.enqueue(.init(messageID: message.messageID, text: replyText, idempotencyKey: message.eventID.map { "reply-\($0)" }))
+        replies.enqueue(
+            .init(messageID: message.messageID, text: replyText, idempotencyKey: message.eventID.map { "reply-\($0)" }))
         // The reply goes out through the API, so nothing is stored for a retry to resend; the
         // records only make a retry after a restart a duplicate too.
         for key in keys { try await dedupe.recordReply(key: key, reply: "") }

@@ -57,7 +57,8 @@ public struct FeishuReplyService: Service {
             metrics.outbound(platform: "feishu", result: "ok")
         } catch {
             metrics.outbound(platform: "feishu", result: "failed")
-            logger.error("feishu reply failed", metadata: ["feishu.message_id": "\(job.messageID)", "reason": "\(error)"])
+            logger.error(
+                "feishu reply failed", metadata: ["feishu.message_id": "\(job.messageID)", "reason": "\(error)"])
         }
     }
 }

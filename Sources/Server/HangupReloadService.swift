@@ -24,10 +24,13 @@ struct HangupReloadService: Service {
                 switch desks.reload() {
                 case .success(let knowledge):
                     metrics.reload(ok: true)
-                    logger.notice("reloaded the knowledge base on SIGHUP", metadata: ["items": "\(knowledge.policy.items.count)"])
+                    logger.notice(
+                        "reloaded the knowledge base on SIGHUP", metadata: ["items": "\(knowledge.policy.items.count)"])
                 case .failure(let error):
                     metrics.reload(ok: false)
-                    logger.error("reload refused; the previous knowledge base keeps serving", metadata: ["problems": "\(error.description)"])
+                    logger.error(
+                        "reload refused; the previous knowledge base keeps serving",
+                        metadata: ["problems": "\(error.description)"])
                 }
             }
         } onGracefulShutdown: {

@@ -37,9 +37,11 @@ struct HousekeepingService: Service {
             let open = try await conversations.purgeExpiredConversations(now: moment)
             let old = try await misses?.purgeMisses(askedBefore: moment.addingTimeInterval(-missRetention.seconds)) ?? 0
             if claims + open + old > 0 {
-                logger.info("swept expired records", metadata: [
-                    "dedupe": "\(claims)", "conversations": "\(open)", "review_log": "\(old)",
-                ])
+                logger.info(
+                    "swept expired records",
+                    metadata: [
+                        "dedupe": "\(claims)", "conversations": "\(open)", "review_log": "\(old)",
+                    ])
             }
         } catch {
             logger.error("could not sweep expired records; will try again", metadata: ["error": "\(error)"])

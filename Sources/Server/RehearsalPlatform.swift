@@ -27,11 +27,15 @@ public final class RehearsalPlatform: Sendable {
             guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return nil }
             switch platform {
             case .wecom?, .dingtalk?:
-                guard let type = object["msgtype"] as? String, let part = object[type] as? [String: Any] else { return nil }
+                guard let type = object["msgtype"] as? String, let part = object[type] as? [String: Any] else {
+                    return nil
+                }
                 let title = (platform == .dingtalk ? part["title"] as? String : nil).map { "[\($0)]\n" } ?? ""
                 return ((part["text"] ?? part["content"]) as? String).map { title + $0 }
             case .feishu?:
-                if let content = object["content"] as? [String: Any], let text = content["text"] as? String { return text }
+                if let content = object["content"] as? [String: Any], let text = content["text"] as? String {
+                    return text
+                }
                 guard let card = object["card"] as? [String: Any] else { return nil }
                 let header = ((card["header"] as? [String: Any])?["title"] as? [String: Any])?["content"] as? String
                 let elements = (card["elements"] as? [[String: Any]] ?? []).compactMap { $0["content"] as? String }
@@ -81,15 +85,18 @@ public final class RehearsalPlatform: Sendable {
                 path: request.uri.path, platform: platform, robot: context.parameters.get("robot").flatMap { Int($0) },
                 body: Data(bytes.readableBytesView))
             log.append(entry)
-            let answer = platform == .feishu ? #"{"code":0,"msg":"success","data":{}}"# : #"{"errcode":0,"errmsg":"ok"}"#
+            let answer =
+                platform == .feishu ? #"{"code":0,"msg":"success","data":{}}"# : #"{"errcode":0,"errmsg":"ok"}"#
             return Response(
-                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer)))
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: answer)))
         }
         var logger = Logger(label: "policydesk.rehearsal")
         logger.logLevel = .error
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "PolicyDeskRehearsal"),
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "PolicyDeskRehearsal"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()

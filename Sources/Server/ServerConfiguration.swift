@@ -3,8 +3,8 @@ import Foundation
 public import Logging
 import Matching
 import PolicyKit
-public import Storage
 import PostgresStorage
+public import Storage
 import Yams
 
 /// Everything `policydesk serve` is configured with: an optional YAML file, then the
@@ -126,15 +126,20 @@ public struct ServerConfiguration: Sendable {
     /// given twice (`port` and `POLICYDESK_PORT` count as the same), a value that is not a single
     /// scalar, and a YAML syntax error each stop the start with the file, line and key. No error
     /// ever quotes a value or a line of the file, since the file holds the secrets.
-    public static func load(file: String?, environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
+    public static func load(file: String?, environment: [String: String]) throws(ConfigurationError)
+        -> ServerConfiguration
+    {
         var values: [String: String] = [:]
         if let file {
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+            else {
                 throw .unreadable(file)
             }
             values = try readFile(text, name: file)
         }
-        for (k, v) in environment where k.hasPrefix("POLICYDESK_") || k.hasPrefix("WECOM_") || k.hasPrefix("DINGTALK_") || k.hasPrefix("FEISHU_") {
+        for (k, v) in environment
+        where k.hasPrefix("POLICYDESK_") || k.hasPrefix("WECOM_") || k.hasPrefix("DINGTALK_") || k.hasPrefix("FEISHU_")
+        {
             values[k] = v
         }
         if let level = environment[Variable.logLevel] { values[Variable.logLevel] = level }
@@ -146,7 +151,8 @@ public struct ServerConfiguration: Sendable {
 
     /// The keys of the configuration, in their full (environment) form.
     public static let knownKeys: [String] = [
-        Variable.host, Variable.port, Variable.db, Variable.intents, Variable.templates, Variable.allowDraft, Variable.adminToken,
+        Variable.host, Variable.port, Variable.db, Variable.intents, Variable.templates, Variable.allowDraft,
+        Variable.adminToken,
         Variable.bodyLimit, Variable.questionsPerMinute, Variable.pidFile, Variable.logLevel,
         Variable.wecomToken, Variable.wecomAESKey, Variable.wecomCorpID, Variable.dingTalkSecret,
         Variable.feishuAppID, Variable.feishuAppSecret, Variable.feishuToken, Variable.feishuEncryptKey,
@@ -200,7 +206,8 @@ public struct ServerConfiguration: Sendable {
     /// may hold a secret. libyaml's problem texts are fixed phrases and carry no input.
     private static func syntaxError(_ error: YamlError, text: String, file: String) -> ConfigurationError {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
             return .syntax(file, line: mark.line, column: mark.column, problem: problem)
         case .duplicatedKeysInMapping(let duplicates, _):
             // Find the lines ourselves: a top-level key at the start of a line, bare or quoted.
@@ -242,7 +249,9 @@ public struct ServerConfiguration: Sendable {
     static func canonical(_ key: String) -> String {
         let upper = key.uppercased().replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_")
         if upper == Variable.logLevel || upper == "POLICYDESK_LOG_LEVEL" { return Variable.logLevel }
-        if upper.hasPrefix("POLICYDESK_") || upper.hasPrefix("WECOM_") || upper.hasPrefix("DINGTALK_") || upper.hasPrefix("FEISHU_") {
+        if upper.hasPrefix("POLICYDESK_") || upper.hasPrefix("WECOM_") || upper.hasPrefix("DINGTALK_")
+            || upper.hasPrefix("FEISHU_")
+        {
             return upper
         }
         return "POLICYDESK_" + upper
@@ -257,7 +266,9 @@ public struct ServerConfiguration: Sendable {
         func nonEmpty(_ key: String) -> String? { v[key].flatMap { $0.isEmpty ? nil : $0 } }
         if let host = nonEmpty(Variable.host) { c.host = host }
         if let port = nonEmpty(Variable.port) {
-            guard let n = Int(port), (1...65535).contains(n) else { throw .badValue(Variable.port, "a port number from 1 to 65535", source) }
+            guard let n = Int(port), (1...65535).contains(n) else {
+                throw .badValue(Variable.port, "a port number from 1 to 65535", source)
+            }
             c.port = n
         }
         if let db = nonEmpty(Variable.db) {
@@ -288,11 +299,15 @@ public struct ServerConfiguration: Sendable {
             c.sessionLifetime = .seconds(Int64(h * 3600))
         }
         if let limit = nonEmpty(Variable.bodyLimit) {
-            guard let n = Int(limit), n > 0 else { throw .badValue(Variable.bodyLimit, "a positive number of bytes", source) }
+            guard let n = Int(limit), n > 0 else {
+                throw .badValue(Variable.bodyLimit, "a positive number of bytes", source)
+            }
             c.bodyLimit = n
         }
         if let rate = nonEmpty(Variable.questionsPerMinute) {
-            guard let n = Int(rate), n > 0 else { throw .badValue(Variable.questionsPerMinute, "a positive whole number", source) }
+            guard let n = Int(rate), n > 0 else {
+                throw .badValue(Variable.questionsPerMinute, "a positive whole number", source)
+            }
             c.questionsPerMinute = n
         }
         func seconds(_ key: String) throws(ConfigurationError) -> Duration? {
@@ -305,7 +320,9 @@ public struct ServerConfiguration: Sendable {
         if let idle = try seconds(Variable.idleTimeout) { c.idleTimeout = idle }
         if let body = try seconds(Variable.bodyTimeout) { c.bodyTimeout = body }
         if let text = nonEmpty(Variable.maxConnections) {
-            guard let n = Int(text), n > 0 else { throw .badValue(Variable.maxConnections, "a positive whole number", source) }
+            guard let n = Int(text), n > 0 else {
+                throw .badValue(Variable.maxConnections, "a positive whole number", source)
+            }
             c.maxConnections = n
         }
         func positive(_ key: String) throws(ConfigurationError) -> Int? {
@@ -329,14 +346,18 @@ public struct ServerConfiguration: Sendable {
         if wecom.allSatisfy({ $0 != nil }) {
             c.wecom = WeCom(token: wecom[0]!, aesKey: wecom[1]!, corpID: wecom[2]!)
         } else if wecom.contains(where: { $0 != nil }) {
-            throw .incomplete("WeCom", "\(Variable.wecomToken), \(Variable.wecomAESKey) and \(Variable.wecomCorpID)", source)
+            throw .incomplete(
+                "WeCom", "\(Variable.wecomToken), \(Variable.wecomAESKey) and \(Variable.wecomCorpID)", source)
         }
         c.dingTalkAppSecret = nonEmpty(Variable.dingTalkSecret)
         let feishu = [Variable.feishuAppID, Variable.feishuAppSecret, Variable.feishuToken].map(nonEmpty)
         if feishu.allSatisfy({ $0 != nil }) {
-            c.feishu = Feishu(appID: feishu[0]!, appSecret: feishu[1]!, verificationToken: feishu[2]!, encryptKey: nonEmpty(Variable.feishuEncryptKey))
+            c.feishu = Feishu(
+                appID: feishu[0]!, appSecret: feishu[1]!, verificationToken: feishu[2]!,
+                encryptKey: nonEmpty(Variable.feishuEncryptKey))
         } else if feishu.contains(where: { $0 != nil }) {
-            throw .incomplete("Feishu", "\(Variable.feishuAppID), \(Variable.feishuAppSecret) and \(Variable.feishuToken)", source)
+            throw .incomplete(
+                "Feishu", "\(Variable.feishuAppID), \(Variable.feishuAppSecret) and \(Variable.feishuToken)", source)
         }
         if let b = nonEmpty(Variable.feishuBase) { c.feishuAPIBase = b }
         return c
@@ -379,7 +400,8 @@ public enum ConfigurationError: Error, Sendable, CustomStringConvertible {
             "\(Self.place(file, line)): a key must be a plain name, such as `port`"
         case .unknownKey(let file, let key, let line, let suggestion):
             "\(Self.place(file, line)): unknown key `\(key)`"
-                + (suggestion.map { "; did you mean `\($0)`?" } ?? "; see the variables in README's \"Running the server\"")
+                + (suggestion.map { "; did you mean `\($0)`?" }
+                    ?? "; see the variables in README's \"Running the server\"")
         case .duplicateKey(let file, let key, let line, let earlierKey, let earlierLine):
             "\(Self.place(file, line)): `\(key)` is given twice"
                 + (earlierLine.map { " (first as `\(earlierKey)` on line \($0))" } ?? "") + "; keep one"

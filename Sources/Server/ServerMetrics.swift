@@ -25,8 +25,14 @@ public struct ServerMetrics: Sendable {
     /// and status are made once; making them per request costs a registry lookup each time.
     public func request(route: String, status: Int, seconds: Double) {
         let (counter, timer) = hot.request(route: route, status: status) {
-            (CoreMetrics.Counter(label: "policydesk_requests_total", dimensions: [("route", route), ("status", "\(status)")], factory: factory),
-             Metrics.Timer(label: "policydesk_request_duration_seconds", dimensions: [("route", route)], preferredDisplayUnit: .seconds, factory: factory))
+            (
+                CoreMetrics.Counter(
+                    label: "policydesk_requests_total", dimensions: [("route", route), ("status", "\(status)")],
+                    factory: factory),
+                Metrics.Timer(
+                    label: "policydesk_request_duration_seconds", dimensions: [("route", route)],
+                    preferredDisplayUnit: .seconds, factory: factory)
+            )
         }
         counter.increment()
         timer.recordNanoseconds(Int64(seconds * 1e9))
@@ -35,25 +41,32 @@ public struct ServerMetrics: Sendable {
     /// Counts what a question led to: answer, clarification, refusal, smalltalk, rate_limited.
     public func outcome(_ outcome: String, channel: String) {
         hot.outcome(outcome, channel: channel) {
-            CoreMetrics.Counter(label: "policydesk_match_outcomes_total", dimensions: [("outcome", outcome), ("channel", channel)], factory: factory)
+            CoreMetrics.Counter(
+                label: "policydesk_match_outcomes_total", dimensions: [("outcome", outcome), ("channel", channel)],
+                factory: factory)
         }.increment()
     }
 
     /// Counts a call to a platform's API.
     public func outbound(platform: String, result: String) {
-        Counter(label: "policydesk_outbound_calls_total", dimensions: [("platform", platform), ("result", result)], factory: factory).increment()
+        Counter(
+            label: "policydesk_outbound_calls_total", dimensions: [("platform", platform), ("result", result)],
+            factory: factory
+        ).increment()
     }
 
     /// Counts a reload and whether it worked.
     public func reload(ok: Bool) {
-        Counter(label: "policydesk_reloads_total", dimensions: [("result", ok ? "ok" : "rejected")], factory: factory).increment()
+        Counter(label: "policydesk_reloads_total", dimensions: [("result", ok ? "ok" : "rejected")], factory: factory)
+            .increment()
     }
 
     /// Counts a refused admin credential by why: `token` (wrong or missing bearer token), `password`
     /// (wrong staff name or password), `csrf` (a write without its session's CSRF token), `session`
     /// (a tampered, expired or revoked session cookie), `throttled` (too many sign-in attempts).
     public func adminRefused(reason: String) {
-        Counter(label: "policydesk_admin_refusals_total", dimensions: [("reason", reason)], factory: factory).increment()
+        Counter(label: "policydesk_admin_refusals_total", dimensions: [("reason", reason)], factory: factory)
+            .increment()
     }
 
     /// The Prometheus text format.
@@ -71,7 +84,9 @@ final class HotMetrics: Sendable {
     private let requests = Mutex<[RequestKey: (CoreMetrics.Counter, Metrics.Timer)]>([:])
     private let outcomes = Mutex<[String: CoreMetrics.Counter]>([:])
 
-    func request(route: String, status: Int, make: () -> (CoreMetrics.Counter, Metrics.Timer)) -> (CoreMetrics.Counter, Metrics.Timer) {
+    func request(route: String, status: Int, make: () -> (CoreMetrics.Counter, Metrics.Timer)) -> (
+        CoreMetrics.Counter, Metrics.Timer
+    ) {
         let key = RequestKey(route: route, status: status)
         if let hit = requests.withLock({ $0[key] }) { return hit }
         let made = make()

@@ -43,9 +43,11 @@ public final class StoreHealth: Sendable {
         }
         failing.store(false, ordering: .relaxed)
         if let was {
-            logger?.notice("the store takes writes again", metadata: [
-                "store.failing_since": "\(ISO8601DateFormatter().string(from: was.since))",
-            ])
+            logger?.notice(
+                "the store takes writes again",
+                metadata: [
+                    "store.failing_since": "\(ISO8601DateFormatter().string(from: was.since))"
+                ])
         }
     }
 
@@ -61,8 +63,9 @@ public final class StoreHealth: Sendable {
             return false
         }
         failing.store(true, ordering: .relaxed)
-        logger.error(first ? "the store failed a write; answering 503 until it recovers" : "the store still fails writes",
-                     metadata: ["store.operation": "\(operation)", "error": "\(reason)"])
+        logger.error(
+            first ? "the store failed a write; answering 503 until it recovers" : "the store still fails writes",
+            metadata: ["store.operation": "\(operation)", "error": "\(reason)"])
         return APIError(.serviceUnavailable, "the store is failing; try again later")
     }
 

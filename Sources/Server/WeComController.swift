@@ -45,7 +45,8 @@ struct WeComController<Context: RequestContext>: Sendable {
             context.logger.notice("wecom request refused", metadata: ["reason": "\(error)"])
             throw error.apiError
         }
-        let key = message.messageID.isEmpty
+        let key =
+            message.messageID.isEmpty
             ? "wecom:event:\(message.userID):\(message.createTime)"
             : "wecom:msg:\(message.messageID)"
         var logger = context.logger

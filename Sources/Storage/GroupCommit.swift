@@ -44,19 +44,26 @@ final class GroupCommit: Sendable {
     /// result once that transaction has committed.
     func write<T: Sendable>(_ update: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
-            queue(Job(
-                apply: { db in
-                    let value = try update(db)
-                    return { continuation.resume(returning: value) }
-                },
-                fail: { continuation.resume(throwing: $0) }))
+            queue(
+                Job(
+                    apply: { db in
+                        let value = try update(db)
+                        return { continuation.resume(returning: value) }
+                    },
+                    fail: { continuation.resume(throwing: $0) }))
         }
     }
 
     /// Queues `update` for the next transaction and returns at once; `onFailure` hears of it if
     /// it fails even in a transaction of its own.
-    func enqueue(_ update: @escaping @Sendable (Database) throws -> Void, onFailure: @escaping @Sendable (any Error) -> Void) {
-        queue(Job(apply: { db in try update(db); return {} }, fail: onFailure))
+    func enqueue(
+        _ update: @escaping @Sendable (Database) throws -> Void, onFailure: @escaping @Sendable (any Error) -> Void
+    ) {
+        queue(
+            Job(
+                apply: { db in
+                    try update(db); return {}
+                }, fail: onFailure))
     }
 
     /// Returns once every write queued before the call has been committed (or has failed).

@@ -118,9 +118,11 @@ public actor InMemoryStorage: DedupeStore, ConversationStore, MissLog, AuditLog,
         case .openGroup:
             lastGroupID += 1
             let summary = MissGroup(
-                id: lastGroupID, normalizedText: miss.normalizedText, latestText: miss.text, count: 1, firstSeen: miss.at,
+                id: lastGroupID, normalizedText: miss.normalizedText, latestText: miss.text, count: 1,
+                firstSeen: miss.at,
                 lastSeen: miss.at, bestGuessItem: miss.bestGuessItem, maxConfidence: miss.confidence, resolution: nil)
-            groups.append(Group(id: lastGroupID, normalizedText: miss.normalizedText, summary: summary, samples: [miss]))
+            groups.append(
+                Group(id: lastGroupID, normalizedText: miss.normalizedText, summary: summary, samples: [miss]))
         case .count, .countAndKeep:
             guard let index else { return }
             var summary = groups[index].summary

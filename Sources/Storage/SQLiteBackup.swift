@@ -97,7 +97,8 @@ public enum SQLiteBackup {
                 let tables = try String.fetchAll(
                     db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
                 for table in tables {
-                    counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.quotedDatabaseIdentifier)") ?? 0
+                    counts[table] =
+                        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.quotedDatabaseIdentifier)") ?? 0
                 }
                 return counts
             }
@@ -120,7 +121,8 @@ public enum SQLiteBackup {
                 path: destination, operation: "name the backup", reason: String(cString: strerror(code)))
         }
         if !force { unlink(temporary) }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? NSNumber)?.int64Value ?? 0
+        let bytes =
+            (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? NSNumber)?.int64Value ?? 0
         return Report(
             destination: destination, bytes: bytes, pages: pages, rows: rows, elapsed: ContinuousClock.now - started)
     }

@@ -22,7 +22,8 @@ struct UnreadableRow: Error, CustomStringConvertible {
     var description: String { "\(table) row \(id): \(problem)" }
 
     /// Decodes `Record` from `row`, naming `table` and the row's id when it cannot.
-    static func decode<Record: CampaignTableRow>(_: Record.Type, _ row: Row, table: String, id: String) throws -> Record {
+    static func decode<Record: CampaignTableRow>(_: Record.Type, _ row: Row, table: String, id: String) throws -> Record
+    {
         do {
             return try Record(row: row)
         } catch {
@@ -36,7 +37,9 @@ struct UnreadableRow: Error, CustomStringConvertible {
         guard let state = DeliveryState(rawValue: raw) else {
             throw UnreadableRow(
                 table: table, id: "\(id)",
-                problem: "unknown state \"\(raw)\" (one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", ")))")
+                problem:
+                    "unknown state \"\(raw)\" (one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         return state
     }
@@ -97,7 +100,9 @@ struct DeliveryItemRow: CampaignTableRow {
     }
 
     var item: DeliveryItem {
-        DeliveryItem(itemID: itemId, title: title, yuan: yuan, maxYuan: maxYuan, perYear: perYear, formula: formula, reason: reason)
+        DeliveryItem(
+            itemID: itemId, title: title, yuan: yuan, maxYuan: maxYuan, perYear: perYear, formula: formula,
+            reason: reason)
     }
 }
 
@@ -165,7 +170,8 @@ struct AttemptRow: CampaignTableRow {
     static func fetch(_ row: Row) throws -> DeliveryAttempt {
         let a = try UnreadableRow.decode(Self.self, row, table: "campaign_attempt", id: "id")
         return DeliveryAttempt(
-            id: a.id, deliveryID: a.deliveryId, robotKey: a.robotKey, startedAt: Date(timeIntervalSince1970: a.startedAt),
+            id: a.id, deliveryID: a.deliveryId, robotKey: a.robotKey,
+            startedAt: Date(timeIntervalSince1970: a.startedAt),
             finishedAt: StoredTime.date(a.finishedAt), outcome: a.outcome, code: a.code, detail: a.detail)
     }
 }

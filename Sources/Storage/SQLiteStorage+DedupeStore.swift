@@ -101,7 +101,9 @@ extension SQLiteStorage: DedupeStore {
     public func recordReply(key: String, reply: String) async throws {
         guard let expiresAt = claims.setReply(key, reply: reply) else {
             try await batched("record the reply for dedupe key \(key)") { db in
-                try db.cachedStatement(sql: "UPDATE dedupe_claim SET reply = ? WHERE key = ?").execute(arguments: [reply, key])
+                try db.cachedStatement(sql: "UPDATE dedupe_claim SET reply = ? WHERE key = ?").execute(arguments: [
+                    reply, key,
+                ])
             }
             return
         }

@@ -6,7 +6,8 @@ extension SQLiteStorage: StoreProbe {
     public func probeWrite() async throws {
         let at = Date().timeIntervalSince1970
         try await batched("write the health probe") { db in
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?)").execute(arguments: [at])
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO store_probe (id, at) VALUES (1, ?)").execute(
+                arguments: [at])
         }
     }
 
@@ -22,7 +23,8 @@ extension SQLiteStorage: StoreProbe {
                 try String.fetchAll(db, sql: "PRAGMA quick_check(5)")
             }
         } catch {
-            throw .damaged(path: path, findings: ["\(StorageError.wrapping(error, path: path, operation: "check the file"))"])
+            throw .damaged(
+                path: path, findings: ["\(StorageError.wrapping(error, path: path, operation: "check the file"))"])
         }
         if problems != ["ok"] { throw .damaged(path: path, findings: problems) }
         do {

@@ -15,20 +15,26 @@ extension SQLiteStorage: MissLog {
                 arguments: [normalized]
             )
             // Each count stops at its limit, so the checks cost the same however full the log is.
-            let rowsOfUser = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM miss WHERE user_id = ? LIMIT ?)"),
-                arguments: [user, limits.rowsPerUser]) ?? 0
-            let samples = try openGroup.map { id in
+            let rowsOfUser =
                 try Int.fetchOne(
-                    db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM miss WHERE group_id = ? LIMIT ?)"),
-                    arguments: [id, limits.samplesPerGroup]) ?? 0
-            } ?? 0
-            let openGroups = openGroup != nil ? 0 : try Int.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT COUNT(*) FROM (SELECT 1 FROM miss_group WHERE resolution IS NULL LIMIT ?)"),
-                arguments: [limits.openGroups]) ?? 0
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM miss WHERE user_id = ? LIMIT ?)"),
+                    arguments: [user, limits.rowsPerUser]) ?? 0
+            let samples =
+                try openGroup.map { id in
+                    try Int.fetchOne(
+                        db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM miss WHERE group_id = ? LIMIT ?)"),
+                        arguments: [id, limits.samplesPerGroup]) ?? 0
+                } ?? 0
+            let openGroups =
+                openGroup != nil
+                ? 0
+                : try Int.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT COUNT(*) FROM (SELECT 1 FROM miss_group WHERE resolution IS NULL LIMIT ?)"),
+                    arguments: [limits.openGroups]) ?? 0
             let admission = limits.admit(
-                groupExists: openGroup != nil, samplesInGroup: samples, rowsOfUser: rowsOfUser, openGroupCount: openGroups)
+                groupExists: openGroup != nil, samplesInGroup: samples, rowsOfUser: rowsOfUser,
+                openGroupCount: openGroups)
             let groupID: Int64
             switch admission {
             case .drop:
@@ -109,7 +115,8 @@ extension SQLiteStorage: MissLog {
 
     /// Reads the groups' running summaries: one indexed scan, however many times each was asked.
     private static func fetchGroups(_ db: Database, includeResolved: Bool, limit: Int?) throws -> [MissGroup] {
-        var sql = "\(groupColumns) \(includeResolved ? "" : "WHERE resolution IS NULL") ORDER BY hits DESC, last_seen DESC, id ASC"
+        var sql =
+            "\(groupColumns) \(includeResolved ? "" : "WHERE resolution IS NULL") ORDER BY hits DESC, last_seen DESC, id ASC"
         var arguments: StatementArguments = []
         if let limit {
             sql += " LIMIT ?"

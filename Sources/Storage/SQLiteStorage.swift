@@ -45,7 +45,9 @@ public final class SQLiteStorage: Sendable {
         try self.init(path: path, migrator: migrator)
     }
 
-    private convenience init(path: String, migrator: DatabaseMigrator, missLimits: MissLogLimits = MissLogLimits()) throws {
+    private convenience init(path: String, migrator: DatabaseMigrator, missLimits: MissLogLimits = MissLogLimits())
+        throws
+    {
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
@@ -67,7 +69,8 @@ public final class SQLiteStorage: Sendable {
         return try SQLiteStorage(writer: queue, path: path, migrator: makeMigrator(), missLimits: missLimits)
     }
 
-    private init(writer: any DatabaseWriter, path: String, migrator: DatabaseMigrator, missLimits: MissLogLimits) throws {
+    private init(writer: any DatabaseWriter, path: String, migrator: DatabaseMigrator, missLimits: MissLogLimits) throws
+    {
         self.writer = writer
         self.path = path
         self.missLimits = missLimits

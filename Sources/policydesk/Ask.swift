@@ -31,8 +31,12 @@ struct Ask: AsyncParsableCommand {
     var question: [String] = []
 
     func validate() throws {
-        if jsonl && !question.isEmpty { throw ValidationError("--jsonl reads questions from standard input; give no QUESTION") }
-        if !jsonl && question.isEmpty { throw ValidationError("give a QUESTION, or use --jsonl to read questions from standard input") }
+        if jsonl && !question.isEmpty {
+            throw ValidationError("--jsonl reads questions from standard input; give no QUESTION")
+        }
+        if !jsonl && question.isEmpty {
+            throw ValidationError("give a QUESTION, or use --jsonl to read questions from standard input")
+        }
     }
 
     func run() async throws {

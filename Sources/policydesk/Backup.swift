@@ -21,7 +21,8 @@ struct Backup: ParsableCommand {
     @Flag(name: .long, help: "Replace FILE if it exists.")
     var force = false
 
-    @Option(name: .long, help: "The database (default: $POLICYDESK_DB, or the one --config names, or policydesk.sqlite).")
+    @Option(
+        name: .long, help: "The database (default: $POLICYDESK_DB, or the one --config names, or policydesk.sqlite).")
     var db: String?
 
     @Option(name: .long, help: "The server's configuration file, to find its database.")

@@ -3,12 +3,12 @@ import Channels
 import Desk
 import Dispatch
 import Foundation
-import PostgresStorage
 import Outreach
+import OutreachModel
 import PolicyKit
+import PostgresStorage
 import Server
 import Storage
-import OutreachModel
 import Synchronization
 
 #if canImport(Glibc)
@@ -26,7 +26,8 @@ struct Campaign: AsyncParsableCommand {
             and follow it up. Campaigns live in $POLICYDESK_DB (default policydesk.sqlite).
             """,
         subcommands: [
-            CampaignPlanCommand.self, CampaignRehearseCommand.self, CampaignRunCommand.self, CampaignStatusCommand.self, CampaignReportCommand.self,
+            CampaignPlanCommand.self, CampaignRehearseCommand.self, CampaignRunCommand.self, CampaignStatusCommand.self,
+            CampaignReportCommand.self,
             CampaignResolveCommand.self, CampaignListCommand.self, CampaignColumnsCommand.self,
         ]
     )

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The process's limit on open files, which bounds the connections the server can hold.
@@ -11,16 +11,16 @@ enum DescriptorLimit {
     /// needs no privilege.
     static func raiseToHard() -> (soft: UInt64, hard: UInt64)? {
         #if canImport(Glibc)
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-        }
-        return (UInt64(limit.rlim_cur), UInt64(limit.rlim_max))
+            var limit = rlimit()
+            guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+            if limit.rlim_cur < limit.rlim_max {
+                var raised = limit
+                raised.rlim_cur = limit.rlim_max
+                if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+            }
+            return (UInt64(limit.rlim_cur), UInt64(limit.rlim_max))
         #else
-        return nil
+            return nil
         #endif
     }
 }

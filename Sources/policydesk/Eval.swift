@@ -19,7 +19,8 @@ struct Eval: AsyncParsableCommand {
     var file: String
 
     func run() async throws {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else {
             throw CommandFailure(description: "\(file): not found or not UTF-8 text")
         }
         let rows: [LabelledQuestion]
@@ -36,7 +37,8 @@ struct Eval: AsyncParsableCommand {
             struct Output: Encodable { var all, tuning, heldOut: EvaluationReport }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            emit(String(decoding: try encoder.encode(Output(all: all, tuning: tuning, heldOut: heldOut)), as: UTF8.self))
+            emit(
+                String(decoding: try encoder.encode(Output(all: all, tuning: tuning, heldOut: heldOut)), as: UTF8.self))
             return
         }
         for line in heldOut.lines(title: "held-out half (even ids, never tuned on)") { emit(line) }

@@ -83,7 +83,8 @@ struct IntentsDiff: ParsableCommand {
         }
         let changed: Bool
         if let against {
-            guard FileManager.default.fileExists(atPath: against, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: against, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
                 throw CommandFailure(description: "\(against) is not a folder")
             }
             changed = try Self.diffFolders(shipped: against, current: folder)
@@ -96,12 +97,15 @@ struct IntentsDiff: ParsableCommand {
     /// `diff -ruN a/ b/` in a scratch folder whose `a` and `b` point at the two folders, so the
     /// patch names files relative to the Intents folder.
     static func diffFolders(shipped: String, current: String) throws -> Bool {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("policydesk-diff-\(UUID().uuidString)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "policydesk-diff-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
-        try FileManager.default.createSymbolicLink(atPath: scratch.appendingPathComponent("a").path, withDestinationPath: absolute(shipped))
-        try FileManager.default.createSymbolicLink(atPath: scratch.appendingPathComponent("b").path, withDestinationPath: absolute(current))
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.appendingPathComponent("a").path, withDestinationPath: absolute(shipped))
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.appendingPathComponent("b").path, withDestinationPath: absolute(current))
         let status = try Self.run(["diff", "-ruN", "a/", "b/"], in: scratch.path)
         guard status <= 1 else { throw CommandFailure(description: "diff failed (exit \(status))") }
         return status == 1
@@ -109,15 +113,18 @@ struct IntentsDiff: ParsableCommand {
 
     /// `git diff HEAD` of the folder, plus the files git does not track yet.
     static func diffAgainstHead(_ folder: String) throws -> Bool {
-        guard let (status, _) = try? Self.capture(["git", "rev-parse", "--show-toplevel"], in: folder), status == 0 else {
+        guard let (status, _) = try? Self.capture(["git", "rev-parse", "--show-toplevel"], in: folder), status == 0
+        else {
             throw CommandFailure(
                 description: "\(folder) is not in a git checkout; give --against DIR with the shipped Intents/ "
                     + "(the release tarball's) to compare with")
         }
-        let tracked = try Self.run(["git", "diff", "--no-color", "--exit-code", "--relative", "HEAD", "--", "."], in: folder)
+        let tracked = try Self.run(
+            ["git", "diff", "--no-color", "--exit-code", "--relative", "HEAD", "--", "."], in: folder)
         guard tracked <= 1 else { throw CommandFailure(description: "git diff failed (exit \(tracked))") }
         var changed = tracked == 1
-        let (listed, untracked) = try Self.capture(["git", "ls-files", "--others", "--exclude-standard", "--", "."], in: folder)
+        let (listed, untracked) = try Self.capture(
+            ["git", "ls-files", "--others", "--exclude-standard", "--", "."], in: folder)
         guard listed == 0 else { throw CommandFailure(description: "git ls-files failed (exit \(listed))") }
         for file in untracked.split(separator: "\n") where !file.isEmpty {
             _ = try Self.run(["git", "diff", "--no-color", "--no-index", "--", "/dev/null", String(file)], in: folder)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Desk
-import PolicyKit
 import Foundation
+import PolicyKit
 
 /// `policydesk lint`: checks `Intents/` and `Templates/` the way the server loads them.
 struct Lint: ParsableCommand {
@@ -15,7 +15,9 @@ struct Lint: ParsableCommand {
             let kb = try knowledge.loader.load()
             let items = kb.policy.items
             let examples = items.reduce(0) { $0 + $1.examples.count }
-            print("ok: \(kb.policy.clauses.count) clauses, \(items.count) items, \(examples) example questions, \(kb.outOfScopeExamples.count) out-of-scope examples")
+            print(
+                "ok: \(kb.policy.clauses.count) clauses, \(items.count) items, \(examples) example questions, \(kb.outOfScopeExamples.count) out-of-scope examples"
+            )
         } catch {
             for problem in error.problems { print(problem.description) }
             throw ExitCode(1)

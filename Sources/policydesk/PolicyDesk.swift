@@ -9,7 +9,8 @@ struct PolicyDesk: AsyncParsableCommand {
         commandName: "policydesk",
         abstract: "东胜区科技创新政策自助问答：webhook 服务、命令行问答与员工工具。",
         subcommands: [
-            Serve.self, Reload.self, Backup.self, Intents.self, Staff.self, Ask.self, Lint.self, Eval.self, Campaign.self,
+            Serve.self, Reload.self, Backup.self, Intents.self, Staff.self, Ask.self, Lint.self, Eval.self,
+            Campaign.self,
             Import.self,
         ]
     )
@@ -40,7 +41,8 @@ struct KnowledgeOptions: ParsableArguments {
         } catch {
             var message = error.description + "\n"
             if !allowDraft, error.problems.allSatisfy({ $0.message.hasPrefix("rule not reviewed") }) {
-                message += "this is a draft (from policydesk import): review its rules, or pass --allow-draft to use it as a draft\n"
+                message +=
+                    "this is a draft (from policydesk import): review its rules, or pass --allow-draft to use it as a draft\n"
             }
             FileHandle.standardError.write(Data(message.utf8))
             throw ExitCode(1)
@@ -50,7 +52,9 @@ struct KnowledgeOptions: ParsableArguments {
 
 /// The switch that lets `ask` and `eval` load a draft knowledge base.
 struct DraftOptions: ParsableArguments {
-    @Flag(name: .long, help: "Load a draft knowledge base (rules still marked review: true); every answer says it is a draft.")
+    @Flag(
+        name: .long,
+        help: "Load a draft knowledge base (rules still marked review: true); every answer says it is a draft.")
     var allowDraft = false
 }
 

@@ -1,18 +1,19 @@
 import ArgumentParser
-import Desk
-import PolicyKit
+import CMalloc
 import Channels
+import Desk
 import Foundation
 import Hummingbird
 import Logging
+import PolicyKit
+import PostgresStorage
 import Server
 import Storage
-import PostgresStorage
-import CMalloc
 
 /// `policydesk serve`: the webhook and JSON API server.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start the HTTP server (webhooks, /v1/ask, /metrics, admin API).")
+    static let configuration = CommandConfiguration(
+        abstract: "Start the HTTP server (webhooks, /v1/ask, /metrics, admin API).")
 
     @Option(name: .long, help: "A YAML configuration file; the environment wins over it.")
     var config: String?
@@ -23,7 +24,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (default $POLICYDESK_PORT or 8080).")
     var port: Int?
 
-    @Flag(name: .long, help: "Serve a draft knowledge base (rules still marked review: true); every answer says it is a draft.")
+    @Flag(
+        name: .long,
+        help: "Serve a draft knowledge base (rules still marked review: true); every answer says it is a draft.")
     var allowDraft = false
 
     func run() async throws {
@@ -54,10 +57,12 @@ struct Serve: AsyncParsableCommand {
             if usable < configuration.maxConnections {
                 configuration.maxConnections = max(usable, 16)
             }
-            logger.notice("descriptor limit", metadata: [
-                "nofile.soft": "\(limit.soft)", "nofile.hard": "\(limit.hard)",
-                "max_connections": "\(configuration.maxConnections)",
-            ])
+            logger.notice(
+                "descriptor limit",
+                metadata: [
+                    "nofile.soft": "\(limit.soft)", "nofile.hard": "\(limit.hard)",
+                    "max_connections": "\(configuration.maxConnections)",
+                ])
         }
         if configuration.usesPostgres {
             try await Self.serveOnPostgres(configuration: configuration, pidFile: pidFile, logger: logger)
@@ -67,7 +72,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// One process on an SQLite file: the default for one district.
-    private static func serveOnSQLite(configuration: ServerConfiguration, pidFile: PidFile, logger: Logger) async throws {
+    private static func serveOnSQLite(configuration: ServerConfiguration, pidFile: PidFile, logger: Logger) async throws
+    {
         // A second server on the same file stops here, whatever pid file it was given.
         let lock: DatabaseLock
         do {
@@ -88,14 +94,17 @@ struct Serve: AsyncParsableCommand {
         }
         let dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
         let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
-        logStart(configuration: configuration, database: configuration.databasePath, pidFile: pidFile,
-                 knowledge: built.parts.desks.desk.knowledge, logger: logger)
+        logStart(
+            configuration: configuration, database: configuration.databasePath, pidFile: pidFile,
+            knowledge: built.parts.desks.desk.knowledge, logger: logger)
         try await built.application.runService()
         try? store.close()
     }
 
     /// Several instances behind one address on one PostgreSQL database (see the README).
-    private static func serveOnPostgres(configuration: ServerConfiguration, pidFile: PidFile, logger: Logger) async throws {
+    private static func serveOnPostgres(configuration: ServerConfiguration, pidFile: PidFile, logger: Logger)
+        async throws
+    {
         let address: PostgresAddress
         do {
             address = try PostgresAddress(url: configuration.databasePath)
@@ -114,14 +123,17 @@ struct Serve: AsyncParsableCommand {
             }
             let elapsed = ContinuousClock.now - started
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            logger.notice("database ready", metadata: [
-                "db": "\(address)", "check_ms": "\(Int(milliseconds.rounded()))",
-            ])
+            logger.notice(
+                "database ready",
+                metadata: [
+                    "db": "\(address)", "check_ms": "\(Int(milliseconds.rounded()))",
+                ])
             var dependencies = ServerDependencies(store: store, transport: CurlTransport())
             dependencies.sharedIntents = store
             let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
-            logStart(configuration: configuration, database: address.description, pidFile: pidFile,
-                     knowledge: built.parts.desks.desk.knowledge, logger: logger)
+            logStart(
+                configuration: configuration, database: address.description, pidFile: pidFile,
+                knowledge: built.parts.desks.desk.knowledge, logger: logger)
             try await built.application.runService()
         }
     }
@@ -129,14 +141,18 @@ struct Serve: AsyncParsableCommand {
     private static func logStart(
         configuration: ServerConfiguration, database: String, pidFile: PidFile, knowledge: KnowledgeBase, logger: Logger
     ) {
-        let platforms = [configuration.wecom != nil ? "wecom" : nil, configuration.dingTalkAppSecret != nil ? "dingtalk" : nil,
-                         configuration.feishu != nil ? "feishu" : nil].compactMap { $0 }
-        logger.notice("starting", metadata: [
-            "address": "\(configuration.host):\(configuration.port)", "db": "\(database)",
-            "platforms": "\(platforms.isEmpty ? "none" : platforms.joined(separator: ","))",
-            "pid": "\(pidFile.pid)", "pid_file": "\(pidFile.path)", "items": "\(knowledge.policy.items.count)",
-            "draft": "\(knowledge.isDraft)",
-        ])
+        let platforms = [
+            configuration.wecom != nil ? "wecom" : nil, configuration.dingTalkAppSecret != nil ? "dingtalk" : nil,
+            configuration.feishu != nil ? "feishu" : nil,
+        ].compactMap { $0 }
+        logger.notice(
+            "starting",
+            metadata: [
+                "address": "\(configuration.host):\(configuration.port)", "db": "\(database)",
+                "platforms": "\(platforms.isEmpty ? "none" : platforms.joined(separator: ","))",
+                "pid": "\(pidFile.pid)", "pid_file": "\(pidFile.path)", "items": "\(knowledge.policy.items.count)",
+                "draft": "\(knowledge.isDraft)",
+            ])
     }
 
     /// Under load the server's memory climbed in 4 MB steps for as long as it ran, though every
@@ -148,8 +164,8 @@ struct Serve: AsyncParsableCommand {
     /// server whose threads are two event loops, two for tasks and the database's writer.
     private static func keepMemoryFlat() {
         #if os(Linux)
-        _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)
-        _ = mallopt(M_ARENA_MAX, 2)
+            _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+            _ = mallopt(M_ARENA_MAX, 2)
         #endif
     }
 

@@ -26,13 +26,17 @@ struct CoreTests {
         }
     }
 
-    @Test("trimming agrees with Foundation's whitespacesAndNewlines for every scalar up to U+3000 and U+FEFF, at either end and alone")
+    @Test(
+        "trimming agrees with Foundation's whitespacesAndNewlines for every scalar up to U+3000 and U+FEFF, at either end and alone"
+    )
     func trimmingAgreesWithFoundation() {
         for value in Array(UInt32(0)...0x3000) + [0xFEFF, 0x1_F600] {
             guard let scalar = Unicode.Scalar(value) else { continue }
             let s = String(Character(scalar))
             for text in [s, s + "问" + s, "问" + s + "答", s + s + "a b" + s, "x" + s] {
-                #expect(text.trimmed == text.trimmingCharacters(in: .whitespacesAndNewlines), "U+\(String(value, radix: 16))")
+                #expect(
+                    text.trimmed == text.trimmingCharacters(in: .whitespacesAndNewlines),
+                    "U+\(String(value, radix: 16))")
             }
         }
         #expect("  ".trimmed == "")

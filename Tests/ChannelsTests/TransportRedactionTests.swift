@@ -55,13 +55,15 @@ struct TransportRedactionTests {
 
 @Suite("Secret redaction")
 struct SecretRedactionTests {
-    @Test("each secret and any bearer token is masked; other text stays", arguments: [
-        ("token t-abc123 expired", ["t-abc123"], "token [redacted] expired"),
-        ("Authorization: Bearer t-zzz, retry", [], "Authorization: Bearer [redacted], retry"),
-        ("authorization: bearer u-1\"}", [], "authorization: bearer [redacted]\"}"),
-        ("nothing secret here", ["t-abc123"], "nothing secret here"),
-        ("short abc stays", ["abc"], "short abc stays"),
-    ])
+    @Test(
+        "each secret and any bearer token is masked; other text stays",
+        arguments: [
+            ("token t-abc123 expired", ["t-abc123"], "token [redacted] expired"),
+            ("Authorization: Bearer t-zzz, retry", [], "Authorization: Bearer [redacted], retry"),
+            ("authorization: bearer u-1\"}", [], "authorization: bearer [redacted]\"}"),
+            ("nothing secret here", ["t-abc123"], "nothing secret here"),
+            ("short abc stays", ["abc"], "short abc stays"),
+        ])
     func redacts(text: String, secrets: [String], expected: String) {
         #expect(SecretRedaction.redact(text, secrets: secrets) == expected)
     }

@@ -349,7 +349,8 @@ struct WeComXMLFieldsTests {
             + "</A></xml>"
         #expect(Self.error(XMLBytes(stringLiteral: nested)) == tooDeep)
         #expect(Self.error(XMLBytes(stringLiteral: String(repeating: "<b>", count: depth))) == tooDeep)
-        let fourteen = "<xml><A>" + String(repeating: "<b>", count: 14) + "x" + String(repeating: "</b>", count: 14) + "</A></xml>"
+        let fourteen =
+            "<xml><A>" + String(repeating: "<b>", count: 14) + "x" + String(repeating: "</b>", count: 14) + "</A></xml>"
         #expect(try Self.fields(XMLBytes(stringLiteral: fourteen)) == ["A": ""])
     }
 

@@ -36,7 +36,10 @@ struct AmountKindsTests {
     @Test(
         "2. the words that tell items of one clause apart choose the item",
         arguments: [
-            ("tech innovation center 自治区级 approved this year, city gave 3.6 million yuan, district match?", "4.2", Int64(2_520_000)),
+            (
+                "tech innovation center 自治区级 approved this year, city gave 3.6 million yuan, district match?", "4.2",
+                Int64(2_520_000)
+            ),
             ("战新专项市里给了两千五百万 区里配多少", "8.1", 25_000_000),
             ("自治区工程研究中心新认定了，市里给了120万，区里呢", "4.3", 600_000),
         ])
@@ -74,7 +77,10 @@ struct AmountKindsTests {
     @Test(
         "5. English and mixed questions",
         arguments: [
-            ("city subsidy 3,000,000 for our 自治区级 key lab (approved this year), how much does 东胜 match?", "4.1", Int64(3_000_000)),
+            (
+                "city subsidy 3,000,000 for our 自治区级 key lab (approved this year), how much does 东胜 match?", "4.1",
+                Int64(3_000_000)
+            ),
             ("VC invested 15M yuan in our seed-stage startup, how much reward?", "28.2", 500_000),
             ("6 invention patents, above designated size, 1 commercialized, total bonus?", "7.3", 350_000),
             ("engineering research center 自治区级 newly recognized, city 900k, district match?", "4.3", 450_000),

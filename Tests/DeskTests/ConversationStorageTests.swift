@@ -16,10 +16,14 @@ struct ConversationStorageTests {
         Conversation(
             pending: nil, facts: ["note": "a \"quoted\"\nline\\ and \u{1} control"], question: "tab\there，「全角」 🙂",
             expiresAt: Date(timeIntervalSinceReferenceDate: 0)),
-        Conversation(pending: .facts(item: "", awaiting: []), facts: [:], question: "", expiresAt: Date(timeIntervalSince1970: -1.5)),
+        Conversation(
+            pending: .facts(item: "", awaiting: []), facts: [:], question: "",
+            expiresAt: Date(timeIntervalSince1970: -1.5)),
     ]
 
-    @Test("the stored form reads back through the synthesized Decodable as the same conversation", arguments: conversations)
+    @Test(
+        "the stored form reads back through the synthesized Decodable as the same conversation",
+        arguments: conversations)
     func roundTrips(conversation: Conversation) throws {
         let decoded = try JSONDecoder().decode(Conversation.self, from: conversation.storedJSON())
         #expect(decoded == conversation)

@@ -54,7 +54,9 @@ struct EvaluationTests {
         #expect(all.amountAccuracy >= 0.93, "\(report)")
         #expect(all.amountQuestions == 113)
         #expect(all.leadUnitAccuracy >= 0.95, "\(report)")
-        #expect(all.amountErrors.values.reduce(0, +) == all.amountQuestions - Int((all.amountAccuracy * Double(all.amountQuestions)).rounded()))
+        #expect(
+            all.amountErrors.values.reduce(0, +) == all.amountQuestions
+                - Int((all.amountAccuracy * Double(all.amountQuestions)).rounded()))
     }
 
     @Test("the second batch: amounts, asking back and errors by kind are reported for each half")

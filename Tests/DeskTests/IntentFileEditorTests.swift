@@ -54,7 +54,8 @@ struct IntentFileEditorTests {
         // Back to what it was, byte for byte, through an empty list and back.
         let emptied = try IntentFileEditor.apply(.setChecklist(item: "17.1", checklist: []), to: edited)
         #expect(emptied.contains("    checklist: []                    # 草稿\n    examples:"))
-        let restored = try IntentFileEditor.apply(.setChecklist(item: "17.1", checklist: ["营业执照", "批复备案文件"]), to: emptied)
+        let restored = try IntentFileEditor.apply(
+            .setChecklist(item: "17.1", checklist: ["营业执照", "批复备案文件"]), to: emptied)
         #expect(restored == Self.clause)
     }
 
@@ -70,7 +71,8 @@ struct IntentFileEditorTests {
         #expect(back == Self.clause)
         let reordered = try IntentFileEditor.apply(
             .setExamples(item: "17.1", examples: ["联合体备案了给多少", "创新联合体奖多少"]), to: Self.clause)
-        #expect(reordered.contains("    examples:\n      # keep this comment\n      - 联合体备案了给多少\n      - 创新联合体奖多少\n  - id"))
+        #expect(
+            reordered.contains("    examples:\n      # keep this comment\n      - 联合体备案了给多少\n      - 创新联合体奖多少\n  - id"))
     }
 
     @Test("a text with several lines becomes a block scalar")
@@ -82,8 +84,12 @@ struct IntentFileEditorTests {
     @Test("a unit written on one line is rewritten on that line")
     func contact() throws {
         let contacts = "# header\nunits:\n  - {name: 区金融办, phone: \"\", address: \"\"}\n  - {name: 区财政局, phone: \"\"}\n"
-        let edited = try IntentFileEditor.apply(.setContact(unit: "区金融办", fields: ["phone": "0477-1", "person": "王\"某"]), to: contacts)
-        #expect(edited == "# header\nunits:\n  - {name: 区金融办, phone: \"0477-1\", address: \"\", person: \"王\\\"某\"}\n  - {name: 区财政局, phone: \"\"}\n")
+        let edited = try IntentFileEditor.apply(
+            .setContact(unit: "区金融办", fields: ["phone": "0477-1", "person": "王\"某"]), to: contacts)
+        #expect(
+            edited
+                == "# header\nunits:\n  - {name: 区金融办, phone: \"0477-1\", address: \"\", person: \"王\\\"某\"}\n  - {name: 区财政局, phone: \"\"}\n"
+        )
     }
 
     @Test("a comment after a unit written on one line stays")

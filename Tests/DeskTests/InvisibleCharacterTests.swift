@@ -24,7 +24,9 @@ struct InvisibleCharacterTests {
         }
     }
 
-    @Test("「新认定的高\\u{200B}企能拿多少钱」 is the same question as without the zero-width space", arguments: ["\u{200B}", "\u{00AD}", "\u{FEFF}"])
+    @Test(
+        "「新认定的高\\u{200B}企能拿多少钱」 is the same question as without the zero-width space",
+        arguments: ["\u{200B}", "\u{00AD}", "\u{FEFF}"])
     func reported(_ mark: String) throws {
         let desk = try Shipped.desk()
         let plain = desk.answer("新认定的高企能拿多少钱", now: t0).answer
@@ -44,20 +46,24 @@ struct InvisibleCharacterTests {
             var scalars = Array(question.unicodeScalars)
             // Between one and three marks at random places, and one at each end.
             for _ in 0..<Int.random(in: 1...3, using: &random) {
-                scalars.insert(Self.invisible.randomElement(using: &random)!, at: Int.random(in: 0...scalars.count, using: &random))
+                scalars.insert(
+                    Self.invisible.randomElement(using: &random)!, at: Int.random(in: 0...scalars.count, using: &random)
+                )
             }
             scalars.insert(Self.invisible.randomElement(using: &random)!, at: 0)
             scalars.append(Self.invisible.randomElement(using: &random)!)
             var view = String.UnicodeScalarView()
             view.append(contentsOf: scalars)
             let marked = String(view)
-            #expect(desk.answer(marked, now: t0).answer.jsonLine() == expected,
-                    "seed \(seed), question \(index): \(marked.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(
+                desk.answer(marked, now: t0).answer.jsonLine() == expected,
+                "seed \(seed), question \(index): \(marked.unicodeScalars.map { String($0.value, radix: 16) })")
         }
     }
 
-    @Test("the normalizer drops every invisible character and keeps everything visible",
-          arguments: ["a\u{200B}b", "高\u{FEFF}企", "规\u{00AD}上", "5\u{2060}0万", "☺\u{FE0F}"])
+    @Test(
+        "the normalizer drops every invisible character and keeps everything visible",
+        arguments: ["a\u{200B}b", "高\u{FEFF}企", "规\u{00AD}上", "5\u{2060}0万", "☺\u{FE0F}"])
     func normalizerDrops(_ text: String) {
         let normalized = Normalizer(lexicon: .empty).normalize(text)
         #expect(!normalized.unicodeScalars.contains { Self.invisible.contains($0) }, "\(normalized)")

@@ -1,6 +1,7 @@
-@testable import Desk
 import Foundation
 import Testing
+
+@testable import Desk
 
 /// A throwaway copy of the shipped `Intents/` and `Templates/` in the temporary directory,
 /// for breaking one thing at a time.
@@ -230,7 +231,10 @@ struct LintConflictTests {
         #expect(vocabulary.unknownNames(in: "{{{question}}}").map(\.name) == ["question"])
         #expect(vocabulary.unknownNames(in: "{{! a comment about {{nothing}} }}{{#amount}}{{.}}{{/amount}}").isEmpty)
         #expect(vocabulary.unknownNames(in: "a\n\n{{#checklist}}\n{{{documnet}}}\n{{/checklist}}").map(\.line) == [4])
-        #expect(TemplateVocabulary.smalltalk(kinds: []).unknownNames(in: "{{#greeting}}{{/greeting}}{{#thanks}}{{/thanks}}{{#bye}}{{/bye}}")
+        #expect(
+            TemplateVocabulary.smalltalk(kinds: []).unknownNames(
+                in: "{{#greeting}}{{/greeting}}{{#thanks}}{{/thanks}}{{#bye}}{{/bye}}"
+            )
             .map(\.name) == ["bye"])
     }
 

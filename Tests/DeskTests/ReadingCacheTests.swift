@@ -43,7 +43,9 @@ struct ReadingCacheTests {
         #expect(kinds.isSuperset(of: ["answer", "clarification", "refusal", "smalltalk"]), "\(kinds)")
     }
 
-    @Test("a cached reading still meets the conversation: 「300万」 alone, then 「300万」 answering a matching-subsidy question")
+    @Test(
+        "a cached reading still meets the conversation: 「300万」 alone, then 「300万」 answering a matching-subsidy question"
+    )
     func conversationIsAppliedAfresh() throws {
         let desk = try Shipped.desk()
         let alone = desk.answer("300万", now: t0)

@@ -1,7 +1,8 @@
-@testable import Desk
 import Foundation
 import PolicyKit
 import Testing
+
+@testable import Desk
 
 /// Every name a reply context holds, as (name, the names of one element when it is a list).
 private func names(of context: [String: Any]) -> [(String, Set<String>?)] {
@@ -62,7 +63,8 @@ struct TemplateVocabularyTests {
         let knowledge = try Shipped.knowledge()
         let context = ReplyContext.capabilities(policy: knowledge.policy)
         expectDeclared(context, in: .refusal, "refusal")
-        expectDeclared(context.merging(["greeting": true]) { a, _ in a }, in: .smalltalk(kinds: ["greeting"]), "smalltalk")
+        expectDeclared(
+            context.merging(["greeting": true]) { a, _ in a }, in: .smalltalk(kinds: ["greeting"]), "smalltalk")
     }
 
     @Test("the shipped templates read only declared names")

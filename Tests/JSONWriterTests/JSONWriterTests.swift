@@ -21,7 +21,8 @@ struct JSONWriterTests {
         for _ in 0..<2_000 {
             // Foundation's JSON parser drops U+FEFF wherever it stands, so the oracle cannot judge
             // it; `escapesOnlyWhatIsRequired` pins that the writer passes it through as it is.
-            let text = (HostileStrings.text(&random) + HostileStrings.piece(&random)).replacingOccurrences(of: "\u{FEFF}", with: "")
+            let text = (HostileStrings.text(&random) + HostileStrings.piece(&random)).replacingOccurrences(
+                of: "\u{FEFF}", with: "")
             var out = JSONBytes(capacity: 64)
             out.raw("[")
             out.string(text)

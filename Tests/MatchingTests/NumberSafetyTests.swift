@@ -9,7 +9,10 @@ struct NumberSafetyTests {
     /// Each of these ended the process with an Int64 overflow.
     @Test(
         "numbers past 64 bits or past belief are read whole as implausible",
-        arguments: ["一亿亿亿", "1000000000000亿", "999999999999999万", "九千九百九十九亿亿亿亿", "99999999999999999999", "12345678901234567890万元"]
+        arguments: [
+            "一亿亿亿", "1000000000000亿", "999999999999999万", "九千九百九十九亿亿亿亿", "99999999999999999999",
+            "12345678901234567890万元",
+        ]
     )
     func implausible(text: String) {
         let mentions = NumberReader.mentions(in: text)
@@ -25,7 +28,9 @@ struct NumberSafetyTests {
         #expect(FactExtractor.extract("市里补了1234567890123456789万").money.isEmpty)
     }
 
-    @Test("amounts up to 10万亿 are still amounts", arguments: [("100000亿", Int64(10_000_000_000_000)), ("9999亿", 999_900_000_000)])
+    @Test(
+        "amounts up to 10万亿 are still amounts",
+        arguments: [("100000亿", Int64(10_000_000_000_000)), ("9999亿", 999_900_000_000)])
     func plausibleEdge(text: String, yuan: Int64) {
         #expect(NumberReader.mentions(in: text).map(\.value) == [yuan])
     }
@@ -40,14 +45,25 @@ struct NumberSafetyTests {
     static let rules: [AwardRule] = [
         .percent(PercentRule(percent: 100, base: [BaseTerm(fact: .cityAmount)])),
         .percent(PercentRule(percent: 20, base: [BaseTerm(fact: .regionAmount)], maxYuan: 1_000_000)),
-        .percent(PercentRule(percent: 20, base: [BaseTerm(fact: .rdSpending), BaseTerm(fact: .fiscalSupport, subtracts: true)], maxYuan: 5_000_000)),
-        .perYear(PercentRule(percent: 50, base: [BaseTerm(fact: .interest), BaseTerm(fact: .guaranteeFee)], maxYuan: 300_000), years: 3),
-        .perUnit(PerUnitRule(fact: .patents, yuanEach: 50_000, bonuses: [PerUnitRule.Bonus(fact: .industrializedPatents, yuanEach: 50_000)], maxYuan: 500_000)),
+        .percent(
+            PercentRule(
+                percent: 20, base: [BaseTerm(fact: .rdSpending), BaseTerm(fact: .fiscalSupport, subtracts: true)],
+                maxYuan: 5_000_000)),
+        .perYear(
+            PercentRule(
+                percent: 50, base: [BaseTerm(fact: .interest), BaseTerm(fact: .guaranteeFee)], maxYuan: 300_000),
+            years: 3),
+        .perUnit(
+            PerUnitRule(
+                fact: .patents, yuanEach: 50_000,
+                bonuses: [PerUnitRule.Bonus(fact: .industrializedPatents, yuanEach: 50_000)], maxYuan: 500_000)),
     ]
 
     @Test("the calculator reports overflow instead of trapping, whatever the facts")
     func calculatorNeverTraps() {
-        let extremes: [Int64] = [Int64.max, Int64.max - 1, Int64.max / 2, Int64.max / 100 + 1, Money.plausibleYuan, 0, -1, Int64.min + 1]
+        let extremes: [Int64] = [
+            Int64.max, Int64.max - 1, Int64.max / 2, Int64.max / 100 + 1, Money.plausibleYuan, 0, -1, Int64.min + 1,
+        ]
         for rule in Self.rules {
             for a in extremes {
                 for b in extremes {
@@ -77,7 +93,8 @@ struct NumberSafetyTests {
 
     /// Pieces of the ways amounts are written, joined at random.
     static let pieces = [
-        "0", "1", "9", "5", "12", "999999999", "1,000", ",", ".", "。", "．", " ", "万", "亿", "千", "百", "十", "元", "块", "w", "k", "%",
+        "0", "1", "9", "5", "12", "999999999", "1,000", ",", ".", "。", "．", " ", "万", "亿", "千", "百", "十", "元", "块", "w",
+        "k", "%",
         "一", "二", "两", "三", "九", "零", "〇", "万万", "亿亿", "件", "项", "个", "市里补了", "自治区给了", "利息", "担保费",
         "研发投入", "扣除", "专利", "产业化", "规上", "１", "２", "百万", "千万", "十万", "一万五", "1.5", "0.0001", "9999",
     ]
@@ -95,7 +112,9 @@ struct NumberSafetyTests {
                 #expect(mention.range.lowerBound >= end, "seed \(seed) round \(round): overlapping mentions in \(text)")
                 end = mention.range.upperBound
                 if mention.kind == .money {
-                    #expect((0...Money.plausibleYuan).contains(mention.value), "seed \(seed) round \(round): \(text) → \(mention)")
+                    #expect(
+                        (0...Money.plausibleYuan).contains(mention.value),
+                        "seed \(seed) round \(round): \(text) → \(mention)")
                 }
             }
             let extraction = FactExtractor.extract(text)

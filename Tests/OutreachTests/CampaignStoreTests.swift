@@ -169,7 +169,8 @@ struct CampaignStoreTests {
 
     @Test("one run at a time per database: a second run lock is refused until the first is released")
     func runLock() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString).sqlite")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path + ".campaign-run.lock") }
         var first: CampaignRunLock? = try CampaignRunLock(databasePath: path)
         #expect(throws: OutreachError.alreadyRunning(lockFile: path + ".campaign-run.lock")) {

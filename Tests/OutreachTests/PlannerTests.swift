@@ -1,8 +1,8 @@
 import Foundation
 import Outreach
+import OutreachModel
 import PolicyKit
 import Storage
-import OutreachModel
 import Testing
 
 /// Three enterprises: one qualifies for both items, one for one item, one for none.

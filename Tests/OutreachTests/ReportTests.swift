@@ -1,7 +1,7 @@
 import Foundation
 import Outreach
-import Storage
 import OutreachModel
+import Storage
 import Testing
 
 private let t0 = Date(timeIntervalSince1970: 1_760_011_800)
@@ -103,7 +103,8 @@ struct ReportTests {
         #expect(page.contains("以牵头单位通知为准"))
         #expect(!page.contains("sekret"))
         #expect(page.contains("甲, &quot;引号&quot; 公司"), "quotes in a name cannot end an attribute")
-        #expect(page.contains("policydesk campaign resolve \(id) 编号"), "the campaign's id, not a message's, in the advice")
+        #expect(
+            page.contains("policydesk campaign resolve \(id) 编号"), "the campaign's id, not a message's, in the advice")
         #expect(!page.contains("{{") && !page.contains("}}"), "every tag of the template was filled")
     }
 

@@ -2,9 +2,9 @@ import Channels
 import Desk
 import Foundation
 import Outreach
+import OutreachModel
 import PolicyKit
 import Storage
-import OutreachModel
 import Synchronization
 import TestSupport
 

@@ -141,7 +141,8 @@ struct PercentAwardTests {
             (Int64(20_000_000), Int64?(5_000_000), Int64(3_000_000)),  // (2000万 − 500万) × 20% = 300万
             (Int64(40_000_000), Int64?(10_000_000), Int64(5_000_000)),  // 600万, capped at 500万
             (Int64(20_000_000), Int64?.none, Int64(4_000_000)),  // no 财政支持 stated: nothing to take off
-            (Int64(1_000_000), Int64?(3_000_000), Int64(0)),  // more support than spending: the base is 0, never negative
+            // More support than spending: the base is 0, never negative.
+            (Int64(1_000_000), Int64?(3_000_000), Int64(0)),
         ])
     func subtraction(rd: Int64, fiscal: Int64?, yuan: Int64) {
         var facts = Facts([.rdSpending: .yuan(rd)])

@@ -22,7 +22,8 @@ struct ConditionTests {
 
     @Test("a confirmed condition pays in full and assumes nothing")
     func confirmed() throws {
-        let c = try #require(Calculator.evaluate(Self.item, facts: Facts(conditions: ["首次认定": .confirmed(word: "新认定")])))
+        let c = try #require(
+            Calculator.evaluate(Self.item, facts: Facts(conditions: ["首次认定": .confirmed(word: "新认定")])))
         #expect(c.yuan == 1_000_000)
         #expect(c.assumptions.isEmpty)
     }
@@ -51,9 +52,12 @@ struct ConditionTests {
 
     @Test("clause 25's 利益共同体 rule computes from base and rate: (研发经费 − 财政支持) × 20%, at most 500万")
     func rule25() throws {
-        let rule = AwardRule.percent(PercentRule(
-            percent: 20, base: [BaseTerm(fact: .rdSpending), BaseTerm(fact: .fiscalSupport, subtracts: true)], maxYuan: 5_000_000))
-        let a = try #require(Calculator.evaluate(rule, facts: Facts([.rdSpending: .yuan(18_000_000), .fiscalSupport: .yuan(3_000_000)])))
+        let rule = AwardRule.percent(
+            PercentRule(
+                percent: 20, base: [BaseTerm(fact: .rdSpending), BaseTerm(fact: .fiscalSupport, subtracts: true)],
+                maxYuan: 5_000_000))
+        let a = try #require(
+            Calculator.evaluate(rule, facts: Facts([.rdSpending: .yuan(18_000_000), .fiscalSupport: .yuan(3_000_000)])))
         #expect(a.yuan == 3_000_000)
         let b = try #require(Calculator.evaluate(rule, facts: Facts([.rdSpending: .yuan(50_000_000)])))
         #expect(b.yuan == 5_000_000)

@@ -222,7 +222,8 @@ struct AdminPropertyTests {
             let value = request.values[0], read = newItems[index][key]?.string
             // A text of several lines is written as a block, which ends with a line break.
             guard same(read, value) || value.contains("\n") && same(read, value + "\n") else {
-                return "\(id) › text reads \(HostileStrings.shown(read ?? "nothing")), not \(HostileStrings.shown(value))"
+                return
+                    "\(id) › text reads \(HostileStrings.shown(read ?? "nothing")), not \(HostileStrings.shown(value))"
             }
         case .contact:
             return nil
@@ -230,7 +231,8 @@ struct AdminPropertyTests {
         if let expected {
             let read = newItems[index][key]?.array().compactMap(\.string) ?? []
             guard read.count == expected.count, zip(read, expected).allSatisfy({ same($0, $1) }) else {
-                return "\(id) › \(key) reads \(read.map(HostileStrings.shown)), not \(expected.map(HostileStrings.shown))"
+                return
+                    "\(id) › \(key) reads \(read.map(HostileStrings.shown)), not \(expected.map(HostileStrings.shown))"
             }
         }
         old["items"]?[index]?[key] = placeholder

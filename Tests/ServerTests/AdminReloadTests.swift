@@ -63,7 +63,8 @@ struct AdminReloadTests {
 
     static let breakages: [Breakage] = [
         Breakage(
-            name: "YAML syntax", file: "clauses/12.yaml", old: "  - id: \"12.2\"\n", new: "  - id: \"12.2\n", lineOffset: nil,
+            name: "YAML syntax", file: "clauses/12.yaml", old: "  - id: \"12.2\"\n", new: "  - id: \"12.2\n",
+            lineOffset: nil,
             says: "YAML syntax", alone: true),
         Breakage(
             name: "an unknown award shape", file: "clauses/17.yaml", old: "award: {shape: fixed, yuan: 300000}",

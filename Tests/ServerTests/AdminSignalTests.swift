@@ -13,7 +13,9 @@ struct AdminSignalTests {
     /// else the default debug build. `swift build --build-tests`, which the test script runs,
     /// builds it.
     static var binary: URL? {
-        let named = ProcessInfo.processInfo.environment["POLICYDESK_BIN"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        let named = ProcessInfo.processInfo.environment["POLICYDESK_BIN"].flatMap {
+            $0.isEmpty ? nil : URL(fileURLWithPath: $0)
+        }
         let besideTests = Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("policydesk")
         let candidates = [named, besideTests, Repository.root.appendingPathComponent(".build/debug/policydesk")]
         return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
@@ -139,7 +141,9 @@ struct AdminSignalTests {
     }
 
     /// Runs the command to its end with `environment`; returns its exit status and output.
-    static func command(_ arguments: [String], environment: [String: String], in directory: URL) throws -> (Int32, String) {
+    static func command(_ arguments: [String], environment: [String: String], in directory: URL) throws -> (
+        Int32, String
+    ) {
         let process = Process()
         process.executableURL = try Self.requireBinary()
         process.arguments = arguments

@@ -28,7 +28,9 @@ struct AdminWriteTests {
     }
 
     /// The audit entry in a write's response, checked for who, action and target.
-    static func checkEntry(_ entry: [String: Any], action: String, target: String, who: String = "\(staff) (admin token)") throws -> Int {
+    static func checkEntry(
+        _ entry: [String: Any], action: String, target: String, who: String = "\(staff) (admin token)"
+    ) throws -> Int {
         #expect(entry["who"] as? String == who)
         #expect(entry["action"] as? String == action)
         #expect(entry["target"] as? String == target)
@@ -48,7 +50,8 @@ struct AdminWriteTests {
         let response = try await client.admin(.post, "/admin/audit/\(id)/undo", user: "李雷")
         #expect(response.status == .ok, "\(response.text)")
         let undo = response.json
-        let undoID = try checkEntry(undo, action: "undo \(id)", target: entry["target"] as? String ?? "", who: "李雷 (admin token)")
+        let undoID = try checkEntry(
+            undo, action: "undo \(id)", target: entry["target"] as? String ?? "", who: "李雷 (admin token)")
         #expect(undoID > id)
         #expect(undo["before"] as? String == entry["after"] as? String)
         #expect(undo["after"] as? String == entry["before"] as? String)
@@ -256,7 +259,8 @@ struct AdminWriteTests {
             let response = try await client.admin(.put, "/admin/items/17.1/checklist", json: ["checklist": [String]()])
             #expect(response.status == .ok, "\(response.text)")
             let change = LineChange(original, try copy.bytes(file))
-            #expect(change.line == Self.lineNumber(of: "    checklist:                    # 草稿，以牵头单位通知为准", in: original))
+            #expect(
+                change.line == Self.lineNumber(of: "    checklist:                    # 草稿，以牵头单位通知为准", in: original))
             #expect(change.added == ["    checklist: []                    # 草稿，以牵头单位通知为准"], "\(change)")
             #expect(change.removed.count == 5)
             #expect((try await client.answer("创新联合体一次性奖补多少万")["checklist"] as? [String])?.isEmpty == true)

@@ -3,14 +3,16 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// `/healthz`, `/metrics` and `POST /v1/ask` through the real router.
 struct AskAPITests {
     /// The keys INTERFACES.md gives the answer object.
     static let interfaceKeys: Set<String> = [
-        "matched", "clause", "item", "title", "confidence", "amount", "needs", "leader", "leadUnit", "units", "checklist",
+        "matched", "clause", "item", "title", "confidence", "amount", "needs", "leader", "leadUnit", "units",
+        "checklist",
         "reply", "alternatives",
     ]
     /// Keys the server adds beyond the interface (allowed: "extend them freely"). Listed so that
@@ -46,7 +48,9 @@ struct AskAPITests {
             let answer = response.json
             let keys = Set(answer.keys)
             #expect(Self.interfaceKeys.isSubset(of: keys), "missing: \(Self.interfaceKeys.subtracting(keys))")
-            #expect(keys.subtracting(Self.interfaceKeys).isSubset(of: Self.extensionKeys), "unexpected: \(keys.subtracting(Self.interfaceKeys))")
+            #expect(
+                keys.subtracting(Self.interfaceKeys).isSubset(of: Self.extensionKeys),
+                "unexpected: \(keys.subtracting(Self.interfaceKeys))")
             #expect(answer["matched"] as? Bool == true)
             #expect(answer["clause"] as? Int == 12)
             #expect(answer["item"] as? String == "12.2")
@@ -124,7 +128,8 @@ struct AskAPITests {
             #expect(other.status == .ok)
             #expect((other.json["amount"] as? [String: Any])?["yuan"] as? Int == 200_000)
             let metrics = try await client.metrics()
-            #expect(metrics.sum("policydesk_match_outcomes_total", ["outcome": "rate_limited", "channel": "api"]) == 20)
+            #expect(
+                metrics.sum("policydesk_match_outcomes_total", ["outcome": "rate_limited", "channel": "api"]) == 20)
             #expect(metrics.sum("policydesk_requests_total", ["route": "/v1/ask", "status": "429"]) == 20)
         }
     }
@@ -172,10 +177,14 @@ struct AskAPITests {
             #expect(alone.json["item"] as? String != "12.2")
             _ = try await client.ask("新认定的高企能拿多少钱")
             let stranger = try await client.ask("规上企业")
-            #expect(stranger.json["item"] as? String == alone.json["item"] as? String, "an anonymous caller inherited another's conversation")
+            #expect(
+                stranger.json["item"] as? String == alone.json["item"] as? String,
+                "an anonymous caller inherited another's conversation")
             var statuses: [HTTPResponse.Status] = []
             for _ in 0..<15 { statuses.append(try await client.ask("科技贷款贴息怎么算").status) }
-            #expect(statuses.allSatisfy { $0 == .ok }, "anonymous callers were rate-limited together: \(statuses.map(\.code))")
+            #expect(
+                statuses.allSatisfy { $0 == .ok },
+                "anonymous callers were rate-limited together: \(statuses.map(\.code))")
         }
     }
 }

@@ -3,9 +3,10 @@ import Desk
 import Foundation
 import Outreach
 import OutreachModel
-@testable import Server
 import Storage
 import Testing
+
+@testable import Server
 
 /// `policydesk campaign rehearse`: the whole campaign against the in-process fake platform.
 struct CampaignRehearsalTests {

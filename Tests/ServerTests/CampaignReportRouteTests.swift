@@ -1,3 +1,4 @@
+import Channels
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -6,7 +7,6 @@ import Logging
 import Server
 import Storage
 import Testing
-import Channels
 
 @Suite("Campaign reports under /admin")
 struct CampaignReportRouteTests {
@@ -15,7 +15,8 @@ struct CampaignReportRouteTests {
         configuration.adminToken = "report-token"
         let store = try SQLiteStorage.inMemory()
         let dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
-        let built = try buildApplication(configuration: configuration, dependencies: dependencies, logger: Logger(label: "test"))
+        let built = try buildApplication(
+            configuration: configuration, dependencies: dependencies, logger: Logger(label: "test"))
         try await built.application.test(.router) { client in try await body(client) }
     }
 
@@ -28,7 +29,8 @@ struct CampaignReportRouteTests {
             let missing = try await client.execute(uri: "/admin/campaigns/42/report", method: .get, headers: auth)
             #expect(missing.status == .notFound)
             #expect(String(buffer: missing.body).contains("campaign 42"))
-            let format = try await client.execute(uri: "/admin/campaigns/42/report?format=pdf", method: .get, headers: auth)
+            let format = try await client.execute(
+                uri: "/admin/campaigns/42/report?format=pdf", method: .get, headers: auth)
             #expect(format.status == .badRequest)
             #expect(String(buffer: format.body).contains("json, csv or html"))
         }

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// The YAML configuration says when it ignores something, and never prints a value from the file.
 struct ConfigurationFileTests {
@@ -40,7 +41,10 @@ struct ConfigurationFileTests {
 
     @Test(arguments: [
         ("port: 1\nhost: 127.0.0.1\nport: 2\n", "FILE:3: `port` is given twice (first as `port` on line 1); keep one"),
-        ("port: 1\nPOLICYDESK_PORT: 2\n", "FILE:2: `POLICYDESK_PORT` is given twice (first as `port` on line 1); keep one"),
+        (
+            "port: 1\nPOLICYDESK_PORT: 2\n",
+            "FILE:2: `POLICYDESK_PORT` is given twice (first as `port` on line 1); keep one"
+        ),
     ])
     func aDuplicatedKeyIsNamedWithItsLine(text: String, expected: String) throws {
         #expect(try Self.error(loading: text) == expected)
@@ -70,7 +74,9 @@ struct ConfigurationFileTests {
     }
 
     @Test func aListOrMappingValueIsAnError() throws {
-        #expect(try Self.error(loading: "port:\n  - 1\n") == "FILE:2: `port` must be a single value, not a list or a mapping")
+        #expect(
+            try Self.error(loading: "port:\n  - 1\n")
+                == "FILE:2: `port` must be a single value, not a list or a mapping")
     }
 
     @Test func logLevelWorksFromTheFileAndTheEnvironmentWins() throws {
@@ -91,10 +97,14 @@ struct ConfigurationFileTests {
     }
 
     @Test func thePidFileDefaultsToTheDatabaseFolder() throws {
-        #expect(try Self.load("db: /var/lib/policydesk/policydesk.sqlite\n").pidFilePath == "/var/lib/policydesk/policydesk.pid")
-        #expect(try Self.load("pid_file: /run/policydesk/policydesk.pid\n").pidFilePath == "/run/policydesk/policydesk.pid")
         #expect(
-            try ServerConfiguration.load(file: nil, environment: ["POLICYDESK_PID_FILE": "/tmp/x.pid"]).pidFilePath == "/tmp/x.pid")
+            try Self.load("db: /var/lib/policydesk/policydesk.sqlite\n").pidFilePath
+                == "/var/lib/policydesk/policydesk.pid")
+        #expect(
+            try Self.load("pid_file: /run/policydesk/policydesk.pid\n").pidFilePath == "/run/policydesk/policydesk.pid")
+        #expect(
+            try ServerConfiguration.load(file: nil, environment: ["POLICYDESK_PID_FILE": "/tmp/x.pid"]).pidFilePath
+                == "/tmp/x.pid")
     }
 
     /// The sample configuration shipped in the tarball loads (with its placeholders) and sets every key.
@@ -103,17 +113,24 @@ struct ConfigurationFileTests {
         let text = try String(contentsOf: sample, encoding: .utf8)
         // As shipped, its placeholders stop the server, naming the first key but not its value.
         let refused = try #require(try Self.error(loading: text))
-        #expect(refused == "POLICYDESK_ADMIN_TOKEN in FILE still holds the sample's CHANGE-ME placeholder: set the real value, or leave it empty to turn that part off")
+        #expect(
+            refused
+                == "POLICYDESK_ADMIN_TOKEN in FILE still holds the sample's CHANGE-ME placeholder: set the real value, or leave it empty to turn that part off"
+        )
         // With the secrets set (here from the environment, which wins), it loads.
-        let configuration = try Self.load(text, environment: [
-            "POLICYDESK_ADMIN_TOKEN": "a-real-token", "WECOM_TOKEN": "", "WECOM_AES_KEY": "", "WECOM_CORP_ID": "",
-        ])
+        let configuration = try Self.load(
+            text,
+            environment: [
+                "POLICYDESK_ADMIN_TOKEN": "a-real-token", "WECOM_TOKEN": "", "WECOM_AES_KEY": "", "WECOM_CORP_ID": "",
+            ])
         #expect(configuration.databasePath == "/var/lib/policydesk/policydesk.sqlite")
         #expect(configuration.pidFilePath == "/run/policydesk/policydesk.pid")
         #expect(configuration.wecom == nil && configuration.feishu == nil && configuration.dingTalkAppSecret == nil)
         // Every known key is mentioned (commented out or set), so the sample documents them all.
         for key in ServerConfiguration.knownKeys {
-            let short = key.hasPrefix("POLICYDESK_") ? String(key.dropFirst("POLICYDESK_".count)).lowercased() : key.lowercased()
+            let short =
+                key.hasPrefix("POLICYDESK_")
+                ? String(key.dropFirst("POLICYDESK_".count)).lowercased() : key.lowercased()
             #expect(text.contains("\(short):"), "the sample does not mention \(short)")
         }
     }
@@ -123,7 +140,8 @@ struct ConfigurationFileTests {
         let configuration = try Self.load("db: postgres://desk:pw@db.internal:5432/policydesk\n")
         #expect(configuration.usesPostgres)
         #expect(configuration.pidFilePath == "policydesk.pid", "a URL names no folder of this machine")
-        let message = try #require(try Self.error(loading: "db: postgres://desk:\(Self.secret)@db.internal:99999/policydesk\n"))
+        let message = try #require(
+            try Self.error(loading: "db: postgres://desk:\(Self.secret)@db.internal:99999/policydesk\n"))
         #expect(message.contains("POLICYDESK_DB"))
         #expect(message.contains("port"))
         #expect(!message.contains(Self.secret))

@@ -3,9 +3,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import Server
 import Storage
 import Testing
+
+@testable import Server
 
 /// Which routes exist follows the configuration; the server also runs on a real socket.
 struct ConfigurationTests {
@@ -16,10 +17,14 @@ struct ConfigurationTests {
             $0.feishu = nil
         }) { client, _ in
             let wecom = try WeComPeer().post(WeComPeer().textMessageXML(from: "lisi", content: "你好", msgID: "1"))
-            #expect(try await client.execute(uri: wecom.uri, method: .post, body: ByteBuffer(string: wecom.body)).status == .notFound)
+            #expect(
+                try await client.execute(uri: wecom.uri, method: .post, body: ByteBuffer(string: wecom.body)).status
+                    == .notFound)
             #expect(try await client.execute(uri: "/webhooks/wecom?echostr=x", method: .get).status == .notFound)
             let ding = DingTalkPeer.body(text: "你好", msgID: "m1")
-            #expect(try await client.postJSON("/webhooks/dingtalk", ding, headers: DingTalkPeer().headers()).status == .notFound)
+            #expect(
+                try await client.postJSON("/webhooks/dingtalk", ding, headers: DingTalkPeer().headers()).status
+                    == .notFound)
             let feishu = #"{"challenge":"c","token":"\#(Secrets.feishuVerificationToken)","type":"url_verification"}"#
             #expect(try await client.postJSON("/webhooks/feishu", feishu).status == .notFound)
             // The rest of the server is unaffected.
@@ -42,10 +47,13 @@ struct ConfigurationTests {
     @Test func theEnvironmentTurnsPlatformsOnAndOff() throws {
         let none = try ServerConfiguration.load(file: nil, environment: [:])
         #expect(none.wecom == nil && none.dingTalkAppSecret == nil && none.feishu == nil)
-        let some = try ServerConfiguration.load(file: nil, environment: [
-            "WECOM_TOKEN": Secrets.wecomToken, "WECOM_AES_KEY": Secrets.wecomAESKey, "WECOM_CORP_ID": Secrets.wecomCorpID,
-            "DINGTALK_APP_SECRET": "", "FEISHU_API_BASE": "http://127.0.0.1:1234",
-        ])
+        let some = try ServerConfiguration.load(
+            file: nil,
+            environment: [
+                "WECOM_TOKEN": Secrets.wecomToken, "WECOM_AES_KEY": Secrets.wecomAESKey,
+                "WECOM_CORP_ID": Secrets.wecomCorpID,
+                "DINGTALK_APP_SECRET": "", "FEISHU_API_BASE": "http://127.0.0.1:1234",
+            ])
         #expect(some.wecom?.corpID == Secrets.wecomCorpID)
         #expect(some.dingTalkAppSecret == nil, "an empty secret leaves the platform off")
         #expect(some.feishuAPIBase == "http://127.0.0.1:1234")
@@ -56,10 +64,12 @@ struct ConfigurationTests {
 
     @Test func aBrokenKnowledgeBaseStopsStartup() throws {
         var configuration = TestServer.configuration()
-        configuration.intents = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-intents-\(UUID())").path
+        configuration.intents =
+            FileManager.default.temporaryDirectory.appendingPathComponent("no-such-intents-\(UUID())").path
         let dependencies = ServerDependencies(store: try SQLiteStorage.inMemory(), transport: CurlTransport())
         #expect(throws: StartupError.self) {
-            _ = try buildApplication(configuration: configuration, dependencies: dependencies, logger: TestServer.logger)
+            _ = try buildApplication(
+                configuration: configuration, dependencies: dependencies, logger: TestServer.logger)
         }
     }
 
@@ -71,8 +81,10 @@ struct ConfigurationTests {
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
             #expect(health.text == "ok")
-            let request = try peer.post(peer.textMessageXML(from: "live-user", content: "新认定的高企能拿多少钱", msgID: "7100000000000000001"))
-            let response = try await client.execute(uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
+            let request = try peer.post(
+                peer.textMessageXML(from: "live-user", content: "新认定的高企能拿多少钱", msgID: "7100000000000000001"))
+            let response = try await client.execute(
+                uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
             #expect(response.status == .ok)
             #expect(try peer.open(response.text).content.contains("区工信和科技局"))
             let big = try await client.postJSON("/v1/ask", #"{"text":"\#(String(repeating: "a", count: 70_000))"}"#)
@@ -91,13 +103,15 @@ struct ConfigurationTests {
         let message = peer.textMessageXML(from: "restart-user", content: "新认定的高企能拿多少钱", msgID: "7200000000000000001")
         let firstReply = try await TestServer.run(store: try SQLiteStorage(path: path)) { client, _ in
             let request = try peer.post(message)
-            let response = try await client.execute(uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
+            let response = try await client.execute(
+                uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
             _ = try await client.ask("新认定的高企能拿多少钱", user: "half-done")
             return try peer.open(response.text).content
         }
         try await TestServer.run(store: try SQLiteStorage(path: path)) { client, _ in
             let request = try peer.post(message)
-            let response = try await client.execute(uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
+            let response = try await client.execute(
+                uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
             #expect(try peer.open(response.text).content == firstReply)
             #expect(try await client.metrics().sum("policydesk_match_outcomes_total") == 0)
             let done = try await client.ask("规下企业", user: "half-done")

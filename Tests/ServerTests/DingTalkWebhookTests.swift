@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// `POST /webhooks/dingtalk` through the real router, signed with the real verifier's algorithm.
 struct DingTalkWebhookTests {
@@ -71,7 +72,8 @@ struct DingTalkWebhookTests {
         try await TestServer.run { client, _ in
             let stale = Int64(Date().timeIntervalSince1970 * 1000) + Int64(offsetMs)
             let body = DingTalkPeer.body(text: "新认定的高企能拿多少钱", msgID: "msgServerTests0003==")
-            let response = try await client.postJSON("/webhooks/dingtalk", body, headers: peer.headers(timestampMs: stale))
+            let response = try await client.postJSON(
+                "/webhooks/dingtalk", body, headers: peer.headers(timestampMs: stale))
             #expect(response.status == .unauthorized)
             #expect(try await Self.answersComputed(client) == 0)
         }
@@ -161,7 +163,8 @@ struct DingTalkWebhookTests {
     @Test func aPictureGetsThePoliteTextOnlyReply() async throws {
         try await TestServer.run { client, _ in
             var object = try #require(
-                try JSONSerialization.jsonObject(with: Data(DingTalkPeer.body(text: "x", msgID: "msgServerTests0008==").utf8))
+                try JSONSerialization.jsonObject(
+                    with: Data(DingTalkPeer.body(text: "x", msgID: "msgServerTests0008==").utf8))
                     as? [String: Any])
             object["msgtype"] = "picture"
             object["text"] = nil

@@ -1,13 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-@testable import Channels
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-@testable import Server
 import Storage
 import Testing
+
+@testable import Channels
+@testable import Server
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A client socket written byte by byte, the way slow and idle attackers hold connections open.
 final class RawClient: @unchecked Sendable {  // used by one test task at a time
@@ -20,7 +22,9 @@ final class RawClient: @unchecked Sendable {  // used by one test task at a time
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else {
             close(fd)
@@ -92,14 +96,17 @@ struct EdgeTimeoutTests {
         configuration.bodyTimeout = .seconds(2)
         configuration.maxConnections = 64
         let dependencies = ServerDependencies(store: try SQLiteStorage.inMemory(), transport: CurlTransport())
-        let built = try buildApplication(configuration: configuration, dependencies: dependencies, logger: TestServer.logger)
+        let built = try buildApplication(
+            configuration: configuration, dependencies: dependencies, logger: TestServer.logger)
         try await built.application.test(.live) { client in
             try await body(try #require(client.port))
         }
     }
 
     /// Polls every 100 ms until every client is closed or `seconds` pass; returns those still open.
-    static func stillOpen(_ clients: [RawClient], within seconds: Double, whileSending trickle: String? = nil) async -> Int {
+    static func stillOpen(_ clients: [RawClient], within seconds: Double, whileSending trickle: String? = nil) async
+        -> Int
+    {
         var open = clients
         let deadline = Date().addingTimeInterval(seconds * Double(TestTime.scale))
         while !open.isEmpty, Date() < deadline {
@@ -110,7 +117,9 @@ struct EdgeTimeoutTests {
         return open.count
     }
 
-    @Test("idle connections, heads that trickle in and bodies that stop are all closed, and a fresh client is served meanwhile")
+    @Test(
+        "idle connections, heads that trickle in and bodies that stop are all closed, and a fresh client is served meanwhile"
+    )
     func slowAndIdle() async throws {
         try await Self.withServer { port in
             let idle = try (0..<20).map { _ in try RawClient(port: port) }
@@ -118,7 +127,9 @@ struct EdgeTimeoutTests {
             for client in trickling { client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ") }
             let stalled = try (0..<5).map { _ in try RawClient(port: port) }
             for client in stalled {
-                client.send("POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":")
+                client.send(
+                    "POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":"
+                )
             }
             #expect(try RawClient.served("/healthz", port: port) == 200, "served while 30 connections hang")
             #expect(await Self.stillOpen(idle + stalled, within: 20) == 0)
@@ -133,7 +144,9 @@ struct EdgeTimeoutTests {
         try await Self.withServer { port in
             let clients = try (0..<3).map { _ in try RawClient(port: port) }
             for client in clients {
-                client.send("POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                client.send(
+                    "POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+                )
             }
             // Activity every 100 ms keeps the idle timeout from firing; only the body deadline can.
             #expect(await Self.stillOpen(clients, within: 20, whileSending: " ") == 0)

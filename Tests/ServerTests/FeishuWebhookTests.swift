@@ -3,9 +3,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import Server
 import TestSupport
 import Testing
+
+@testable import Server
 
 /// `POST /webhooks/feishu` through the real router; replies go out through the real
 /// `FeishuReplyService` and libcurl transport to a fake Feishu API on 127.0.0.1.
@@ -88,7 +89,8 @@ struct FeishuWebhookTests {
             // Feishu's retry carries the same event; the envelope and signature may be new.
             let first = try peer.envelope(event)
             let retry = try peer.envelope(event)
-            #expect(try await client.postJSON("/webhooks/feishu", first, headers: peer.headers(for: first)).status == .ok)
+            #expect(
+                try await client.postJSON("/webhooks/feishu", first, headers: peer.headers(for: first)).status == .ok)
             #expect(await eventually { fake.feishuReplies.count == 1 })
             let again = try await client.postJSON("/webhooks/feishu", retry, headers: peer.headers(for: retry))
             #expect(again.status == .ok)
@@ -105,7 +107,8 @@ struct FeishuWebhookTests {
                 let event = peer.messageEvent(
                     text: "新认定的高企能拿多少钱", eventID: "ev_servertests_000\(n)", messageID: "om_servertests_000\(n)")
                 let body = try peer.envelope(event)
-                #expect(try await client.postJSON("/webhooks/feishu", body, headers: peer.headers(for: body)).status == .ok)
+                #expect(
+                    try await client.postJSON("/webhooks/feishu", body, headers: peer.headers(for: body)).status == .ok)
             }
             #expect(await eventually { fake.feishuReplies.count == 2 })
             #expect(Set(fake.feishuReplies.map(\.messageID)) == ["om_servertests_0003", "om_servertests_0004"])
@@ -132,7 +135,8 @@ struct FeishuWebhookTests {
 
     @Test func aBadSignatureIs401AndNothingIsSent() async throws {
         try await Self.withFakeAPI { client, fake in
-            let event = peer.messageEvent(text: "新认定的高企能拿多少钱", eventID: "ev_servertests_0005", messageID: "om_servertests_0005")
+            let event = peer.messageEvent(
+                text: "新认定的高企能拿多少钱", eventID: "ev_servertests_0005", messageID: "om_servertests_0005")
             let body = try peer.envelope(event)
             let forged = peer.headers(for: body, signature: String(repeating: "a", count: 64))
             let response = try await client.postJSON("/webhooks/feishu", body, headers: forged)
@@ -140,7 +144,8 @@ struct FeishuWebhookTests {
             // A body signed with another Encrypt Key fails the same way.
             let otherKey = FeishuPeer(encryptKey: "another-encrypt-key")
             let otherBody = try otherKey.envelope(event)
-            let other = try await client.postJSON("/webhooks/feishu", otherBody, headers: otherKey.headers(for: otherBody))
+            let other = try await client.postJSON(
+                "/webhooks/feishu", otherBody, headers: otherKey.headers(for: otherBody))
             #expect(other.status == .unauthorized)
             // Unsigned events are refused while an Encrypt Key is configured.
             #expect(try await client.postJSON("/webhooks/feishu", body).status == .unauthorized)
@@ -153,7 +158,8 @@ struct FeishuWebhookTests {
     @Test func aWrongVerificationTokenIs401() async throws {
         try await Self.withFakeAPI { client, fake in
             let event = peer.messageEvent(
-                text: "新认定的高企能拿多少钱", eventID: "ev_servertests_0006", messageID: "om_servertests_0006", token: "wrong-token")
+                text: "新认定的高企能拿多少钱", eventID: "ev_servertests_0006", messageID: "om_servertests_0006",
+                token: "wrong-token")
             let body = try peer.envelope(event)
             let response = try await client.postJSON("/webhooks/feishu", body, headers: peer.headers(for: body))
             #expect(response.status == .unauthorized)
@@ -165,10 +171,12 @@ struct FeishuWebhookTests {
 
     @Test func aTimestampTwoDaysOldIs401() async throws {
         try await TestServer.run { client, _ in
-            let event = peer.messageEvent(text: "新认定的高企能拿多少钱", eventID: "ev_servertests_0007", messageID: "om_servertests_0007")
+            let event = peer.messageEvent(
+                text: "新认定的高企能拿多少钱", eventID: "ev_servertests_0007", messageID: "om_servertests_0007")
             let body = try peer.envelope(event)
             let old = Int64(Date().timeIntervalSince1970) - 2 * 86_400
-            let response = try await client.postJSON("/webhooks/feishu", body, headers: peer.headers(for: body, timestamp: old))
+            let response = try await client.postJSON(
+                "/webhooks/feishu", body, headers: peer.headers(for: body, timestamp: old))
             #expect(response.status == .unauthorized)
         }
     }
@@ -191,7 +199,9 @@ struct FeishuWebhookTests {
         let headers = httpFields(input["headers"] as? [String: Any])
         // That vector is valid for the vectors' key, sent to a server configured with another.
         let otherKey = id == "feishu.event.neg.wrong_encrypt_key"
-        try await TestServer.run(configure: { if otherKey { $0.feishu?.encryptKey = "AnotherEncryptKey2024" } }, now: { now }) {
+        try await TestServer.run(
+            configure: { if otherKey { $0.feishu?.encryptKey = "AnotherEncryptKey2024" } }, now: { now }
+        ) {
             client, _ in
             let response = try await client.postJSON("/webhooks/feishu", body, headers: headers)
             #expect(Int(response.status.code) == status, "body: \(response.text)")

@@ -3,11 +3,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import Server
 import Storage
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import Server
 
 /// Messages that used to end the server, sent through every route that reads a question.
 @Suite("Hardening: no message can take the server down")
@@ -69,7 +70,8 @@ struct HardeningTests {
         let peer = FeishuPeer()
         try await FeishuWebhookTests.withFakeAPI { client, fake in
             for (index, text) in Self.crashers.enumerated() {
-                let event = peer.messageEvent(text: text, eventID: "ev_hardening_\(index)", messageID: "om_hardening_\(index)")
+                let event = peer.messageEvent(
+                    text: text, eventID: "ev_hardening_\(index)", messageID: "om_hardening_\(index)")
                 let body = try peer.envelope(event)
                 let response = try await client.postJSON("/webhooks/feishu", body, headers: peer.headers(for: body))
                 #expect(response.status == .ok, "\(text): \(response.text)")
@@ -136,17 +138,25 @@ actor FlakyStore: DedupeStore, ConversationStore, MissLog, AuditLog, StoreProbe 
         await base.delete(key: key)
     }
     func purgeExpiredConversations(now: Date) async throws -> Int { await base.purgeExpiredConversations(now: now) }
-    func liveExpiries(now: Date, limit: Int) async throws -> [String: Date]? { await base.liveExpiries(now: now, limit: limit) }
+    func liveExpiries(now: Date, limit: Int) async throws -> [String: Date]? {
+        await base.liveExpiries(now: now, limit: limit)
+    }
     func record(_ miss: MissRecord) async throws { await base.record(miss) }
     func list(limit: Int) async throws -> [MissGroup] { await base.list(limit: limit) }
-    func resolve(groupID: Int64, as resolution: String) async throws { try await base.resolve(groupID: groupID, as: resolution) }
-    func listAll(includeResolved: Bool) async throws -> [MissGroup] { await base.listAll(includeResolved: includeResolved) }
+    func resolve(groupID: Int64, as resolution: String) async throws {
+        try await base.resolve(groupID: groupID, as: resolution)
+    }
+    func listAll(includeResolved: Bool) async throws -> [MissGroup] {
+        await base.listAll(includeResolved: includeResolved)
+    }
     func group(id: Int64) async throws -> MissGroup? { await base.group(id: id) }
     func purgeMisses(askedBefore cutoff: Date) async throws -> Int { await base.purgeMisses(askedBefore: cutoff) }
     func append(_ entry: AuditEntry) async throws -> Int64 { await base.append(entry) }
     func list(limit: Int, offset: Int) async throws -> [AuditEntry] { await base.list(limit: limit, offset: offset) }
     func entry(id: Int64) async throws -> AuditEntry? { await base.entry(id: id) }
-    func latestChange(of target: String, after id: Int64) async throws -> AuditEntry? { await base.latestChange(of: target, after: id) }
+    func latestChange(of target: String, after id: Int64) async throws -> AuditEntry? {
+        await base.latestChange(of: target, after: id)
+    }
     func probeWrite() async throws { try check() }
 }
 
@@ -179,7 +189,8 @@ struct StorageFaultTests {
             let well = try await client.execute(uri: "/healthz", method: .get)
             #expect(well.status == .ok, "the probe finds the store writable again: \(well.text)")
             let retried = try peer.post(message)
-            let answered = try await client.execute(uri: retried.uri, method: .post, body: ByteBuffer(string: retried.body))
+            let answered = try await client.execute(
+                uri: retried.uri, method: .post, body: ByteBuffer(string: retried.body))
             #expect(answered.status == .ok)
             #expect(try peer.open(answered.text).content.contains("高新技术企业"))
         }

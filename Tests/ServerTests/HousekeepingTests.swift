@@ -1,9 +1,10 @@
 import Foundation
 import Logging
-@testable import Server
 import ServiceLifecycle
 import Storage
 import Testing
+
+@testable import Server
 
 /// Expired records are swept out of the store, and the sweeper never holds up a shutdown.
 @Suite("Housekeeping")
@@ -30,14 +31,17 @@ struct HousekeepingTests {
         #expect(try await store.purgeExpiredConversations(now: Self.t0 + 120) == 0)
         #expect(try await store.liveExpiries(now: Self.t0 + 120, limit: 10) == ["api|api|open": Self.t0 + 3600])
         #expect(try await store.liveExpiries(now: Self.t0 + 120, limit: 0) == nil)
-        #expect(try await store.claim(key: "wecom:msg:new", now: Self.t0 + 120, ttl: .seconds(60)) == .duplicate(storedReply: "new reply"))
+        #expect(
+            try await store.claim(key: "wecom:msg:new", now: Self.t0 + 120, ttl: .seconds(60))
+                == .duplicate(storedReply: "new reply"))
     }
 
     @Test("a graceful shutdown ends the sweeper at once, not after its interval")
     func shutdownIsPrompt() async throws {
         let store = InMemoryStorage()
         let sweeper = HousekeepingService(
-            dedupe: store, conversations: store, interval: .seconds(3600), now: { Date() }, logger: Logger(label: "test"))
+            dedupe: store, conversations: store, interval: .seconds(3600), now: { Date() },
+            logger: Logger(label: "test"))
         let group = ServiceGroup(services: [sweeper], logger: Logger(label: "test"))
         // The sweeper's interval is an hour: it ends before the watchdog (10 minutes, far past any
         // slow machine's scheduling delay) only if the shutdown cut its sleep short.

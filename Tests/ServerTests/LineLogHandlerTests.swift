@@ -11,10 +11,14 @@ struct LineLogHandlerTests {
         let all = Mutex<[String]>([])
     }
 
-    @Test("a line has the time, level, label, the metadata sorted by key (set, explicit and error), the source and the message")
+    @Test(
+        "a line has the time, level, label, the metadata sorted by key (set, explicit and error), the source and the message"
+    )
     func lineFormat() throws {
         let lines = Lines()
-        var logger = Logger(label: "policydesk") { label in LineLogHandler(label: label) { line in lines.all.withLock { $0.append(line) } } }
+        var logger = Logger(label: "policydesk") { label in
+            LineLogHandler(label: label) { line in lines.all.withLock { $0.append(line) } }
+        }
         logger[metadataKey: "wecom.msg_id"] = "7400000000000000001"
         logger[metadataKey: "hb.request.id"] = "42"
         logger.notice("answered", metadata: ["match.item": "12.2"])
@@ -23,15 +27,22 @@ struct LineLogHandlerTests {
         let written = lines.all.withLock { $0 }
         #expect(written.count == 2)
         let first = try #require(written.first)
-        #expect(first.hasSuffix(" notice policydesk: hb.request.id=42 match.item=12.2 wecom.msg_id=7400000000000000001 [ServerTests] answered\n"))
+        #expect(
+            first.hasSuffix(
+                " notice policydesk: hb.request.id=42 match.item=12.2 wecom.msg_id=7400000000000000001 [ServerTests] answered\n"
+            ))
         #expect(first.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} "#, options: .regularExpression) != nil)
-        #expect(written[1].hasSuffix(" info policydesk: hb.request.id=43 wecom.msg_id=7400000000000000001 [ServerTests] dropped\n"))
+        #expect(
+            written[1].hasSuffix(
+                " info policydesk: hb.request.id=43 wecom.msg_id=7400000000000000001 [ServerTests] dropped\n"))
     }
 
     @Test("metadata set on a copy of the logger stays on that copy")
     func metadataIsAValue() {
         let lines = Lines()
-        let base = Logger(label: "x") { label in LineLogHandler(label: label) { line in lines.all.withLock { $0.append(line) } } }
+        let base = Logger(label: "x") { label in
+            LineLogHandler(label: label) { line in lines.all.withLock { $0.append(line) } }
+        }
         var request = base
         request[metadataKey: "hb.request.id"] = "1"
         base.info("plain")

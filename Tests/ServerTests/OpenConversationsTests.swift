@@ -1,6 +1,7 @@
 import Foundation
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// The index that spares most messages a read of the conversation store.
 @Suite("Open conversations index")

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// The pid file `serve` writes and `reload` reads.
 struct PidFileTests {

@@ -1,12 +1,13 @@
-@testable import Channels
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-@testable import Server
 import Storage
 import Testing
+
+@testable import Channels
+@testable import Server
 
 /// The repository's own `Intents/` and `Templates/`, found from this file so that the tests do
 /// not depend on the working directory.
@@ -170,7 +171,8 @@ struct PrometheusText: Sendable {
     }
 
     private static func parse(_ line: String) -> Sample? {
-        guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...])
+        guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "),
+            let value = Double(line[line.index(after: space)...])
         else { return nil }
         let series = line[..<space]
         guard let brace = series.firstIndex(of: "{") else {
@@ -204,7 +206,9 @@ struct WeComPeer {
     }
 
     /// The plaintext XML of a text message, as in WeCom's 消息格式.
-    func textMessageXML(from user: String, content: String, msgID: String, createTime: Int = Int(Date().timeIntervalSince1970))
+    func textMessageXML(
+        from user: String, content: String, msgID: String, createTime: Int = Int(Date().timeIntervalSince1970)
+    )
         -> String
     {
         "<xml><ToUserName><![CDATA[\(corpID)]]></ToUserName><FromUserName><![CDATA[\(user)]]></FromUserName>"
@@ -230,9 +234,11 @@ struct WeComPeer {
             Array(plaintextXML.utf8), receiveID: receiveID ?? corpID, random16: WeComCrypto.randomPrefix())
         let timestamp = String(Int(Date().timeIntervalSince1970))
         let nonce = String(UInt32.random(in: 100_000_000...999_999_999))
-        let signature = signatureOverride
+        let signature =
+            signatureOverride
             ?? WeComCrypto.signature(token: token, timestamp: timestamp, nonce: nonce, encrypted: encrypted)
-        let body = "<xml><ToUserName><![CDATA[\(corpID)]]></ToUserName><Encrypt><![CDATA[\(encrypted)]]></Encrypt>"
+        let body =
+            "<xml><ToUserName><![CDATA[\(corpID)]]></ToUserName><Encrypt><![CDATA[\(encrypted)]]></Encrypt>"
             + "<AgentID><![CDATA[1000002]]></AgentID></xml>"
         return ("/webhooks/wecom?msg_signature=\(signature)&timestamp=\(timestamp)&nonce=\(nonce)", body)
     }
@@ -250,12 +256,14 @@ struct WeComPeer {
         #expect(plaintext.receiveID == corpID, "the reply is not addressed to our CorpID")
         let xml = String(decoding: plaintext.message, as: UTF8.self)
         return Reply(
-            xml: xml, content: Self.element("Content", in: xml) ?? "", toUser: Self.element("ToUserName", in: xml) ?? "")
+            xml: xml, content: Self.element("Content", in: xml) ?? "", toUser: Self.element("ToUserName", in: xml) ?? ""
+        )
     }
 
     /// The text of `<name>` (CDATA unwrapped), or `nil`.
     static func element(_ name: String, in xml: String) -> String? {
-        guard let open = xml.range(of: "<\(name)>"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex)
+        guard let open = xml.range(of: "<\(name)>"),
+            let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex)
         else { return nil }
         var value = String(xml[open.upperBound..<close.lowerBound])
         if value.hasPrefix("<![CDATA["), value.hasSuffix("]]>") {
@@ -274,12 +282,15 @@ struct DingTalkPeer {
         let timestamp = String(timestampMs)
         var headers = HTTPFields()
         headers[HTTPField.Name("timestamp")!] = timestamp
-        headers[HTTPField.Name("sign")!] = sign ?? DingTalkVerifier(appSecret: secret).expectedSign(timestamp: timestamp)
+        headers[HTTPField.Name("sign")!] =
+            sign ?? DingTalkVerifier(appSecret: secret).expectedSign(timestamp: timestamp)
         return headers
     }
 
     /// A group text message body as DingTalk posts it.
-    static func body(text: String, msgID: String, conversation: String = "cidServerTests0001==", sender: String = "zhangsan")
+    static func body(
+        text: String, msgID: String, conversation: String = "cidServerTests0001==", sender: String = "zhangsan"
+    )
         -> String
     {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -303,11 +314,14 @@ struct FeishuPeer {
     var verificationToken = Secrets.feishuVerificationToken
 
     /// The plaintext JSON of an `im.message.receive_v1` event.
-    func messageEvent(text: String, eventID: String, messageID: String, openID: String = "ou_servertests0001", token: String? = nil)
+    func messageEvent(
+        text: String, eventID: String, messageID: String, openID: String = "ou_servertests0001", token: String? = nil
+    )
         -> String
     {
         let nowMs = String(Int64(Date().timeIntervalSince1970 * 1000))
-        let content = String(decoding: try! JSONSerialization.data(withJSONObject: ["text": "@_user_1 \(text)"]), as: UTF8.self)
+        let content = String(
+            decoding: try! JSONSerialization.data(withJSONObject: ["text": "@_user_1 \(text)"]), as: UTF8.self)
         let object: [String: Any] = [
             "schema": "2.0",
             "header": [
@@ -331,7 +345,8 @@ struct FeishuPeer {
                 ],
             ],
         ]
-        return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        return String(
+            decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
     /// `{"encrypt": …}` for `plaintext`, with a random IV as Feishu does.
@@ -349,8 +364,10 @@ struct FeishuPeer {
         var headers = HTTPFields()
         headers[HTTPField.Name("X-Lark-Request-Timestamp")!] = String(timestamp)
         headers[HTTPField.Name("X-Lark-Request-Nonce")!] = nonce
-        headers[HTTPField.Name("X-Lark-Signature")!] = signature
-            ?? FeishuCrypto.signature(timestamp: String(timestamp), nonce: nonce, encryptKey: encryptKey, body: Data(body.utf8))
+        headers[HTTPField.Name("X-Lark-Signature")!] =
+            signature
+            ?? FeishuCrypto.signature(
+                timestamp: String(timestamp), nonce: nonce, encryptKey: encryptKey, body: Data(body.utf8))
         return headers
     }
 }
@@ -366,7 +383,8 @@ func httpFields(_ headers: [String: Any]?) -> HTTPFields {
 
 /// Polls `condition` every 50 ms until it holds or `timeout` (scaled by `TestTime.scale`) passes;
 /// returns whether it held.
-func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
+func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool
+{
     let deadline = ContinuousClock.now + timeout * TestTime.scale
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
@@ -379,7 +397,8 @@ func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () asyn
 /// POLICYDESK_TEST_TIME_SCALE (scripts/sanitize.sh sets 3 under ASan, 10 under TSan), else 1.
 enum TestTime {
     static let scale: Int = {
-        guard let text = ProcessInfo.processInfo.environment["POLICYDESK_TEST_TIME_SCALE"], let n = Int(text), n >= 1 else {
+        guard let text = ProcessInfo.processInfo.environment["POLICYDESK_TEST_TIME_SCALE"], let n = Int(text), n >= 1
+        else {
             return 1
         }
         return n

@@ -43,11 +43,14 @@ struct SharedIntentsTests {
         try await PostgresStorage.withSchema(
             PostgresStorage.temporarySchema(url: TestPostgres.url ?? ""), logger: TestPostgres.logger("test.postgres")
         ) { store in
-            try await body(try Instance(store: store, copy: copyA), try Instance(store: store, copy: copyB), store, copyA)
+            try await body(
+                try Instance(store: store, copy: copyA), try Instance(store: store, copy: copyB), store, copyA)
         }
     }
 
-    @Test("an edit through one instance is served by the other once told, stays out of the files, and is undone from there")
+    @Test(
+        "an edit through one instance is served by the other once told, stays out of the files, and is undone from there"
+    )
     func editServedAndUndoneAcrossInstances() async throws {
         try await withTwoInstances { a, b, store, copyA in
             let original = try #require(a.text(of: "12.2"))
@@ -58,7 +61,8 @@ struct SharedIntentsTests {
             #expect(b.text(of: "12.2") == original, "B serves the edit only once it hears of it")
             #expect(try await b.shared.refresh(logger: TestPostgres.logger("test")))
             #expect(b.text(of: "12.2") == original + "（两实例）")
-            #expect(try await !b.shared.refresh(logger: TestPostgres.logger("test")), "nothing newer: nothing installed")
+            #expect(
+                try await !b.shared.refresh(logger: TestPostgres.logger("test")), "nothing newer: nothing installed")
             #expect(try copyA.text("clauses/12.yaml") == fileBefore, "the edit lives in the database, not in A's files")
 
             let undo = try await b.editor.undo(try #require(edit.id), who: "乙")

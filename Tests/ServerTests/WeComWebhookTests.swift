@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// `GET` and `POST /webhooks/wecom` through the real router, with the vectors' secrets and
 /// messages encrypted and signed by the real codec.
@@ -60,10 +61,13 @@ struct WeComWebhookTests {
         let verification = try #require(input["url_verification"] as? [String: String])
         let inbound = try #require(input["inbound"] as? [String: String])
         let echoPlaintext = try #require(expected["echostr_plaintext"] as? String)
-        let echostr = try #require(verification["echostr"]?.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
-        try await TestServer.run(configure: { $0.wecom = .init(token: token, aesKey: key, corpID: corp) }) { client, _ in
+        let echostr = try #require(
+            verification["echostr"]?.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        try await TestServer.run(configure: { $0.wecom = .init(token: token, aesKey: key, corpID: corp) }) {
+            client, _ in
             let get = try await client.execute(
-                uri: "/webhooks/wecom?msg_signature=\(verification["msg_signature"]!)&timestamp=\(verification["timestamp"]!)"
+                uri:
+                    "/webhooks/wecom?msg_signature=\(verification["msg_signature"]!)&timestamp=\(verification["timestamp"]!)"
                     + "&nonce=\(verification["nonce"]!)&echostr=\(echostr)",
                 method: .get)
             #expect(get.status == .ok)
@@ -87,7 +91,8 @@ struct WeComWebhookTests {
         let query = try #require(input["query_string"] as? String)
         let body = try #require(input["body"] as? String)
         try await TestServer.run { client, _ in
-            let response = try await client.execute(uri: "/webhooks/wecom?\(query)", method: .post, body: ByteBuffer(string: body))
+            let response = try await client.execute(
+                uri: "/webhooks/wecom?\(query)", method: .post, body: ByteBuffer(string: body))
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.contains("xml") == true)
             let reply = try peer.open(response.text)
@@ -165,7 +170,8 @@ struct WeComWebhookTests {
         try await TestServer.run { client, _ in
             for xml in [question, question, answer, answer] {
                 let request = try peer.post(xml)
-                let response = try await client.execute(uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
+                let response = try await client.execute(
+                    uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
                 #expect(response.status == .ok)
                 if xml == answer {
                     let reply = try peer.open(response.text)
@@ -180,7 +186,8 @@ struct WeComWebhookTests {
         let message = peer.textMessageXML(from: "lisi", content: "新认定的高企能拿多少钱", msgID: "7000000000000000005")
         let forged = try peer.post(message, signatureOverride: String(repeating: "0", count: 40))
         try await TestServer.run { client, _ in
-            let response = try await client.execute(uri: forged.uri, method: .post, body: ByteBuffer(string: forged.body))
+            let response = try await client.execute(
+                uri: forged.uri, method: .post, body: ByteBuffer(string: forged.body))
             #expect(response.status == .unauthorized)
             #expect(response.json["error"] is String)
             #expect(try await Self.answersComputed(client) == 0)
@@ -208,7 +215,8 @@ struct WeComWebhookTests {
         let message = peer.textMessageXML(from: "lisi", content: "新认定的高企能拿多少钱", msgID: "7000000000000000006")
         let request = try peer.post(message, receiveID: "wwffffffffffffffff")
         try await TestServer.run { client, _ in
-            let response = try await client.execute(uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
+            let response = try await client.execute(
+                uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
             // The receive-id check keeps WeCom's own status (403), as the vectors specify.
             #expect(response.status == .forbidden)
             #expect(response.json["error"] is String)
@@ -251,7 +259,8 @@ struct WeComWebhookTests {
     @Test func missingSignatureParametersAre400() async throws {
         let request = try peer.post(peer.textMessageXML(from: "lisi", content: "你好", msgID: "7000000000000000007"))
         try await TestServer.run { client, _ in
-            let response = try await client.execute(uri: "/webhooks/wecom", method: .post, body: ByteBuffer(string: request.body))
+            let response = try await client.execute(
+                uri: "/webhooks/wecom", method: .post, body: ByteBuffer(string: request.body))
             #expect(response.status == .badRequest)
         }
     }
@@ -259,7 +268,8 @@ struct WeComWebhookTests {
     @Test func anImageGetsThePoliteTextOnlyReply() async throws {
         let request = try peer.post(peer.imageMessageXML(from: "lisi", msgID: "7000000000000000008"))
         try await TestServer.run { client, _ in
-            let response = try await client.execute(uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
+            let response = try await client.execute(
+                uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
             #expect(response.status == .ok)
             let reply = try peer.open(response.text)
             #expect(reply.content.contains("文字"))
@@ -268,12 +278,14 @@ struct WeComWebhookTests {
     }
 
     @Test func anEventIsAcknowledgedWithAnEmptyBody() async throws {
-        let event = "<xml><ToUserName><![CDATA[\(Secrets.wecomCorpID)]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName>"
+        let event =
+            "<xml><ToUserName><![CDATA[\(Secrets.wecomCorpID)]]></ToUserName><FromUserName><![CDATA[lisi]]></FromUserName>"
             + "<CreateTime>\(Int(Date().timeIntervalSince1970))</CreateTime><MsgType><![CDATA[event]]></MsgType>"
             + "<Event><![CDATA[enter_agent]]></Event><AgentID>1000002</AgentID></xml>"
         let request = try peer.post(event)
         try await TestServer.run { client, _ in
-            let response = try await client.execute(uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
+            let response = try await client.execute(
+                uri: request.uri, method: .post, body: ByteBuffer(string: request.body))
             #expect(response.status == .ok)
             #expect(response.text.isEmpty)
         }

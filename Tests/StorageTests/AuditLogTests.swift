@@ -20,10 +20,14 @@ struct AuditLogTests {
         }
     }
 
-    @Test("the latest change of a target after an entry is the newest later one on that target", arguments: StorageKind.allCases)
+    @Test(
+        "the latest change of a target after an entry is the newest later one on that target",
+        arguments: StorageKind.allCases)
     func latestChange(kind: StorageKind) async throws {
         try await kind.withStorage { log in
-            func on(_ target: String) -> AuditEntry { AuditEntry(who: "admin", at: epoch, action: "set", target: target) }
+            func on(_ target: String) -> AuditEntry {
+                AuditEntry(who: "admin", at: epoch, action: "set", target: target)
+            }
             let first = try await log.append(on("item:12.2/examples"))
             _ = try await log.append(on("item:12.1/examples"))
             let third = try await log.append(on("item:12.2/examples"))

@@ -17,7 +17,9 @@ struct BackupTests {
             let storage = try SQLiteStorage(path: path)
             for n in 0..<2_000 {
                 _ = try await storage.append(
-                    AuditEntry(who: "seed", at: epoch + Double(n), action: "seed", target: "row \(n)", after: String(repeating: "x", count: 200)))
+                    AuditEntry(
+                        who: "seed", at: epoch + Double(n), action: "seed", target: "row \(n)",
+                        after: String(repeating: "x", count: 200)))
             }
             // The writer: another connection (the server's own storage object) appending as fast as it can,
             // remembering the highest id whose commit was acknowledged.
@@ -52,9 +54,11 @@ struct BackupTests {
             let copy = try DatabaseQueue(path: copyPath)
             defer { try? copy.close() }
             let (integrity, ids, mode) = try await copy.read { db in
-                (try String.fetchAll(db, sql: "PRAGMA integrity_check"),
-                 try Int64.fetchAll(db, sql: "SELECT id FROM audit_entry ORDER BY id"),
-                 try String.fetchOne(db, sql: "PRAGMA journal_mode"))
+                (
+                    try String.fetchAll(db, sql: "PRAGMA integrity_check"),
+                    try Int64.fetchAll(db, sql: "SELECT id FROM audit_entry ORDER BY id"),
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode")
+                )
             }
             #expect(integrity == ["ok"])
             #expect(mode == "delete", "the copy is one file, with no -wal beside it")
@@ -82,7 +86,9 @@ struct BackupTests {
             let report = try SQLiteBackup.copy(from: path, to: copyPath, force: true)
             #expect(report.rows["audit_entry"] == 1)
             try storage.close()
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("partial") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+                $0.contains("partial")
+            }
             #expect(leftovers.isEmpty)
 
             let missing = directory.appendingPathComponent("nothing-here.sqlite").path
@@ -112,7 +118,8 @@ struct BackupTests {
 /// POLICYDESK_TEST_TIME_SCALE (scripts/sanitize.sh sets 3 under ASan, 10 under TSan), else 1.
 enum TestTime {
     static let scale: Int = {
-        guard let text = ProcessInfo.processInfo.environment["POLICYDESK_TEST_TIME_SCALE"], let n = Int(text), n >= 1 else {
+        guard let text = ProcessInfo.processInfo.environment["POLICYDESK_TEST_TIME_SCALE"], let n = Int(text), n >= 1
+        else {
             return 1
         }
         return n

@@ -1,22 +1,26 @@
 import Foundation
 import GRDB
-import Storage
 import OutreachModel
+import Storage
 import Testing
 
 /// A small campaign of two messages, stored; returns its id.
 private func storeTwoMessages(in store: SQLiteStorage) async throws -> Int64 {
-    let item = DeliveryItem(itemID: "12.2", title: "首次认定高企", yuan: 200_000, maxYuan: nil, perYear: false, formula: "", reason: "规上")
+    let item = DeliveryItem(
+        itemID: "12.2", title: "首次认定高企", yuan: 200_000, maxYuan: nil, perYear: false, formula: "", reason: "规上")
     let deliveries = (1...2).map { n in
         NewDelivery(
-            seq: n, enterpriseName: "企业\(n)", creditCode: "91150602MA0N00000\(n)", robotKey: "wecom:k", title: "t", body: "b",
+            seq: n, enterpriseName: "企业\(n)", creditCode: "91150602MA0N00000\(n)", robotKey: "wecom:k", title: "t",
+            body: "b",
             items: [item])
     }
     return try await store.createCampaign(
         NewCampaign(
             createdAt: epoch, rosterName: "名单.csv", itemIDs: ["12.2"], itemTitles: ["首次认定高企"], template: "outreach",
             format: "markdown", windowDays: 30, enterpriseCount: 2, notes: ["第3行：代码有误"],
-            robots: [CampaignRobot(key: "wecom:k", platform: "wecom", url: "https://example.invalid/?key=k", secret: nil)],
+            robots: [
+                CampaignRobot(key: "wecom:k", platform: "wecom", url: "https://example.invalid/?key=k", secret: nil)
+            ],
             deliveries: deliveries, skips: []))
 }
 
@@ -45,7 +49,10 @@ struct CampaignRowTests {
     @Test(
         "a state no version wrote, or a time that is not a number, is an error naming the table and the row",
         arguments: [
-            ("UPDATE campaign_delivery SET state = 'bogus' WHERE seq = 2", "campaign_delivery", "unknown state \"bogus\""),
+            (
+                "UPDATE campaign_delivery SET state = 'bogus' WHERE seq = 2", "campaign_delivery",
+                "unknown state \"bogus\""
+            ),
             ("UPDATE campaign SET created_at = 'yesterday'", "campaign", "campaign"),
         ])
     func unreadable(sql: String, table: String, mention: String) async throws {

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-@testable import Storage
 import Synchronization
 import Testing
+
+@testable import Storage
 
 /// How concurrent small writes share transactions without sharing each other's failures.
 @Suite("Group commit")
@@ -78,7 +79,9 @@ struct GroupCommitTests {
             for id in 1...3 {
                 group.addTask {
                     do {
-                        try await commit.write { db in try db.execute(sql: "INSERT INTO row (id) VALUES (?)", arguments: [id]) }
+                        try await commit.write { db in
+                            try db.execute(sql: "INSERT INTO row (id) VALUES (?)", arguments: [id])
+                        }
                         return (id, true)
                     } catch {
                         return (id, false)
@@ -90,7 +93,8 @@ struct GroupCommitTests {
             return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
         }
         #expect(outcomes == [1: true, 2: false, 3: true])
-        #expect(try await database.read { db in try Int.fetchAll(db, sql: "SELECT id FROM row ORDER BY id") } == [1, 2, 3])
+        #expect(
+            try await database.read { db in try Int.fetchAll(db, sql: "SELECT id FROM row ORDER BY id") } == [1, 2, 3])
     }
 
     @Test("a write on a closed database fails with an error rather than hanging")
@@ -120,7 +124,8 @@ struct GroupCommitTests {
         let held = HeldWriter(database)
         let commitsBefore = counter.commits.withLock { $0 }
         for id in 1...50 {
-            commit.enqueue({ db in try db.execute(sql: "INSERT INTO row (id) VALUES (?)", arguments: [id]) }, onFailure: { _ in })
+            commit.enqueue(
+                { db in try db.execute(sql: "INSERT INTO row (id) VALUES (?)", arguments: [id]) }, onFailure: { _ in })
         }
         #expect(commit.queuedCount == 50)
         // The flush queues behind the 50 before the writer is released, so all 51 share one
@@ -148,6 +153,7 @@ struct GroupCommitTests {
         held.release()
         try await commit.flush()
         #expect(failures.withLock { $0 } == [2])
-        #expect(try await database.read { db in try Int.fetchAll(db, sql: "SELECT id FROM row ORDER BY id") } == [1, 2, 3])
+        #expect(
+            try await database.read { db in try Int.fetchAll(db, sql: "SELECT id FROM row ORDER BY id") } == [1, 2, 3])
     }
 }

@@ -5,11 +5,15 @@ import Testing
 /// What strangers send is kept within bounds: anyone can ask anything, as often as they like.
 @Suite("MissLog limits")
 struct MissLogLimitTests {
-    private func miss(_ text: String, user: String = "alice", at offset: TimeInterval = 0, confidence: Double = 0.1) -> MissRecord {
-        MissRecord(text: text, normalizedText: text, channel: "api", user: user, at: epoch + offset, confidence: confidence)
+    private func miss(_ text: String, user: String = "alice", at offset: TimeInterval = 0, confidence: Double = 0.1)
+        -> MissRecord
+    {
+        MissRecord(
+            text: text, normalizedText: text, channel: "api", user: user, at: epoch + offset, confidence: confidence)
     }
 
-    @Test("a question is kept cut to the text limit, and so is the text that groups it", arguments: StorageKind.allCases)
+    @Test(
+        "a question is kept cut to the text limit, and so is the text that groups it", arguments: StorageKind.allCases)
     func cut(kind: StorageKind) async throws {
         try await kind.withStorage(missLimits: MissLogLimits(maxTextLength: 10)) { log in
             let long = String(repeating: "买房补贴", count: 15_000)
@@ -24,7 +28,9 @@ struct MissLogLimitTests {
     @Test("repeats are counted on their group, not stored again past the samples kept", arguments: StorageKind.allCases)
     func repeatsCounted(kind: StorageKind) async throws {
         try await kind.withStorage(missLimits: MissLogLimits(samplesPerGroup: 2)) { log in
-            for i in 0..<50 { try await log.record(miss("高新区哪里好吃", user: "u\(i)", at: Double(i), confidence: Double(i) / 100)) }
+            for i in 0..<50 {
+                try await log.record(miss("高新区哪里好吃", user: "u\(i)", at: Double(i), confidence: Double(i) / 100))
+            }
             let group = try #require(try await log.list(limit: 10).first)
             #expect(group.count == 50)
             #expect(group.firstSeen == epoch)
@@ -35,7 +41,9 @@ struct MissLogLimitTests {
         }
     }
 
-    @Test("one sender fills at most their share; repeats of questions under review still count", arguments: StorageKind.allCases)
+    @Test(
+        "one sender fills at most their share; repeats of questions under review still count",
+        arguments: StorageKind.allCases)
     func perUser(kind: StorageKind) async throws {
         try await kind.withStorage(missLimits: MissLogLimits(samplesPerGroup: 1, rowsPerUser: 3)) { log in
             for i in 0..<100 { try await log.record(miss("问题\(i)", user: "flood", at: Double(i))) }

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
-@testable import Storage
 import Testing
+
+@testable import Storage
 
 /// What only the file-backed database promises: surviving a restart, safe reopening, clear failures.
 @Suite("SQLiteStorage on a file")
@@ -40,7 +41,9 @@ struct SQLiteStorageFileTests {
             let first = try SQLiteStorage(path: path)
             for n in 0..<200 {
                 try await first.record(
-                    MissRecord(text: "Q\(n % 7)", normalizedText: "q\(n % 7)", channel: "api", at: epoch + Double(n), confidence: 0.1))
+                    MissRecord(
+                        text: "Q\(n % 7)", normalizedText: "q\(n % 7)", channel: "api", at: epoch + Double(n),
+                        confidence: 0.1))
             }
             try first.close()
             let second = try SQLiteStorage(path: path)
@@ -51,14 +54,19 @@ struct SQLiteStorageFileTests {
         }
     }
 
-    @Test("a queued miss that cannot be written reaches the failure handler, naming the file and the operation", .timeLimit(TestTime.minutes(1)))
+    @Test(
+        "a queued miss that cannot be written reaches the failure handler, naming the file and the operation",
+        .timeLimit(TestTime.minutes(1)))
     func queuedFailureIsReported() async throws {
         try await withDatabasePath { path in
             let storage = try SQLiteStorage(path: path)
             let failure: String = await withCheckedContinuation { continuation in
                 storage.reportQueuedWriteFailures { error in continuation.resume(returning: "\(error)") }
                 try? storage.close()
-                Task { try? await storage.record(MissRecord(text: "Q", normalizedText: "q", channel: "api", at: epoch, confidence: 0)) }
+                Task {
+                    try? await storage.record(
+                        MissRecord(text: "Q", normalizedText: "q", channel: "api", at: epoch, confidence: 0))
+                }
             }
             #expect(failure.contains(path))
             #expect(failure.contains("record a miss"))
@@ -87,7 +95,9 @@ struct SQLiteStorageFileTests {
             do {
                 let storage = try SQLiteStorage(path: path)
                 #expect(try await storage.claim(key: "wecom:msg:3", now: epoch, ttl: .seconds(600)) == .new)
-                #expect(try await storage.claim(key: "wecom:msg:3", now: epoch + 1, ttl: .seconds(600)) == .duplicate(storedReply: nil))
+                #expect(
+                    try await storage.claim(key: "wecom:msg:3", now: epoch + 1, ttl: .seconds(600))
+                        == .duplicate(storedReply: nil))
                 try storage.close()
             }
             let reopened = try SQLiteStorage(path: path)
@@ -105,19 +115,26 @@ struct SQLiteStorageFileTests {
             }
             // Answered claims are in the file; memory keeps only a bounded number of them.
             #expect(storage.claims.count <= 4097)
-            #expect(try await storage.claim(key: "wecom:msg:0", now: epoch + 5, ttl: .seconds(600)) == .duplicate(storedReply: "reply 0"))
-            #expect(try await storage.claim(key: "wecom:msg:5999", now: epoch + 5, ttl: .seconds(600)) == .duplicate(storedReply: "reply 5999"))
+            #expect(
+                try await storage.claim(key: "wecom:msg:0", now: epoch + 5, ttl: .seconds(600))
+                    == .duplicate(storedReply: "reply 0"))
+            #expect(
+                try await storage.claim(key: "wecom:msg:5999", now: epoch + 5, ttl: .seconds(600))
+                    == .duplicate(storedReply: "reply 5999"))
             #expect(try await storage.claim(key: "wecom:msg:6000", now: epoch + 5, ttl: .seconds(600)) == .new)
             // Retries read back from the file are held only boundedly too.
             for n in 0..<6000 {
-                #expect(try await storage.claim(key: "wecom:msg:\(n)", now: epoch + 6, ttl: .seconds(600)) == .duplicate(storedReply: "reply \(n)"))
+                #expect(
+                    try await storage.claim(key: "wecom:msg:\(n)", now: epoch + 6, ttl: .seconds(600))
+                        == .duplicate(storedReply: "reply \(n)"))
             }
             #expect(storage.claims.count <= 4097)
             try storage.close()
         }
     }
 
-    @Test("misses stored one row each before the bounded review log keep their groups' counts, times and latest wording")
+    @Test(
+        "misses stored one row each before the bounded review log keep their groups' counts, times and latest wording")
     func boundedReviewLogMigration() async throws {
         try await withDatabasePath { path in
             do {
@@ -127,7 +144,8 @@ struct SQLiteStorageFileTests {
                     try db.execute(sql: "INSERT INTO miss_group (id, normalized_text) VALUES (1, '买房补贴'), (2, '空组')")
                     for (offset, text) in [(0.0, "买房补贴？"), (30, "买房补贴!"), (10, "买房补贴")] {
                         try db.execute(
-                            sql: "INSERT INTO miss (group_id, text, channel, user_id, at, best_guess_item, confidence) VALUES (1, ?, 'api', NULL, ?, '12.2', ?)",
+                            sql:
+                                "INSERT INTO miss (group_id, text, channel, user_id, at, best_guess_item, confidence) VALUES (1, ?, 'api', NULL, ?, '12.2', ?)",
                             arguments: [text, epoch.timeIntervalSince1970 + offset, offset / 100])
                     }
                 }
@@ -165,7 +183,9 @@ struct SQLiteStorageFileTests {
             }
             let storage = try SQLiteStorage(path: path)
             #expect(try await storage.appliedMigrations().contains("v3-rowid-tables"))
-            #expect(try await storage.claim(key: "wecom:msg:old", now: epoch, ttl: .seconds(600)) == .duplicate(storedReply: "答复"))
+            #expect(
+                try await storage.claim(key: "wecom:msg:old", now: epoch, ttl: .seconds(600))
+                    == .duplicate(storedReply: "答复"))
             #expect(try await storage.load(key: "api|c|u", now: epoch) == Data("{}".utf8))
             try await storage.save(key: "api|c|u", value: Data("[]".utf8), expiresAt: epoch + 900)
             #expect(try await storage.load(key: "api|c|u", now: epoch + 700) == Data("[]".utf8))

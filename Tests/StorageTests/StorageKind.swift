@@ -28,7 +28,9 @@ enum StorageKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// Runs `body` with fresh, empty storage of this kind, removing any file afterwards.
-    func withStorage(missLimits: MissLogLimits = MissLogLimits(), _ body: (any AnyStorage) async throws -> Void) async throws {
+    func withStorage(missLimits: MissLogLimits = MissLogLimits(), _ body: (any AnyStorage) async throws -> Void)
+        async throws
+    {
         switch self {
         case .inMemoryActor:
             try await body(InMemoryStorage(missLimits: missLimits))

@@ -29,7 +29,9 @@ public enum PropertySeed {
 /// indicators, words YAML reads as something other than text, CJK text, emoji, long text.
 public enum HostileStrings {
     public static let lineBreaks = ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}", "\u{B}", "\u{C}"]
-    public static let controls = (Array(0x00...0x1F) + [0x7F] + Array(0x80...0x9F)).map { String(UnicodeScalar(UInt8($0))) }
+    public static let controls = (Array(0x00...0x1F) + [0x7F] + Array(0x80...0x9F)).map {
+        String(UnicodeScalar(UInt8($0)))
+    }
     public static let invisible = [
         "\u{FEFF}", "\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{200E}", "\u{200F}", "\u{202A}", "\u{202E}",
         "\u{2066}", "\u{2069}", "\u{AD}", "\u{61C}", "\u{FFF9}", "\u{E0001}", "\u{E0041}", "\u{FFFE}", "\u{FFFF}",

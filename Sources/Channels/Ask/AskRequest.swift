@@ -438,7 +438,9 @@ private struct AskRequestReader {
     /// code point when it is not, and the raw byte when it is not UTF-8.
     private func found(at j: Int) -> String {
         guard j < end else { return "the end of the body" }
-        guard let (scalar, _) = UTF8Sequence.scalar(in: UnsafeRawBufferPointer(bytes), at: j) else { return "byte \(Self.hex(bytes[j]))" }
+        guard let (scalar, _) = UTF8Sequence.scalar(in: UnsafeRawBufferPointer(bytes), at: j) else {
+            return "byte \(Self.hex(bytes[j]))"
+        }
         if scalar == "'" { return "\"'\"" }
         switch scalar.properties.generalCategory {
         case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse,

@@ -1,5 +1,5 @@
-import JSONWriter
 public import Foundation
+import JSONWriter
 
 /// A DingTalk robot message: the synchronous HTTP reply body, or what is POSTed to a
 /// `sessionWebhook` or a custom robot webhook (all three take the same JSON).

@@ -1,5 +1,5 @@
-import JSONWriter
 public import Foundation
+import JSONWriter
 
 /// The body of Feishu's reply API (`POST /open-apis/im/v1/messages/{message_id}/reply`) for a
 /// text answer.

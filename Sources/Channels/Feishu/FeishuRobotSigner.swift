@@ -1,6 +1,6 @@
-import JSONWriter
 import Crypto
 import Foundation
+import JSONWriter
 
 /// Signs pushes to a Feishu custom bot (自定义机器人) whose security setting is 签名校验.
 ///

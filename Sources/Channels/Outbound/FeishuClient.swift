@@ -194,8 +194,9 @@ private struct TokenFetchContext: Sendable {
         }
         guard code == 0, response.isSuccess else {
             return .failure(
-                .api(.fetchToken, httpStatus: response.status, code: code,
-                     message: SecretRedaction.redact(envelope.message("msg"), secrets: [appSecret])))
+                .api(
+                    .fetchToken, httpStatus: response.status, code: code,
+                    message: SecretRedaction.redact(envelope.message("msg"), secrets: [appSecret])))
         }
         guard let token = envelope.string("tenant_access_token"), !token.isEmpty,
             let expire = envelope.integer("expire"), expire > 0

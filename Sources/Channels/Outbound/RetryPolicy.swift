@@ -71,7 +71,9 @@ public struct RetryPolicy: Sendable {
 
     /// The wait before retry number `retry` after `outcome`: the backoff, or the server's
     /// `Retry-After` when that is longer, never more than `maxBackoff`.
-    public func delay(beforeRetry retry: Int, after outcome: Result<OutboundResponse, TransportError>, random: Double) -> Duration {
+    public func delay(beforeRetry retry: Int, after outcome: Result<OutboundResponse, TransportError>, random: Double)
+        -> Duration
+    {
         let delay = backoff(beforeRetry: retry, random: random)
         guard case .success(let response) = outcome, let retryAfter = response.retryAfter else { return delay }
         return max(delay, min(retryAfter, maxBackoff))

@@ -26,7 +26,8 @@ package enum SecretRedaction {
         while let found = rest.range(of: "bearer ", options: .caseInsensitive) {
             out += rest[..<found.upperBound]
             rest = rest[found.upperBound...]
-            let tokenEnd = rest.firstIndex { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "," || $0 == "}" || $0 == "\n" }
+            let tokenEnd =
+                rest.firstIndex { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "," || $0 == "}" || $0 == "\n" }
                 ?? rest.endIndex
             if tokenEnd > rest.startIndex { out += mask }
             rest = rest[tokenEnd...]

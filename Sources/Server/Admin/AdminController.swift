@@ -67,18 +67,24 @@ struct AdminController<Context: RequestContext>: Sendable {
 
     func clauses() -> Response {
         let policy = desks.desk.knowledge.policy
-        return Response.json(policy.clauses.map { clause in
-            ClauseSummary(clause: clause.number, title: clause.title, leadUnit: clause.leadUnit,
-                          items: clause.items.map { ItemSummary(id: $0.id, title: $0.title, examples: $0.examples.count) })
-        })
+        return Response.json(
+            policy.clauses.map { clause in
+                ClauseSummary(
+                    clause: clause.number, title: clause.title, leadUnit: clause.leadUnit,
+                    items: clause.items.map { ItemSummary(id: $0.id, title: $0.title, examples: $0.examples.count) })
+            })
     }
 
     func clause(_ context: Context) throws -> Response {
-        guard let number = context.parameters.get("number", as: Int.self), let clause = desks.desk.knowledge.policy.clause(number) else {
+        guard let number = context.parameters.get("number", as: Int.self),
+            let clause = desks.desk.knowledge.policy.clause(number)
+        else {
             throw APIError(.notFound, "no such clause; clauses are numbered 0 to 31")
         }
-        return Response.json(ClauseDetail(clause: clause.number, title: clause.title, leader: clause.leader, leadUnit: clause.leadUnit,
-                                    units: clause.units, text: clause.text, items: clause.items.map(detail)))
+        return Response.json(
+            ClauseDetail(
+                clause: clause.number, title: clause.title, leader: clause.leader, leadUnit: clause.leadUnit,
+                units: clause.units, text: clause.text, items: clause.items.map(detail)))
     }
 
     struct ClauseDetail: Encodable {
@@ -96,9 +102,10 @@ struct AdminController<Context: RequestContext>: Sendable {
     }
 
     func detail(_ item: Item) -> ItemDetail {
-        ItemDetail(id: item.id, clause: item.clause, title: item.title, text: item.text, checklist: item.checklist,
-                   conditions: item.conditions, exclusions: item.exclusions, examples: item.examples,
-                   amount: Calculator.evaluate(item, facts: Facts())?.formula)
+        ItemDetail(
+            id: item.id, clause: item.clause, title: item.title, text: item.text, checklist: item.checklist,
+            conditions: item.conditions, exclusions: item.exclusions, examples: item.examples,
+            amount: Calculator.evaluate(item, facts: Facts())?.formula)
     }
 
     func lookup(_ context: Context) throws -> Item {
@@ -110,7 +117,10 @@ struct AdminController<Context: RequestContext>: Sendable {
 
     func contacts() -> Response {
         let contacts = desks.desk.knowledge.contacts.values.sorted { $0.unit < $1.unit }
-        return Response.json(contacts.map { ["unit": $0.unit, "phone": $0.phone, "address": $0.address, "person": $0.person, "hours": $0.hours] })
+        return Response.json(
+            contacts.map {
+                ["unit": $0.unit, "phone": $0.phone, "address": $0.address, "person": $0.person, "hours": $0.hours]
+            })
     }
 
     // MARK: - Writing
@@ -159,7 +169,9 @@ struct AdminController<Context: RequestContext>: Sendable {
     func removeExample(_ request: Request, _ context: Context) async throws -> Response {
         let item = try lookup(context)
         let body = try await decode(TextBody.self, request, example: #"{"text": "要删除的问法"}"#)
-        guard let text = body.text, !text.isEmpty else { throw APIError(.badRequest, "missing `text`: the example to remove") }
+        guard let text = body.text, !text.isEmpty else {
+            throw APIError(.badRequest, "missing `text`: the example to remove")
+        }
         return try await edit(.removeExample(item: item.id, text: text), request, context)
     }
 
@@ -184,13 +196,17 @@ struct AdminController<Context: RequestContext>: Sendable {
     }
 
     func setContact(_ request: Request, _ context: Context) async throws -> Response {
-        guard let unit = context.parameters.get("unit")?.removingPercentEncoding ?? context.parameters.get("unit") else {
+        guard let unit = context.parameters.get("unit")?.removingPercentEncoding ?? context.parameters.get("unit")
+        else {
             throw APIError(.notFound, "no such unit")
         }
         let body = try await decode([String: String].self, request, example: #"{"phone": "0477-…", "address": "…"}"#)
         let unknown = body.keys.filter { !IntentFileEditor.contactFields.contains($0) }
         guard unknown.isEmpty else {
-            throw APIError(.badRequest, "unknown contact field \(unknown.sorted().joined(separator: ", ")); use \(IntentFileEditor.contactFields.joined(separator: ", "))")
+            throw APIError(
+                .badRequest,
+                "unknown contact field \(unknown.sorted().joined(separator: ", ")); use \(IntentFileEditor.contactFields.joined(separator: ", "))"
+            )
         }
         return try await edit(.setContact(unit: unit, fields: body), request, context)
     }
@@ -225,7 +241,9 @@ struct AdminController<Context: RequestContext>: Sendable {
     }
 
     func undo(_ request: Request, _ context: Context) async throws -> Response {
-        guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError(.badRequest, "the audit id is a number") }
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            throw APIError(.badRequest, "the audit id is a number")
+        }
         do {
             return Response.json(AuditView(try await editor.undo(id, who: who(request))))
         } catch {
@@ -239,12 +257,17 @@ struct AdminController<Context: RequestContext>: Sendable {
         case .success(let knowledge):
             metrics.reload(ok: true)
             let ms = (ContinuousClock.now - start) / .milliseconds(1)
-            return Response.json(ReloadView(ok: true, items: knowledge.policy.items.count, milliseconds: ms, problems: []))
+            return Response.json(
+                ReloadView(ok: true, items: knowledge.policy.items.count, milliseconds: ms, problems: []))
         case .failure(let error):
             metrics.reload(ok: false)
-            context.logger.error("reload refused; the previous knowledge base keeps serving", metadata: ["problems": "\(error.description)"])
-            return Response.json(ReloadView(ok: false, items: desks.desk.knowledge.policy.items.count, milliseconds: nil,
-                                            problems: error.problems.map(\.description)), status: .unprocessableContent)
+            context.logger.error(
+                "reload refused; the previous knowledge base keeps serving",
+                metadata: ["problems": "\(error.description)"])
+            return Response.json(
+                ReloadView(
+                    ok: false, items: desks.desk.knowledge.policy.items.count, milliseconds: nil,
+                    problems: error.problems.map(\.description)), status: .unprocessableContent)
         }
     }
 
@@ -274,12 +297,15 @@ struct AdminController<Context: RequestContext>: Sendable {
         let groups = try await misses.list(limit: min(max(limit, 1), 1000))
         let policy = desks.desk.knowledge.policy
         let f = ISO8601DateFormatter()
-        return Response.json(groups.map {
-            MissView(id: $0.id, text: $0.latestText, normalized: $0.normalizedText, count: $0.count, firstSeen: f.string(from: $0.firstSeen),
-                     lastSeen: f.string(from: $0.lastSeen), bestGuess: $0.bestGuessItem,
-                     bestGuessTitle: $0.bestGuessItem.flatMap { policy.item($0)?.title },
-                     confidence: ($0.maxConfidence * 1000).rounded() / 1000)
-        })
+        return Response.json(
+            groups.map {
+                MissView(
+                    id: $0.id, text: $0.latestText, normalized: $0.normalizedText, count: $0.count,
+                    firstSeen: f.string(from: $0.firstSeen),
+                    lastSeen: f.string(from: $0.lastSeen), bestGuess: $0.bestGuessItem,
+                    bestGuessTitle: $0.bestGuessItem.flatMap { policy.item($0)?.title },
+                    confidence: ($0.maxConfidence * 1000).rounded() / 1000)
+            })
     }
 
     func group(_ context: Context) async throws -> MissGroup {
@@ -327,7 +353,8 @@ extension AdminError {
         case .storage(let why):
             {
                 let reference = String(UInt32.random(in: .min ... .max), radix: 16)
-                logger.error("admin edit not stored", metadata: ["admin.failure": "\(why)", "admin.reference": "\(reference)"])
+                logger.error(
+                    "admin edit not stored", metadata: ["admin.failure": "\(why)", "admin.reference": "\(reference)"])
                 return APIError(
                     .internalServerError,
                     "the change could not be stored; the server log has the cause under reference \(reference)")

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import Outreach
-import Storage
 import OutreachModel
+import Storage
 
 /// `GET /admin/campaigns/:id/report?format=json|csv|html`: a campaign's status and report,
 /// the same as `policydesk campaign status` and `campaign report`, behind the admin token, staff

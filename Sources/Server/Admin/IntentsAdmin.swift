@@ -20,7 +20,8 @@ public enum AdminError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .notFound(let what): "\(what) not found"
         case .invalid(let why): why
-        case .rejected(let problems): "the edit was refused, nothing was changed: " + problems.map(\.description).joined(separator: "; ")
+        case .rejected(let problems):
+            "the edit was refused, nothing was changed: " + problems.map(\.description).joined(separator: "; ")
         case .unchanged(let why): why
         case .unsafe(let why): why
         case .superseded(let why): why
@@ -80,8 +81,9 @@ public actor IntentsAdmin {
         let basedOnRevision = desks.sharedRevision
         let (file, before, target) = try locate(edit, in: knowledge)
         let url = loader.intents.appendingPathComponent(file)
-        guard let text = loader.overrides[file]
-            ?? FileManager.default.contents(atPath: url.path).flatMap({ String(data: $0, encoding: .utf8) })
+        guard
+            let text = loader.overrides[file]
+                ?? FileManager.default.contents(atPath: url.path).flatMap({ String(data: $0, encoding: .utf8) })
         else {
             throw .notFound("Intents/\(file)")
         }
@@ -108,13 +110,16 @@ public actor IntentsAdmin {
         let after = Self.value(of: edit, in: next)
         guard after != before else { throw .unchanged("the edit changes nothing") }
         if let restoring, after != restoring {
-            throw .unsafe("the undo was refused, nothing was changed in Intents/\(file): \(target) would read \(after), not \(restoring) as before")
+            throw .unsafe(
+                "the undo was refused, nothing was changed in Intents/\(file): \(target) would read \(after), not \(restoring) as before"
+            )
         }
         if let shared {
             return try await publish(
                 file: file, edited: edited, next: next, overrides: checking.overrides, basedOn: basedOnRevision,
                 entry: AuditEntry(
-                    who: who, at: now(), action: action ?? Self.action(of: edit), target: target, before: before, after: after),
+                    who: who, at: now(), action: action ?? Self.action(of: edit), target: target, before: before,
+                    after: after),
                 through: shared)
         }
         do {
@@ -123,12 +128,15 @@ public actor IntentsAdmin {
             throw .storage("could not write Intents/\(file): \(error.localizedDescription)")
         }
         desks.install(next)
-        let entry = AuditEntry(who: who, at: now(), action: action ?? Self.action(of: edit), target: target, before: before, after: after)
+        let entry = AuditEntry(
+            who: who, at: now(), action: action ?? Self.action(of: edit), target: target, before: before, after: after)
         do {
             let id = try await audit.append(entry)
             var stored = entry
             stored.id = id
-            logger.notice("intents edited", metadata: ["admin.who": "\(who)", "admin.target": "\(target)", "admin.audit_id": "\(id)"])
+            logger.notice(
+                "intents edited",
+                metadata: ["admin.who": "\(who)", "admin.target": "\(target)", "admin.audit_id": "\(id)"])
             return stored
         } catch {
             throw .storage("the edit was made but could not be recorded in the audit log: \(error)")
@@ -163,10 +171,13 @@ public actor IntentsAdmin {
         desks.install(next, overrides: overrides, revision: published.revision)
         var stored = entry
         stored.id = published.auditID
-        logger.notice("intents edited", metadata: [
-            "admin.who": "\(entry.who)", "admin.target": "\(entry.target)", "admin.audit_id": "\(published.auditID)",
-            "intents.revision": "\(published.revision)",
-        ])
+        logger.notice(
+            "intents edited",
+            metadata: [
+                "admin.who": "\(entry.who)", "admin.target": "\(entry.target)",
+                "admin.audit_id": "\(published.auditID)",
+                "intents.revision": "\(published.revision)",
+            ])
         return stored
     }
 
@@ -212,12 +223,16 @@ public actor IntentsAdmin {
         }
     }
 
-    private func locate(_ edit: IntentEdit, in knowledge: KnowledgeBase) throws(AdminError) -> (file: String, before: String, target: String) {
+    private func locate(_ edit: IntentEdit, in knowledge: KnowledgeBase) throws(AdminError) -> (
+        file: String, before: String, target: String
+    ) {
         if case .setContact(let unit, _) = edit {
             guard knowledge.contacts[unit] != nil else { throw .notFound("unit 「\(unit)」 in contacts.yaml") }
             return ("contacts.yaml", Self.value(of: edit, in: knowledge), "contact:\(unit)")
         }
-        guard let id = edit.item, let item = knowledge.policy.item(id) else { throw .notFound("item \(edit.item ?? "")") }
+        guard let id = edit.item, let item = knowledge.policy.item(id) else {
+            throw .notFound("item \(edit.item ?? "")")
+        }
         let file = String(format: "clauses/%02d.yaml", item.clause)
         let field: String
         switch edit {
@@ -232,11 +247,16 @@ public actor IntentsAdmin {
     static func value(of edit: IntentEdit, in knowledge: KnowledgeBase) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func json(_ v: some Encodable) -> String { (try? encoder.encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? "null" }
+        func json(_ v: some Encodable) -> String {
+            (try? encoder.encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        }
         switch edit {
         case .setContact(let unit, _):
             let c = knowledge.contacts[unit]
-            return json(["phone": c?.phone ?? "", "address": c?.address ?? "", "person": c?.person ?? "", "hours": c?.hours ?? ""])
+            return json([
+                "phone": c?.phone ?? "", "address": c?.address ?? "", "person": c?.person ?? "",
+                "hours": c?.hours ?? "",
+            ])
         case .setText(let id, _):
             return json(knowledge.policy.item(id)?.text ?? "")
         case .setChecklist(let id, _):
@@ -250,20 +270,30 @@ public actor IntentsAdmin {
         let data = Data(before.utf8)
         let decoder = JSONDecoder()
         if target.hasPrefix("contact:") {
-            guard let fields = try? decoder.decode([String: String].self, from: data) else { throw .invalid("cannot read the earlier contact") }
+            guard let fields = try? decoder.decode([String: String].self, from: data) else {
+                throw .invalid("cannot read the earlier contact")
+            }
             return .setContact(unit: String(target.dropFirst("contact:".count)), fields: fields)
         }
-        guard target.hasPrefix("item:"), let slash = target.lastIndex(of: "/") else { throw .invalid("cannot undo an edit of 「\(target)」") }
+        guard target.hasPrefix("item:"), let slash = target.lastIndex(of: "/") else {
+            throw .invalid("cannot undo an edit of 「\(target)」")
+        }
         let id = String(target[target.index(target.startIndex, offsetBy: 5)..<slash])
         switch target[target.index(after: slash)...] {
         case "text":
-            guard let text = try? decoder.decode(String.self, from: data) else { throw .invalid("cannot read the earlier text") }
+            guard let text = try? decoder.decode(String.self, from: data) else {
+                throw .invalid("cannot read the earlier text")
+            }
             return .setText(item: id, text: text)
         case "checklist":
-            guard let list = try? decoder.decode([String].self, from: data) else { throw .invalid("cannot read the earlier checklist") }
+            guard let list = try? decoder.decode([String].self, from: data) else {
+                throw .invalid("cannot read the earlier checklist")
+            }
             return .setChecklist(item: id, checklist: list)
         default:
-            guard let list = try? decoder.decode([String].self, from: data) else { throw .invalid("cannot read the earlier examples") }
+            guard let list = try? decoder.decode([String].self, from: data) else {
+                throw .invalid("cannot read the earlier examples")
+            }
             return .setExamples(item: id, examples: list)
         }
     }
@@ -271,7 +301,8 @@ public actor IntentsAdmin {
     /// Writes next to the file and renames over it, so that a reader (or a crash) sees the
     /// old file or the new one, never half of one.
     static func writeAtomically(_ text: String, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         try Data(text.utf8).write(to: temporary)
         if rename(temporary.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
