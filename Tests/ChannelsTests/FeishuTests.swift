@@ -233,8 +233,10 @@ struct FeishuTests {
         #expect(error?.httpStatus == 401)
     }
 
-    @Test func encryptedP2PMessageWithOtherMentionDecodes() throws {
-        let content = #"{\"text\":\"@_user_1 问问 @_user_2 和 @_user_10\"}"#
+    /// An encrypted p2p text message from `ou_user` whose text is `text` (JSON-escaped), mentioning
+    /// the bot as `@_user_1`, 李四 as `@_user_2` and 王五 as `@_user_10`, decoded as the bot sees it.
+    static func decodedP2PMessage(text: String) throws -> InboundMessage? {
+        let content = #"{\"text\":\""# + text + #"\"}"#
         let message = """
             {"message_id":"om_2","chat_id":"oc_p2p","chat_type":"p2p","message_type":"text","content":"\(content)",\
             "create_time":"1732500001000","mentions":[{"key":"@_user_1","id":{"open_id":"ou_bot"},"name":"政策小助手"},\
@@ -250,8 +252,13 @@ struct FeishuTests {
             headers: Self.signedHeaders(for: body), body: Data(body.utf8), nowSeconds: 1_732_500_100)
         guard case .message(let decoded) = event else {
             Issue.record("expected a message, got \(event)")
-            return
+            return nil
         }
+        return decoded
+    }
+
+    @Test func encryptedP2PMessageWithOtherMentionDecodes() throws {
+        guard let decoded = try Self.decodedP2PMessage(text: "@_user_1 问问 @_user_2 和 @_user_10") else { return }
         #expect(decoded.text == "问问 @李四 和 @王五")
         #expect(!decoded.isGroup)
         #expect(decoded.chatID == "ou_user")
@@ -263,24 +270,8 @@ struct FeishuTests {
 
     /// `@_user_2` then U+0301 is one Character to a search by Character, which would leave it in place.
     @Test func aPlaceholderFollowedByACombiningMarkIsStillReplaced() throws {
-        let content = #"{\"text\":\"@_user_1\u0301问问 @_user_2\u0301 和 @_user_10\"}"#
-        let message = """
-            {"message_id":"om_2","chat_id":"oc_p2p","chat_type":"p2p","message_type":"text","content":"\(content)",\
-            "create_time":"1732500001000","mentions":[{"key":"@_user_1","id":{"open_id":"ou_bot"},"name":"政策小助手"},\
-            {"key":"@_user_2","id":{"open_id":"ou_li"},"name":"李四"},{"key":"@_user_10","id":{"open_id":"ou_w"},"name":"王五"}]}
-            """
-        let inner = Self.eventBody(message: message)
-        let encrypted = try FeishuCrypto.encrypt(
-            Array(inner.utf8), encryptKey: Self.encryptKey, iv: Array(repeating: 7, count: 16))
-        let body = "{\"encrypt\":\"\(encrypted)\"}"
-        let decoder = FeishuEventDecoder(
-            verificationToken: Self.token, encryptKey: Self.encryptKey, botOpenID: "ou_bot")
-        let event = try decoder.decode(
-            headers: Self.signedHeaders(for: body), body: Data(body.utf8), nowSeconds: 1_732_500_100)
-        guard case .message(let decoded) = event else {
-            Issue.record("expected a message, got \(event)")
-            return
-        }
+        let text = #"@_user_1\u0301问问 @_user_2\u0301 和 @_user_10"#
+        guard let decoded = try Self.decodedP2PMessage(text: text) else { return }
         #expect(decoded.text == "\u{301}问问 @李四\u{301} 和 @王五")
         #expect(!decoded.isGroup)
         #expect(decoded.chatID == "ou_user")
