@@ -90,6 +90,9 @@ public enum FactExtractor {
     /// What a cue word says.
     enum Cue: Sendable, Equatable {
         case role(FactName)
+        /// A word that says what an amount is only when the amount follows it at once
+        /// (「去年研发1.2亿」, but not the 20万 of 「研发中心复核通过，奖20万」).
+        case adjacentRole(FactName)
         case above, below
         case listingTopic, stageAll, stageAccepted, stageListed, stageIPO
         case total, pair
@@ -102,7 +105,7 @@ public enum FactExtractor {
     static let roleWords: [(String, FactName)] = [
         ("扣除", .fiscalSupport), ("扣掉", .fiscalSupport), ("扣减", .fiscalSupport),
         ("财政支持", .fiscalSupport), ("财政补", .fiscalSupport), ("政府补助", .fiscalSupport),
-        ("担保费", .guaranteeFee), ("担保", .guaranteeFee), ("guarantee", .guaranteeFee),
+        ("担保费用", .guaranteeFee), ("担保费", .guaranteeFee), ("担保", .guaranteeFee), ("guarantee", .guaranteeFee),
         ("利息", .interest), ("interest", .interest), ("付息", .interest), ("息费", .interest),
         ("风险投资", .investment), ("风投", .investment), ("投资", .investment), ("融到", .investment),
         ("融资", .investment), ("天使轮", .investment), ("a轮", .investment),
@@ -118,8 +121,12 @@ public enum FactExtractor {
         ("市科技", .cityAmount), ("市配", .cityAmount), ("市重点", .cityAmount),
     ]
 
+    /// Words that say what an amount is only right before it.
+    static let adjacentRoleWords: [(String, FactName)] = [("研发", .rdSpending), ("研发了", .rdSpending)]
+
     static let cues: PhraseMatcher<Cue> = {
         var phrases: [(String, Cue)] = roleWords.map { ($0.0, .role($0.1)) }
+        phrases += adjacentRoleWords.map { ($0.0, .adjacentRole($0.1)) }
         phrases += ["规模以上", "规上"].map { ($0, .above) }
         phrases += ["规模以下", "规下"].map { ($0, .below) }
         phrases += ["上市", "挂牌", "受理", "科创板", "ipo"].map { ($0, .listingTopic) }
@@ -172,7 +179,10 @@ public enum FactExtractor {
             readPatents(mentions: mentions, hits: hits, scalars: scalars, into: &extraction.facts)
         }
         let roles = hits.compactMap { hit -> PhraseMatcher<Cue>.Hit? in
-            guard case .role = hit.value else { return nil }
+            switch hit.value {
+            case .role, .adjacentRole: break
+            default: return nil
+            }
             // 「上市」「城市」 are not the city.
             if scalars[hit.start] == 0x5E02, hit.start > 0,
                 [0x4E0A, 0x57CE, 0x8D85, 0x90FD].contains(scalars[hit.start - 1])
@@ -181,9 +191,22 @@ public enum FactExtractor {
             }
             return hit
         }
+        if let year = subsidyYear(mentions: mentions, scalars: scalars) {
+            extraction.facts[.subsidyYear] = .count(year)
+        }
         extraction.implausible = mentions.filter { $0.kind == .implausible }.map(\.range)
         var previousEnd = 0
-        let money = mentions.filter { $0.kind == .money }
+        // A bare number right after a word that says what an amount is (「担保费五千」, 「利息3000」)
+        // is that amount in yuan; a small one (「研发3」) is more likely a count.
+        let connectors: Set<UInt32> = [0x662F, 0x4E3A, 0x4E86, 0x7EA6]  // 是为了约
+        var roleEnds = Set<Int>()
+        for hit in roles {
+            roleEnds.insert(hit.end)
+            if hit.end < scalars.count, connectors.contains(scalars[hit.end]) { roleEnds.insert(hit.end + 1) }
+        }
+        let money = mentions.filter {
+            $0.kind == .money || ($0.kind == .plain && $0.value >= 1000 && roleEnds.contains($0.range.lowerBound))
+        }
         for (index, mention) in money.enumerated() {
             let nextStart = index + 1 < money.count ? money[index + 1].range.lowerBound : scalars.count
             let role = role(of: mention, roles: roles, scalars: scalars, windowStart: previousEnd, windowEnd: nextStart)
@@ -240,6 +263,37 @@ public enum FactExtractor {
         }
     }
 
+    /// Which year of a subsidy the question asks about: 「第四年」 is the fourth, and 「已经补了三年」
+    /// asks about the fourth. Years out of 1…30 say something else (「2025年」).
+    static func subsidyYear(mentions: [NumberMention], scalars: [UInt32]) -> Int? {
+        let year: UInt32 = 0x5E74  // 年
+        let ordinal: UInt32 = 0x7B2C  // 第
+        let paidFor: [[UInt32]] = ["补了", "补贴了", "拿了", "享受了", "领了", "贴息了", "补过"].map {
+            $0.unicodeScalars.map(\.value)
+        }
+        var asked: Int?
+        for mention in mentions where (1...30).contains(mention.value) {
+            let isYears: Bool
+            switch mention.kind {
+            case .count(let counter): isYears = counter == "年"
+            case .plain: isYears = mention.range.upperBound < scalars.count && scalars[mention.range.upperBound] == year
+            default: isYears = false
+            }
+            guard isYears else { continue }
+            let start = mention.range.lowerBound
+            var found: Int?
+            if start > 0, scalars[start - 1] == ordinal {
+                found = Int(mention.value)
+            } else if paidFor.contains(where: { word in
+                start >= word.count && Array(scalars[(start - word.count)..<start]) == word
+            }) {
+                found = Int(mention.value) + 1
+            }
+            if let found { asked = max(asked ?? 0, found) }
+        }
+        return asked
+    }
+
     /// Whether sorted `positions` has one in `range`, by binary search.
     static func anyWithin(_ positions: [Int], _ range: ClosedRange<Int>) -> Bool {
         var low = 0
@@ -258,19 +312,24 @@ public enum FactExtractor {
         of mention: NumberMention, roles: [PhraseMatcher<Cue>.Hit], scalars: [UInt32], windowStart: Int, windowEnd: Int
     ) -> FactName? {
         func fact(_ hit: PhraseMatcher<Cue>.Hit) -> FactName? {
-            if case .role(let f) = hit.value { return f }
-            return nil
+            switch hit.value {
+            case .role(let f): return f
+            case .adjacentRole(let f): return hit.end == mention.range.lowerBound ? f : nil
+            default: return nil
+            }
         }
         // `roles` is in order of start. Each lookup reads only the hits near the mention, found by
         // binary search, so a question with thousands of amounts costs no more per amount than one.
         let after = firstIndex(in: roles, startingAtOrAfter: mention.range.upperBound)
-        if after < roles.count, roles[after].start == mention.range.upperBound { return fact(roles[after]) }
+        if after < roles.count, roles[after].start == mention.range.upperBound, let role = fact(roles[after]) {
+            return role
+        }
         var before: PhraseMatcher<Cue>.Hit?
         var index = firstIndex(in: roles, startingAtOrAfter: windowStart)
         while index < roles.count, roles[index].start < mention.range.lowerBound {
             let hit = roles[index]
             index += 1
-            guard hit.end <= mention.range.lowerBound else { continue }
+            guard hit.end <= mention.range.lowerBound, fact(hit) != nil else { continue }
             if let b = before {
                 if hit.end > b.end || (hit.end == b.end && hit.end - hit.start > b.end - b.start) { before = hit }
             } else {
@@ -286,7 +345,8 @@ public enum FactExtractor {
             guard hit.start < windowEnd, hit.start - mention.range.upperBound <= 3 else { break }
             let between = scalars[mention.range.upperBound..<hit.start]
             if between.contains(where: { stops.contains($0) || negations.contains($0) }) { break }
-            return fact(hit)
+            guard let role = fact(hit) else { continue }
+            return role
         }
         return nil
     }

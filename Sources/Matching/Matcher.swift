@@ -282,6 +282,10 @@ public struct Matcher: Sendable {
             if let level, let own = labelLevels[label], own != level { s -= tuning.levelBoost }
             scored.append((label, s))
         }
+        var levelNamed: [Int] = []
+        if let level {
+            levelNamed = Self.putLevelFirst(level, in: &scored, levels: labelLevels, clauses: labelClauses)
+        }
         if !named.isEmpty { Self.putNamedFirst(named, in: &scored, clauses: labelClauses) }
         if namedClauses.count == 1 {
             Self.putNamedClauseFirst(namedClauses, in: &scored, clauses: labelClauses, reach: tuning.namedClauseReach)
@@ -305,6 +309,9 @@ public struct Matcher: Sendable {
             candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
             confidence: confidence, isOutOfScope: refuse, namesMeasure: namesMeasure)
         ranking.namedItems = named.map { entries[$0.label].itemID }
+        for label in levelNamed where !ranking.namedItems.contains(entries[label].itemID) {
+            ranking.namedItems.append(entries[label].itemID)
+        }
         return ranking
     }
 
@@ -391,6 +398,34 @@ public struct Matcher: Sendable {
         {
             scored[i].score = top + 0.001
         }
+    }
+
+    /// Puts the item of the level the question names (国家级孵化器) ahead of its clause's items of
+    /// the other level, whatever words they share: the level is what tells them apart. Returns
+    /// the labels so told apart, which the question then names as if by a term.
+    @discardableResult
+    static func putLevelFirst(
+        _ level: Level, in scored: inout [(label: Int, score: Float)], levels: [Level?], clauses: [Int]
+    ) -> [Int] {
+        var ownBest: [Int: Int] = [:]  // clause → index in `scored` of its best item of `level`
+        var otherBest: [Int: Float] = [:]  // clause → best score of its items of another level
+        for (i, (label, score)) in scored.enumerated() {
+            guard let own = levels[label] else { continue }
+            let clause = clauses[label]
+            if own == level {
+                if let j = ownBest[clause], scored[j].score >= score { continue }
+                ownBest[clause] = i
+            } else {
+                otherBest[clause] = max(otherBest[clause] ?? -.infinity, score)
+            }
+        }
+        var told: [Int] = []
+        for (clause, i) in ownBest.sorted(by: { $0.key < $1.key }) {
+            guard let other = otherBest[clause] else { continue }
+            if scored[i].score <= other { scored[i].score = other + 0.001 }
+            told.append(scored[i].label)
+        }
+        return told
     }
 
     /// Puts the best item of the clause the question names ahead of a top item of a clause it

@@ -86,6 +86,15 @@ public enum Calculator {
         case .percent(let rule):
             return percent(rule, facts: facts, perYear: false, years: nil)
         case .perYear(let rule, let years):
+            // A subsidy paid for a number of years pays nothing in a year past them
+            // (「已经补了三年了，第四年还能补吗」), whatever the year's interest.
+            if case .count(let year)? = facts[.subsidyYear], year > years {
+                let reason = "补贴期限为 \(years) 年，第 \(year) 年不再补贴"
+                var calculation = Calculation(
+                    yuan: 0, perYear: true, formula: "不符合条件：\(reason)", disqualification: reason)
+                calculation.brokenCondition = "补贴期限 \(years) 年"
+                return calculation
+            }
             return percent(rule, facts: facts, perYear: true, years: years)
         case .perUnit(let rule):
             return perUnit(rule, facts: facts)

@@ -33,13 +33,16 @@ public enum FactName: String, CaseIterable, Sendable, Hashable, Codable {
     case renovationCost
     /// Which stage of a 科创板 listing: `listed`, `accepted`, `ipo` or `all`.
     case listingStage
+    /// Which year of a subsidy paid for several years the question asks about (「第四年」,
+    /// 「已经补了三年」 asks about the fourth).
+    case subsidyYear
 
     /// What kind of value the fact holds.
     public var kind: FactKind {
         switch self {
         case .scale: .choice(["above", "below"])
         case .listingStage: .choice(["listed", "accepted", "ipo", "all"])
-        case .patents, .industrializedPatents: .count
+        case .patents, .industrializedPatents, .subsidyYear: .count
         case .usedForHighTech: .flag
         default: .yuan
         }
@@ -63,6 +66,7 @@ public enum FactName: String, CaseIterable, Sendable, Hashable, Codable {
         case .investment: "所获风险投资额是多少？"
         case .renovationCost: "实际装修改造费用是多少？"
         case .listingStage: "您问的是哪个阶段：科创板挂牌、首发申请获受理，还是成功上市发行？"
+        case .subsidyYear: "您问的是补贴的第几年？"
         }
     }
 
@@ -84,6 +88,7 @@ public enum FactName: String, CaseIterable, Sendable, Hashable, Codable {
         case .investment: "风险投资额"
         case .renovationCost: "装修改造费用"
         case .listingStage: "上市阶段"
+        case .subsidyYear: "补贴年度"
         }
     }
 
