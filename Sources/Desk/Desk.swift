@@ -160,8 +160,10 @@ public struct Desk: Sendable {
 
         var facts = extraction.facts(for: item.award)
         var combined: Item?
-        if extraction.asksForTotal, let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
-            second.score >= best.score * thresholds.combineRunnerUpRatio,
+        if let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
+            (extraction.asksForTotal && second.score >= best.score * thresholds.combineRunnerUpRatio)
+                || (extraction.speaksOfTwo && ranking.namedItems.contains(best.itemID)
+                    && ranking.namedItems.contains(second.itemID)),
             let other = knowledge.policy.item(second.itemID)
         {
             combined = other
@@ -283,16 +285,21 @@ public struct Desk: Sendable {
         facts.conditions = knowledge.conditionReader.read(itemID: item.id, scalars: scalars)
         var calculation = Calculator.evaluate(item, facts: facts)
         var title = item.title
-        if let also, let first = calculation, let a = first.yuan {
+        if let also, let first = calculation, first.disqualification == nil {
             var alsoFacts = facts
             alsoFacts.conditions = knowledge.conditionReader.read(itemID: also.id, scalars: scalars)
-            if let second = Calculator.evaluate(also, facts: alsoFacts), let b = second.yuan,
-                let sum = Checked.add(a, b)
-            {
-                calculation = Calculation(
-                    yuan: sum,
-                    formula: "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)；合计 \(Money.words(sum))")
-                title = "\(item.title)、\(also.title)"
+            if let second = Calculator.evaluate(also, facts: alsoFacts), second.disqualification == nil {
+                let both = "\(item.title)：\(first.formula)；\(also.title)：\(second.formula)"
+                if let a = first.yuan, let b = second.yuan, let sum = Checked.add(a, b) {
+                    calculation = Calculation(yuan: sum, formula: "\(both)；合计 \(Money.words(sum))")
+                    title = "\(item.title)、\(also.title)"
+                } else if let a = first.yuan ?? first.maxYuan, let b = second.yuan ?? second.maxYuan,
+                    let sum = Checked.add(a, b)
+                {
+                    // Two awards of which one or both state only a ceiling: together at most their sum.
+                    calculation = Calculation(yuan: nil, maxYuan: sum, formula: "\(both)；合计最高 \(Money.words(sum))")
+                    title = "\(item.title)、\(also.title)"
+                }
             }
         }
         if var c = calculation, c.yuan.map({ $0 > 0 }) ?? false, c.disqualification == nil,

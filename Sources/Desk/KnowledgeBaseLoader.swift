@@ -41,6 +41,7 @@ public struct KnowledgeBaseLoader: Sendable {
             in: intents.appendingPathComponent("clauses"), ext: "yaml", problems: &problems, label: "clauses")
         var clauses: [Clause] = []
         var seenClause: [Int: String] = [:]
+        var clauseTexts: [Int: String] = [:]
         var seenItem: [String: String] = [:]
         var seenExample: [String: String] = [:]
         // Where each example question is written, for conflicts found once the out-of-scope list is read.
@@ -64,6 +65,7 @@ public struct KnowledgeBaseLoader: Sendable {
                 continue
             }
             seenClause[clause.number] = name
+            clauseTexts[clause.number] = text
             for item in clause.items {
                 if let other = seenItem[item.id] {
                     problems.append(
@@ -100,6 +102,20 @@ public struct KnowledgeBaseLoader: Sendable {
 
         let policyMeta = loadPolicyMeta(problems: &problems)
         let lexicon = loadLexicon(problems: &problems)
+        clauses = clauses.map { clause in
+            let (withLevels, unknown) = LevelConditions.adding(to: clause, levels: lexicon.levels)
+            for miss in unknown {
+                let known = lexicon.levels.map(\.name).joined(separator: ", ")
+                problems.append(
+                    Problem(
+                        file: seenClause[clause.number] ?? "clauses",
+                        line: Self.lineOf(miss.level, in: clauseTexts[clause.number] ?? ""),
+                        message:
+                            "item \(miss.itemID): level 「\(miss.level)」 is not in lexicon.yaml `levels` (known: \(known.isEmpty ? "none" : known))"
+                    ))
+            }
+            return withLevels
+        }
         let (outOfScope, nearMisses, smalltalk, generic) = loadOutOfScope(problems: &problems)
         problems += Self.conflicts(examplePlaces, outOfScope: outOfScope, lexicon: lexicon)
         let contacts = loadContacts(problems: &problems)
@@ -234,7 +250,21 @@ public struct KnowledgeBaseLoader: Sendable {
                 }
             }
         }
-        return Lexicon(replacements: replacements, characters: characters)
+        var levels: [LevelWords] = []
+        if let node = map["levels"] {
+            if case .mapping(let m) = node {
+                for (name, words) in m {
+                    guard let level = name.string, !level.isEmpty else { continue }
+                    var list: [String] = []
+                    if case .sequence(let seq) = words { list = seq.compactMap(\.string).filter { !$0.isEmpty } }
+                    if list.isEmpty { r.problem(words, "the level 「\(level)」 needs at least one word that names it") }
+                    levels.append(LevelWords(name: level, words: list))
+                }
+            } else {
+                r.problem(node, "`levels` must map each level (国家级, 自治区级, 市级 …) to the words that name it")
+            }
+        }
+        return Lexicon(replacements: replacements, characters: characters, levels: levels)
     }
 
     private func loadOutOfScope(problems: inout [Problem]) -> ([String], [String], [String: [String]], [String]) {

@@ -92,7 +92,7 @@ struct PolicyLoader {
             exclusions: r.strings(map, "exclusions", in: node),
             checklist: r.strings(map, "checklist", in: node),
             examples: r.strings(map, "examples", in: node),
-            terms: terms)
+            terms: terms, levels: r.strings(map, "levels", in: node))
     }
 
     /// An item's `conditions`: each is the condition in words, or a mapping that adds the words

@@ -13,6 +13,9 @@ public struct ConditionReader: Sendable {
         var condition: String
         var breaks: Bool
         var word: String
+        /// For a level, a question that names the item's own level and another one speaks of two
+        /// platforms (国家级孵化器 and 自治区级众创空间): the own level wins.
+        var confirmWins: Bool
     }
 
     private let matchers: [String: PhraseMatcher<Word>]
@@ -29,7 +32,7 @@ public struct ConditionReader: Sendable {
                 for (word, breaks) in condition.confirms.map({ ($0, false) }) + condition.breaks.map({ ($0, true) }) {
                     let folded = normalizer.normalize(word)
                     guard seen.insert("\(condition.name)|\(folded)").inserted else { continue }
-                    phrases.append((folded, Word(condition: condition.name, breaks: breaks, word: word)))
+                    phrases.append((folded, Word(condition: condition.name, breaks: breaks, word: word, confirmWins: condition.kind == .level)))
                 }
             }
             matchers[item.id] = PhraseMatcher(phrases.filter { !$0.0.isEmpty })
@@ -47,8 +50,9 @@ public struct ConditionReader: Sendable {
             if hits.contains(where: hit.lies(inside:)) { continue }
             if hit.value.breaks {
                 if case .broken? = result[hit.value.condition] { continue }
+                if hit.value.confirmWins, case .confirmed? = result[hit.value.condition] { continue }
                 result[hit.value.condition] = .broken(word: hit.value.word)
-            } else if result[hit.value.condition] == nil {
+            } else if result[hit.value.condition] == nil || hit.value.confirmWins {
                 result[hit.value.condition] = .confirmed(word: hit.value.word)
             }
         }

@@ -24,6 +24,9 @@ public struct Extraction: Sendable, Equatable {
     public var money: [Money]
     /// Whether the question asks for a total over two awards (「同时……两项一共」).
     public var asksForTotal: Bool
+    /// Whether the question speaks of two things at once (「同时」, 「两个」, 「都」): with two items
+    /// named apart (国家级孵化器 and 自治区级众创空间) it asks about both.
+    public var speaksOfTwo = false
     /// Where the question writes numbers too large to be meant (「一亿亿亿」), as scalar offsets of the
     /// normalized text: they stand for no fact, and `--explain` says so.
     public var implausible: [Range<Int>] = []
@@ -159,6 +162,7 @@ public enum FactExtractor {
         func has(_ cue: Cue) -> Bool { hits.contains { $0.value == cue } }
 
         extraction.asksForTotal = has(.total) && has(.pair)
+        extraction.speaksOfTwo = has(.pair)
         if has(.below) {
             extraction.facts[.scale] = .choice("below")
         } else if has(.above) {

@@ -86,7 +86,7 @@ public struct MatcherCorpus: Sendable {
 }
 
 /// A level of government that tells two otherwise alike items apart (国家级 and 自治区级 孵化器).
-public enum Level: Sendable, Equatable {
+public enum Level: Sendable, Hashable {
     case national, region
 
     /// The one level `text` names, or nil when it names none or both.
@@ -117,6 +117,12 @@ extension Level {
 }
 
 extension Level {
+    /// Whether a question names both levels (「国家级孵化器和自治区级众创空间」).
+    public static func asksBoth(in scalars: [UInt32]) -> Bool {
+        let hits = Self.phrases.hits(in: scalars)
+        return hits.contains { $0.value == .national } && hits.contains { $0.value == .region }
+    }
+
     static let phrases = PhraseMatcher<Level>([("国家", .national), ("自治区级", .region), ("省级", .region)])
 }
 
@@ -285,6 +291,9 @@ public struct Matcher: Sendable {
         var levelNamed: [Int] = []
         if let level {
             levelNamed = Self.putLevelFirst(level, in: &scored, levels: labelLevels, clauses: labelClauses)
+        } else if Level.asksBoth(in: scalars) {
+            // 「国家级孵化器，同时自治区级众创空间」 names an item of each level of the clause it names.
+            levelNamed = Self.bestOfEachLevel(in: scored, levels: labelLevels, clauses: labelClauses, of: namedClauses)
         }
         if !named.isEmpty { Self.putNamedFirst(named, in: &scored, clauses: labelClauses) }
         if namedClauses.count == 1 {
@@ -426,6 +435,21 @@ public struct Matcher: Sendable {
             told.append(scored[i].label)
         }
         return told
+    }
+
+    /// The best-scoring item of each level in each of `named` clauses that has items of both.
+    static func bestOfEachLevel(
+        in scored: [(label: Int, score: Float)], levels: [Level?], clauses: [Int], of named: Set<Int>
+    ) -> [Int] {
+        var best: [Int: [Level: (label: Int, score: Float)]] = [:]
+        for (label, score) in scored {
+            guard named.contains(clauses[label]), let own = levels[label] else { continue }
+            if let b = best[clauses[label]]?[own], b.score >= score { continue }
+            best[clauses[label], default: [:]][own] = (label, score)
+        }
+        return best.sorted { $0.key < $1.key }.flatMap { _, byLevel in
+            byLevel.count == 2 ? byLevel.values.sorted { $0.score > $1.score }.map(\.label) : []
+        }
     }
 
     /// Puts the best item of the clause the question names ahead of a top item of a clause it

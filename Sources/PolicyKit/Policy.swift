@@ -26,14 +26,19 @@ public struct Item: Sendable, Equatable, Identifiable {
     /// Words that tell this item apart from the other items of its clause (技术创新中心 against
     /// 重点实验室): a question naming one puts the item ahead of its siblings.
     public var terms: [String]
+    /// The levels of platform the item pays for (自治区级; 国家级 and 自治区级), when the text
+    /// names them: a question about a platform of another level (市级重点实验室) gets 0.
+    public var levels: [String]
 
     public init(
         id: String, clause: Int, title: String, text: String, award: AwardRule,
         requires: [Requirement] = [], conditions: [String] = [], checks: [Condition] = [],
-        exclusions: [String] = [], checklist: [String] = [], examples: [String] = [], terms: [String] = []
+        exclusions: [String] = [], checklist: [String] = [], examples: [String] = [], terms: [String] = [],
+        levels: [String] = []
     ) {
         self.checks = checks
         self.terms = terms
+        self.levels = levels
         self.id = id
         self.clause = clause
         self.title = title
