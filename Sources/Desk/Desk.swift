@@ -132,6 +132,19 @@ public struct Desk: Sendable {
                     alternatives: Array(alternatives), now: now, flavour: flavour)
             }
         }
+        // A clause named only as a whole (「研发平台，市里补了300万」) whose items pay differently
+        // for the facts given: which item is meant decides the amount, so the desk asks.
+        if ranking.namedOnlyAsAWhole.contains(best.clause),
+            !ranking.namedItems.contains(where: { knowledge.policy.item($0)?.clause == best.clause }),
+            let clause = knowledge.policy.clause(best.clause)
+        {
+            let paying = clause.items.filter { Self.readsStatedFacts($0, extraction) && Self.pays($0, extraction) != nil }
+            if Set(paying.compactMap { Self.pays($0, extraction) }).count >= 2 {
+                return clarify(
+                    Array(paying.prefix(4)), extraction: extraction, text: text, ranking: ranking,
+                    alternatives: Array(alternatives), now: now, flavour: flavour)
+            }
+        }
         // Two items of one clause that pay differently and that the question tells apart by none
         // of their terms (「专项，市里补了300万」: 战新专项 100% or 市科技重大专项 5%?).
         if let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
@@ -179,6 +192,16 @@ public struct Desk: Sendable {
     static func pays(_ item: Item, _ extraction: Extraction) -> Int64? {
         let calculation = Calculator.evaluate(item, facts: extraction.facts(for: item.award))
         return calculation?.yuan ?? calculation?.maxYuan
+    }
+
+    /// Whether an item's rule reads a fact the question states: the question's facts fit it.
+    static func readsStatedFacts(_ item: Item, _ extraction: Extraction) -> Bool {
+        let reads = Set(item.award.facts)
+        if !reads.isDisjoint(with: extraction.facts.values.keys) { return true }
+        return extraction.money.contains { money in
+            guard let role = money.role else { return !reads.isEmpty }
+            return reads.contains(role) || (role.isGrantAmount && readsGrant(item))
+        }
     }
 
     /// Whether an item's rule reads a granted amount (区里配套 of a city's or region's grant).

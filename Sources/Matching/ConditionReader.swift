@@ -48,6 +48,11 @@ public struct ConditionReader: Sendable {
         var result: [String: ConditionEvidence] = [:]
         for hit in hits {
             if hits.contains(where: hit.lies(inside:)) { continue }
+            // A confirming word said negated (「不是迁进来的」, 「没有首次认定」) breaks the condition.
+            if !hit.value.breaks, let negation = Self.negation(before: hit.start, in: scalars) {
+                result[hit.value.condition] = .broken(word: negation + hit.value.word)
+                continue
+            }
             if hit.value.breaks {
                 if case .broken? = result[hit.value.condition] { continue }
                 if hit.value.confirmWins, case .confirmed? = result[hit.value.condition] { continue }
@@ -57,5 +62,20 @@ public struct ConditionReader: Sendable {
             }
         }
         return result
+    }
+
+    /// Words that negate what follows, longest first.
+    static let negations: [[UInt32]] = ["不是", "没有", "并非", "并没", "从未", "没", "未", "非", "不"].map {
+        $0.unicodeScalars.map(\.value)
+    }
+
+    /// The negation that ends right before `position`, if one does.
+    static func negation(before position: Int, in scalars: [UInt32]) -> String? {
+        for word in negations where position >= word.count {
+            if scalars[(position - word.count)..<position].elementsEqual(word) {
+                return String(String.UnicodeScalarView(word.compactMap(Unicode.Scalar.init)))
+            }
+        }
+        return nil
     }
 }

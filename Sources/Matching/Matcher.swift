@@ -151,6 +151,9 @@ public struct Ranking: Sendable {
     public var namesMeasure = true
     /// The items whose `terms` the question names.
     public var namedItems: [String] = []
+    /// The clauses the question names only by words that name the clause as a whole and none
+    /// of its items (「研发平台」 for 重点实验室, 技术创新中心 …): which item is meant is not said.
+    public var namedOnlyAsAWhole: Set<Int> = []
 }
 
 /// Thresholds of the matcher's decisions.
@@ -195,6 +198,10 @@ public struct Matcher: Sendable {
     /// Measure terms (with their clause) and generic words (-1).
     private let measureWords: PhraseMatcher<Int32>
     private let checksMeasureTerms: Bool
+    /// `clause|word` for each clause keyword (folded) that names the clause as a whole: it stands
+    /// in the title or text of none, or of every one, of the clause's paying items, which are two
+    /// or more.
+    private let wholeClauseWords: Set<String>
     /// Every item's distinguishing terms, to the item's label.
     private let terms: PhraseMatcher<Int32>
     private let labelClauses: [Int]
@@ -239,6 +246,18 @@ public struct Matcher: Sendable {
             + corpus.genericWords.map { (normalizer.normalize($0), Int32(-1)) }
         self.measureWords = PhraseMatcher(measure.filter { !$0.0.isEmpty })
         self.checksMeasureTerms = !corpus.measureTerms.isEmpty
+        var wholeClauseWords = Set<String>()
+        for (term, clause) in corpus.measureTerms {
+            let paying = corpus.entries.filter { $0.clause == clause && $0.paysMoney }
+            guard paying.count >= 2, !corpus.entries.contains(where: { $0.clause == clause && $0.terms.contains(term) })
+            else { continue }
+            let folded = normalizer.normalize(term)
+            let naming = paying.filter { entry in
+                entry.descriptions.prefix(2).contains { normalizer.normalize($0).contains(folded) }
+            }
+            if naming.isEmpty || naming.count == paying.count { wholeClauseWords.insert("\(clause)|\(folded)") }
+        }
+        self.wholeClauseWords = wholeClauseWords
         self.nearMisses = PhraseMatcher(
             corpus.nearMisses.map { (normalizer.normalize($0), true) }.filter { !$0.0.isEmpty })
         self.outOfScopeLabel = oos
@@ -318,6 +337,7 @@ public struct Matcher: Sendable {
             candidates: candidates, outOfScopeScore: outOfScopeScore, nearMiss: nearMiss,
             confidence: confidence, isOutOfScope: refuse, namesMeasure: namesMeasure)
         ranking.namedItems = named.map { entries[$0.label].itemID }
+        ranking.namedOnlyAsAWhole = namedOnlyAsAWhole(scalars, measureHits: measureHits, named: namedClauses)
         for label in levelNamed where !ranking.namedItems.contains(entries[label].itemID) {
             ranking.namedItems.append(entries[label].itemID)
         }
@@ -341,6 +361,24 @@ public struct Matcher: Sendable {
             best = max(best, first + 0.15 * second)
         }
         return best >= tuning.unnamedMeasureMinimum
+    }
+
+    /// Of the `named` clauses, those every word of which in the question names the clause as a whole.
+    func namedOnlyAsAWhole(_ scalars: [UInt32], measureHits: [PhraseMatcher<Int32>.Hit], named: Set<Int>) -> Set<Int> {
+        guard !wholeClauseWords.isEmpty, !named.isEmpty else { return [] }
+        var specific = Set<Int>()
+        var whole = Set<Int>()
+        for hit in measureHits where hit.value >= 0 && named.contains(Int(hit.value)) {
+            // A word inside a longer measure word counts as the longer one (研发平台 inside 研发平台建设).
+            if measureHits.contains(where: { $0.value >= 0 && hit.lies(inside: $0) }) { continue }
+            let word = String(String.UnicodeScalarView(scalars[hit.start..<hit.end].compactMap(Unicode.Scalar.init)))
+            if wholeClauseWords.contains("\(hit.value)|\(word)") {
+                whole.insert(Int(hit.value))
+            } else {
+                specific.insert(Int(hit.value))
+            }
+        }
+        return whole.subtracting(specific)
     }
 
     /// The clauses whose measure terms the question names; a term only inside a generic word
