@@ -254,3 +254,33 @@ struct ExtractionBindingTests {
         #expect(Calculator.evaluate(item, facts: small.facts(for: Self.community))?.yuan == 3_000_000)
     }
 }
+
+@Suite("FactExtractor: which year of a subsidy, and bare amounts")
+struct SubsidyYearExtractionTests {
+    @Test(
+        "第N年 is year N; 补了N年 asks about year N+1; a calendar year is no year of a subsidy",
+        arguments: [
+            ("贴息第四年还能补吗", Int?(4)), ("贴息第2年利息30万", 2), ("已经补了三年了，还能补吗", 4),
+            ("贴息享受了2年", 3), ("2025年贷款利息40万", nil), ("贷款三年期，利息40万", nil),
+        ])
+    func year(question: String, year: Int?) {
+        #expect(extract(question).facts[.subsidyYear] == year.map { .count($0) })
+    }
+
+    @Test(
+        "a bare number right after what it is is that amount in yuan; a small one is not",
+        arguments: [
+            ("担保费五千", [Amount(yuan: 5_000, role: .guaranteeFee)]),
+            ("利息是3000", [Amount(yuan: 3_000, role: .interest)]),
+            ("研发3件专利", []),
+        ])
+    func bareAmount(question: String, money: [Amount]) {
+        #expect(extract(question).money == money)
+    }
+
+    @Test("研发 says R&D spending only right before the amount")
+    func researchRightBefore() {
+        #expect(extract("去年研发1.2亿").money == [Amount(yuan: 120_000_000, role: .rdSpending)])
+        #expect(extract("研发中心复核通过，奖20万").money.first?.role != .rdSpending)
+    }
+}

@@ -246,6 +246,18 @@ struct PerYearAwardTests {
         #expect(calculation.formula.contains("3 年"))
     }
 
+    @Test(
+        "a year past the term pays 0 with the term as the reason; the last year of it still pays",
+        arguments: [(4, Int64(0)), (7, 0), (3, 150_000), (1, 150_000)])
+    func yearOfTheTerm(year: Int, yuan: Int64) {
+        let facts = Facts([.interest: .yuan(300_000), .subsidyYear: .count(year)])
+        let calculation = Calculator.evaluate(item(Rules.loanInterest), facts: facts)
+        #expect(calculation?.yuan == yuan)
+        #expect(calculation?.perYear == true)
+        #expect((calculation?.disqualification != nil) == (yuan == 0))
+        if yuan == 0 { #expect(calculation?.disqualification == "补贴期限为 3 年，第 \(year) 年不再补贴") }
+    }
+
     @Test("without amounts it asks for the interest and states the yearly cap")
     func missing() {
         let calculation = Calculator.evaluate(item(Rules.loanInterest), facts: Facts())
