@@ -8,6 +8,11 @@ public struct AnswerThresholds: Sendable, Hashable {
     public var clarifyBelow: Double = 0.35
     /// How close the runner-up must be to the best score to ask back.
     public var clarifyMargin: Float = 0.02
+    /// How close an item of the same clause must come to the best to ask which of the two is
+    /// meant, when they pay differently and no term tells them apart. Wider than between
+    /// clauses: two items of one clause share most of their words, so a small lead says little,
+    /// and a wrong amount costs more than a question back (「高企奖励咋领」: 整体迁入 or 首次认定?).
+    public var siblingClarifyMargin: Float = 0.05
     /// Only messages of at most this many characters are checked for small talk (「你好」「在吗」):
     /// a longer message is a question even if it starts with a greeting.
     public var smalltalkLength = 24

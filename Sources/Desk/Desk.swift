@@ -147,11 +147,13 @@ public struct Desk: Sendable {
         }
         // Two items of one clause that pay differently and that the question tells apart by none
         // of their terms (「专项，市里补了300万」: 战新专项 100% or 市科技重大专项 5%?).
-        if let second = ranking.candidates.dropFirst().first, second.clause == best.clause,
-            best.score - second.score < thresholds.clarifyMargin,
+        if let second = ranking.candidates.dropFirst().first(where: { $0.clause == best.clause }),
+            best.score - second.score < thresholds.siblingClarifyMargin,
             !ranking.namedItems.contains(where: { id in id == best.itemID || id == second.itemID }),
             let other = knowledge.policy.item(second.itemID),
-            Self.pays(item, extraction) != Self.pays(other, extraction)
+            Self.paysDifferently(item, other, extraction),
+            // A stated fact only the best one reads (迁入当年销售收入) has told them apart.
+            Self.readsStatedFacts(other, extraction) || !Self.readsStatedFacts(item, extraction)
         {
             return clarify(
                 [item, other], extraction: extraction, text: text, ranking: ranking, alternatives: Array(alternatives),
@@ -194,9 +196,18 @@ public struct Desk: Sendable {
         return calculation?.yuan ?? calculation?.maxYuan
     }
 
+    /// Whether two items pay differently for the question's facts; when neither amount can be
+    /// worked out yet, whether their rules differ (20万 once 迁入 against 20万/10万 by scale).
+    static func paysDifferently(_ item: Item, _ other: Item, _ extraction: Extraction) -> Bool {
+        let exact = { (i: Item) in Calculator.evaluate(i, facts: extraction.facts(for: i.award))?.yuan }
+        if let a = exact(item), let b = exact(other) { return a != b }
+        return pays(item, extraction) != pays(other, extraction) || item.award != other.award
+            || item.requires != other.requires
+    }
+
     /// Whether an item's rule reads a fact the question states: the question's facts fit it.
     static func readsStatedFacts(_ item: Item, _ extraction: Extraction) -> Bool {
-        let reads = Set(item.award.facts)
+        let reads = Set(item.award.facts + item.requires.map(\.fact))
         if !reads.isDisjoint(with: extraction.facts.values.keys) { return true }
         return extraction.money.contains { money in
             guard let role = money.role else { return !reads.isEmpty }

@@ -41,10 +41,22 @@ public enum LevelConditions {
         func said(of words: [String]) -> [String] {
             words.flatMap { word in nouns.flatMap { noun in [word + noun, word + "的" + noun] } }
         }
-        // 「只是市级的」 says the level without the platform's name.
-        let bare = others.filter { $0.hasSuffix("级") }.flatMap { ["只是\($0)", "只有\($0)", "是\($0)的"] }
-        let confirms = unique(said(of: own))
-        let breaks = unique(said(of: others) + bare).filter { !confirms.contains($0) }
+        // 「只是市级的」, 「只在市级注册了」 say the level without the platform's name.
+        let leads = ["只是", "只有", "只在", "只到"]
+        let acts = ["备案", "认定", "批复", "注册", "立项"]
+        func bare(_ words: [String]) -> [String] {
+            var result: [String] = []
+            for level in words where level.hasSuffix("级") {
+                result += leads.map { (lead: String) in lead + level }
+                result += acts.map { (act: String) in level + act }
+                result.append("是\(level)的")
+            }
+            return result
+        }
+        // The own level's bare forms confirm, so that 「区级认定」 inside 「自治区级认定」 counts as the
+        // longer word it lies in.
+        let confirms = unique(said(of: own) + bare(own))
+        let breaks = unique(said(of: others) + bare(others)).filter { !confirms.contains($0) }
         guard !breaks.isEmpty else { return nil }
         let noun = item.terms.first ?? keywords.first ?? item.title
         let named = item.levels.joined(separator: "、")

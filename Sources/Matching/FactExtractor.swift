@@ -27,6 +27,9 @@ public struct Extraction: Sendable, Equatable {
     /// Whether the question speaks of two things at once (「同时」, 「两个」, 「都」): with two items
     /// named apart (国家级孵化器 and 自治区级众创空间) it asks about both.
     public var speaksOfTwo = false
+    /// Whether the question asks about money (「奖励咋领」, 「能拿多少」): a task that pays nothing is
+    /// then a worse reading than an award.
+    public var asksForMoney = false
     /// Where the question writes numbers too large to be meant (「一亿亿亿」), as scalar offsets of the
     /// normalized text: they stand for no fact, and `--explain` says so.
     public var implausible: [Range<Int>] = []
@@ -98,7 +101,7 @@ public enum FactExtractor {
         case adjacentRole(FactName)
         case above, below
         case listingTopic, stageAll, stageAccepted, stageListed, stageIPO
-        case total, pair
+        case total, pair, money
         case industrialized, allIndustrialized
         case notUsedForHighTech, usedForHighTech
         case patent
@@ -146,6 +149,8 @@ public enum FactExtractor {
         phrases += ["没用于", "未用于", "没有用于", "不是用于", "没拿去", "没报过", "未曾用于", "没用来"].map { ($0, .notUsedForHighTech) }
         phrases += ["已用于", "用于了", "用过", "已经用于", "报过高新", "用于高新技术企业申报", "用于申报高新"].map { ($0, .usedForHighTech) }
         phrases += [("专利", .patent)]
+        phrases += ["奖励", "奖补", "补贴", "补助", "多少钱", "能拿", "拿多少", "给多少", "奖多少", "补多少", "咋领", "怎么领", "领取", "能领"]
+            .map { ($0, .money) }
         return PhraseMatcher(phrases)
     }()
 
@@ -163,6 +168,7 @@ public enum FactExtractor {
 
         extraction.asksForTotal = has(.total) && has(.pair)
         extraction.speaksOfTwo = has(.pair)
+        extraction.asksForMoney = has(.money)
         if has(.below) {
             extraction.facts[.scale] = .choice("below")
         } else if has(.above) {

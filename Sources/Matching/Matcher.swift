@@ -172,6 +172,10 @@ public struct MatcherTuning: Sendable {
     /// known wording matches it at least this well: the wording of a measure's own questions,
     /// not shared words such as 高新区 or 银行, is then what tells it is about the plan.
     public var unnamedMeasureMinimum: Float = 0.45
+    /// When the question names no measure, an out-of-scope wording that comes within this much of
+    /// the best item refuses: the item's lead then rests on words the plan shares with other
+    /// business (「银行贷款逾期了怎么办」 against 贴息).
+    public var unnamedOutOfScopeReach: Float = 0.05
     /// When the question names an item's own term (贴息), an out-of-scope wording must beat the
     /// best item by this much to refuse (「贴息怎么算」 is not 「定期存款利息怎么算」).
     public var namedTermOutOfScopeMargin: Float = 0.1
@@ -287,6 +291,8 @@ public struct Matcher: Sendable {
         let namesMeasure = !checksMeasureTerms || !namedClauses.isEmpty
         var outOfScopeScore: Float = 0
         let statesAmount = !extraction.money.isEmpty
+        // Asking about money about a measure it names (「高企奖励咋领」) is asking about an award, not a task.
+        let asksForMoney = extraction.asksForMoney
         let level = Level.asked(in: scalars)
         let stated = Self.mask(Set(extraction.facts.values.keys).subtracting([.scale]))
         let roles = extraction.money.compactMap(\.role)
@@ -303,7 +309,7 @@ public struct Matcher: Sendable {
                 continue
             }
             s += boost(label, stated: stated, roles: roles)
-            if statesAmount && !labelPays[label] { s -= tuning.nonPayingPenalty }
+            if (statesAmount || (asksForMoney && namesMeasure)) && !labelPays[label] { s -= tuning.nonPayingPenalty }
             if let level, let own = labelLevels[label], own != level { s -= tuning.levelBoost }
             scored.append((label, s))
         }
@@ -329,6 +335,7 @@ public struct Matcher: Sendable {
             top < tuning.minimumScore
             || outOfScopeScore > top + margin
             || (nearMiss && outOfScopeScore + 0.25 > top)
+            || (!namesMeasure && !statesGrant && outOfScopeScore + tuning.unnamedOutOfScopeReach > top)
             || (!namesMeasure && !statesGrant
                 && (top < tuning.unnamedMeasureMinimum || !matchesBeyondGenericWords(scalars, measureHits: measureHits)))
         let confidence = Self.calibrate(
