@@ -138,7 +138,9 @@ public struct Desk: Sendable {
             !ranking.namedItems.contains(where: { knowledge.policy.item($0)?.clause == best.clause }),
             let clause = knowledge.policy.clause(best.clause)
         {
-            let paying = clause.items.filter { Self.readsStatedFacts($0, extraction) && Self.pays($0, extraction) != nil }
+            let paying = clause.items.filter {
+                Self.readsStatedFacts($0, extraction) && Self.pays($0, extraction) != nil
+            }
             if Set(paying.compactMap { Self.pays($0, extraction) }).count >= 2 {
                 return clarify(
                     Array(paying.prefix(4)), extraction: extraction, text: text, ranking: ranking,

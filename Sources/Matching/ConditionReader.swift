@@ -32,7 +32,13 @@ public struct ConditionReader: Sendable {
                 for (word, breaks) in condition.confirms.map({ ($0, false) }) + condition.breaks.map({ ($0, true) }) {
                     let folded = normalizer.normalize(word)
                     guard seen.insert("\(condition.name)|\(folded)").inserted else { continue }
-                    phrases.append((folded, Word(condition: condition.name, breaks: breaks, word: word, confirmWins: condition.kind == .level)))
+                    phrases.append(
+                        (
+                            folded,
+                            Word(
+                                condition: condition.name, breaks: breaks, word: word,
+                                confirmWins: condition.kind == .level)
+                        ))
                 }
             }
             matchers[item.id] = PhraseMatcher(phrases.filter { !$0.0.isEmpty })

@@ -60,6 +60,20 @@ struct LintTests {
         #expect(problems.contains { $0.file == "clauses/17.yaml" && $0.message.contains("unknown key `confirm2`") })
     }
 
+    @Test("an item's level that lexicon.yaml does not list is reported at its line, with the known levels")
+    func unknownLevel() throws {
+        let workspace = try Workspace()
+        let text = try workspace.edit("Intents/clauses/04.yaml") {
+            $0.replacingOccurrences(
+                of: "    levels: [自治区级]\n    conditions:", with: "    levels: [省部级]\n    conditions:")
+        }
+        let line = text.components(separatedBy: "\n").firstIndex { $0.contains("省部级") }.map { $0 + 1 }
+        let problem = workspace.problems().first { $0.message.contains("「省部级」") }
+        #expect(problem?.file == "clauses/04.yaml")
+        #expect(problem?.line == line)
+        #expect(problem?.message.contains("known: 国家级, 自治区级, 市级, 区级") == true)
+    }
+
     @Test("an untouched copy loads with no problem")
     func goodCopy() throws {
         let workspace = try Workspace()
