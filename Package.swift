@@ -177,7 +177,8 @@ let package = Package(
         .testTarget(
             name: "JSONWriterTests", dependencies: ["JSONWriter", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MatchingTests", dependencies: ["Matching", "PolicyKit", "TestSupport"], swiftSettings: swiftSettings),
+            name: "MatchingTests", dependencies: ["Matching", "PolicyKit", "Desk", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "DeskTests",
             dependencies: ["Desk", "Matching", "PolicyKit", "TestSupport", .product(name: "Yams", package: "Yams")],

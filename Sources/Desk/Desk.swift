@@ -40,7 +40,7 @@ public struct Desk: Sendable {
         let read = {
             let scalars = knowledge.normalizer.normalizedScalars(text)
             let normalized = Normalizer.string(scalars)
-            let extraction = FactExtractor.extract(scalars: scalars)
+            let extraction = knowledge.factExtractor.extract(scalars: scalars)
             return Reading(
                 normalized: normalized, extraction: extraction,
                 ranking: knowledge.matcher.rank(scalars: scalars, extraction: extraction),
@@ -248,7 +248,7 @@ public struct Desk: Sendable {
             else {
                 return nil
             }
-            let original = FactExtractor.extract(knowledge.normalizer.normalize(conversation.question))
+            let original = knowledge.factExtractor.extract(knowledge.normalizer.normalize(conversation.question))
             let facts = original.facts(for: item.award).merging(stored).merging(extraction.facts(for: item.award))
             return respond(
                 item: item, also: nil, facts: facts, extraction: extraction, question: conversation.question,
@@ -478,7 +478,7 @@ extension Desk {
             return []
         }
         let scalars = knowledge.normalizer.normalizedScalars(question)
-        let extraction = FactExtractor.extract(scalars: scalars)
+        let extraction = knowledge.factExtractor.extract(scalars: scalars)
         return clause.items.filter { $0.id != itemID }.compactMap { sibling in
             var facts = extraction.facts(for: sibling.award)
             facts.conditions = knowledge.conditionReader.read(itemID: sibling.id, scalars: scalars)
@@ -491,7 +491,7 @@ extension Desk {
     public func explain(_ question: String) -> [String] {
         let (bounded, cut) = Self.bounded(question)
         let normalized = knowledge.normalizer.normalize(bounded)
-        let extraction = FactExtractor.extract(normalized)
+        let extraction = knowledge.factExtractor.extract(normalized)
         let ranking = knowledge.matcher.rank(normalized, extraction: extraction)
         var lines = ["normalized: \(normalized)"]
         if cut { lines.append("cut: only the first \(Self.maxQuestionLength) characters are read") }

@@ -41,6 +41,10 @@ public final class KnowledgeBase: Sendable {
     public let matcher: Matcher
     /// Reads what a question says about items' conditions in words.
     public let conditionReader: ConditionReader
+    /// The words that tell what a question states (`facts.yaml`).
+    public let factCues: FactCues
+    /// Reads the facts a question states with those words.
+    public let factExtractor: FactExtractor
     /// Short phrases of small talk by kind (greeting, thanks, identity).
     public let smalltalk: [String: [String]]
     /// Out-of-scope example questions, as written.
@@ -69,7 +73,7 @@ public final class KnowledgeBase: Sendable {
     init(
         policy: Policy, lexicon: Lexicon, smalltalk: [String: [String]], outOfScope: [String],
         nearMisses: [String], genericWords: [String] = [], contacts: [String: Contact], templates: MustacheLibrary,
-        tuning: MatcherTuning, unreviewedRules: Int = 0
+        tuning: MatcherTuning, factCues: FactCues, unreviewedRules: Int = 0
     ) {
         self.unreviewedRules = unreviewedRules
         self.genericWords = genericWords
@@ -81,6 +85,8 @@ public final class KnowledgeBase: Sendable {
                 policy: policy, outOfScope: outOfScope, nearMisses: nearMisses, genericWords: genericWords),
             normalizer: normalizer, tuning: tuning)
         self.conditionReader = ConditionReader(policy: policy, normalizer: normalizer)
+        self.factCues = factCues
+        self.factExtractor = FactExtractor(cues: factCues, normalizer: normalizer)
         let normalizer = Normalizer(lexicon: lexicon)
         self.smalltalk = smalltalk.mapValues {
             $0.map { Self.stripped(normalizer.normalize($0)) }.filter { !$0.isEmpty }
@@ -117,6 +123,6 @@ public final class KnowledgeBase: Sendable {
         KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScopeExamples,
             nearMisses: nearMisses, genericWords: genericWords, contacts: contacts, templates: templates,
-            tuning: matcher.tuning, unreviewedRules: unreviewedRules)
+            tuning: matcher.tuning, factCues: factCues, unreviewedRules: unreviewedRules)
     }
 }

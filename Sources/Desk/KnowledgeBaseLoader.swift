@@ -119,6 +119,7 @@ public struct KnowledgeBaseLoader: Sendable {
         let (outOfScope, nearMisses, smalltalk, generic) = loadOutOfScope(problems: &problems)
         problems += Self.conflicts(examplePlaces, outOfScope: outOfScope, lexicon: lexicon)
         let contacts = loadContacts(problems: &problems)
+        let factCues = loadFactCues(problems: &problems)
         let library = loadTemplates(smalltalkKinds: Array(smalltalk.keys), problems: &problems)
 
         if !allowDraft { problems += unreviewed }
@@ -129,7 +130,7 @@ public struct KnowledgeBaseLoader: Sendable {
         return KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScope,
             nearMisses: nearMisses, genericWords: generic, contacts: contacts, templates: library, tuning: tuning,
-            unreviewedRules: unreviewed.count)
+            factCues: factCues,            unreviewedRules: unreviewed.count)
     }
 
     // MARK: - Files
@@ -167,7 +168,7 @@ public struct KnowledgeBaseLoader: Sendable {
         return 0
     }
 
-    private func document(_ name: String, problems: inout [Problem]) -> YAMLDocument? {
+    func document(_ name: String, problems: inout [Problem]) -> YAMLDocument? {
         guard
             let text = overrides[name]
                 ?? Self.read(intents.appendingPathComponent(name), name: name, problems: &problems)

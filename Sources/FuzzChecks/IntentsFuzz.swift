@@ -19,7 +19,7 @@ enum IntentsFuzz {
     static let files: [String] = {
         let clauses =
             (try? FileManager.default.contentsOfDirectory(atPath: intents.appendingPathComponent("clauses").path)) ?? []
-        return ["policy.yaml", "lexicon.yaml", "out_of_scope.yaml", "contacts.yaml"]
+        return ["policy.yaml", "lexicon.yaml", "facts.yaml", "out_of_scope.yaml", "contacts.yaml"]
             + clauses.filter { $0.hasSuffix(".yaml") }.sorted().map { "clauses/" + $0 }
     }()
 

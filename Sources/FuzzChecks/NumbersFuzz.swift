@@ -52,7 +52,7 @@ enum NumbersFuzz {
         }
         try expect(
             NumberReader.mentions(in: Normalizer.string(scalars)) == mentions, "the String and scalar readers disagree")
-        let extraction = FactExtractor.extract(scalars: scalars)
+        let extraction = knowledge.factExtractor.extract(scalars: scalars)
         for money in extraction.money {
             try expect((0...NumberReader.plausibleYuan).contains(money.yuan), "extracted money \(money.yuan)")
         }

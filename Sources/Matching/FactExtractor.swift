@@ -91,8 +91,9 @@ public struct Extraction: Sendable, Equatable {
 }
 
 /// Reads facts from a normalized question: amounts with what they are, counts of patents,
-/// 规上/规下, the stage of a listing. All cue words are found in one pass over the text.
-public enum FactExtractor {
+/// 规上/规下, the stage of a listing. All cue words (`FactCues`, from `Intents/facts.yaml`) are
+/// found in one pass over the text.
+public struct FactExtractor: Sendable {
     /// What a cue word says.
     enum Cue: Sendable, Equatable {
         case role(FactName)
@@ -107,60 +108,49 @@ public enum FactExtractor {
         case patent
     }
 
-    /// Words that say what an amount is; the nearest wins, the longer at equal distance.
-    static let roleWords: [(String, FactName)] = [
-        ("扣除", .fiscalSupport), ("扣掉", .fiscalSupport), ("扣减", .fiscalSupport),
-        ("财政支持", .fiscalSupport), ("财政补", .fiscalSupport), ("政府补助", .fiscalSupport),
-        ("担保费用", .guaranteeFee), ("担保费", .guaranteeFee), ("担保", .guaranteeFee), ("guarantee", .guaranteeFee),
-        ("利息", .interest), ("interest", .interest), ("付息", .interest), ("息费", .interest),
-        ("风险投资", .investment), ("风投", .investment), ("投资", .investment), ("融到", .investment),
-        ("融资", .investment), ("天使轮", .investment), ("a轮", .investment),
-        ("销售收入", .salesRevenue), ("营业收入", .salesRevenue), ("营收", .salesRevenue), ("销售额", .salesRevenue),
-        ("卖了", .salesRevenue), ("收入", .salesRevenue), ("销售", .salesRevenue), ("营业额", .salesRevenue),
-        ("研发投入", .rdSpending), ("研发经费", .rdSpending), ("研发费", .rdSpending), ("研发花了", .rdSpending),
-        ("研发支出", .rdSpending),
-        ("装修", .renovationCost), ("改造费", .renovationCost),
-        ("自治区", .regionAmount), ("省里", .regionAmount), ("省级", .regionAmount), ("内蒙古", .regionAmount),
-        ("鄂尔多斯", .cityAmount), ("市里", .cityAmount), ("市级", .cityAmount), ("市财政", .cityAmount),
-        ("市补", .cityAmount), ("市给", .cityAmount), ("市奖", .cityAmount), ("市支持", .cityAmount),
-        ("市拨", .cityAmount), ("市批", .cityAmount), ("市经费", .cityAmount), ("市战", .cityAmount),
-        ("市科技", .cityAmount), ("市配", .cityAmount), ("市重点", .cityAmount),
-    ]
+    let cues: PhraseMatcher<Cue>
+    /// `FactCues.subsidyYears`, folded, as scalar values.
+    let paidFor: [[UInt32]]
 
-    /// Words that say what an amount is only right before it.
-    static let adjacentRoleWords: [(String, FactName)] = [("研发", .rdSpending), ("研发了", .rdSpending)]
-
-    static let cues: PhraseMatcher<Cue> = {
-        var phrases: [(String, Cue)] = roleWords.map { ($0.0, .role($0.1)) }
-        phrases += adjacentRoleWords.map { ($0.0, .adjacentRole($0.1)) }
-        phrases += ["规模以上", "规上"].map { ($0, .above) }
-        phrases += ["规模以下", "规下"].map { ($0, .below) }
-        phrases += ["上市", "挂牌", "受理", "科创板", "ipo"].map { ($0, .listingTopic) }
-        phrases += ["一共", "总共", "加起来", "合计", "三个阶段", "全部", "总额", "全程", "分几次", "全部阶段"].map { ($0, .stageAll) }
-        phrases += ["受理"].map { ($0, .stageAccepted) }
-        phrases += ["挂牌", "股权交易", "挂科创板"].map { ($0, .stageListed) }
-        phrases += ["上市成功", "成功上市", "上市发行", "发行上市", "最后一笔", "剩余", "剩下", "上市后", "敲钟", "上市了"].map { ($0, .stageIPO) }
-        phrases += ["一共", "总共", "加起来", "合计", "总计", "合起来", "加在一起"].map { ($0, .total) }
-        phrases += ["两项", "两个", "同时", "以及", "并且", "另外", "加上", "还有", "都"].map { ($0, .pair) }
-        phrases += ["产业化"].map { ($0, .industrialized) }
-        phrases += ["都产业化", "全部产业化", "全都产业化", "均已产业化", "均产业化", "全部实现产业化", "都已产业化", "都实现了产业化", "全产业化"].map {
-            ($0, .allIndustrialized)
+    /// An extractor for `cues`, folded by `normalizer` as questions are.
+    public init(cues: FactCues, normalizer: Normalizer) {
+        var phrases: [(String, Cue)] = []
+        func add(_ words: [String], _ cue: Cue) {
+            for word in words {
+                let folded = normalizer.normalize(word)
+                if !folded.isEmpty { phrases.append((folded, cue)) }
+            }
         }
-        phrases += ["没用于", "未用于", "没有用于", "不是用于", "没拿去", "没报过", "未曾用于", "没用来"].map { ($0, .notUsedForHighTech) }
-        phrases += ["已用于", "用于了", "用过", "已经用于", "报过高新", "用于高新技术企业申报", "用于申报高新"].map { ($0, .usedForHighTech) }
-        phrases += [("专利", .patent)]
-        phrases += ["奖励", "奖补", "补贴", "补助", "多少钱", "能拿", "拿多少", "给多少", "奖多少", "补多少", "咋领", "怎么领", "领取", "能领"]
-            .map { ($0, .money) }
-        return PhraseMatcher(phrases)
-    }()
+        for entry in cues.amounts { add(entry.words, .role(entry.fact)) }
+        for entry in cues.amountsRightBefore { add(entry.words, .adjacentRole(entry.fact)) }
+        add(cues.above, .above)
+        add(cues.below, .below)
+        add(cues.listingTopic, .listingTopic)
+        add(cues.listingAll, .stageAll)
+        add(cues.listingAccepted, .stageAccepted)
+        add(cues.listingListed, .stageListed)
+        add(cues.listingIPO, .stageIPO)
+        add(cues.total, .total)
+        add(cues.pair, .pair)
+        add(cues.money, .money)
+        add(cues.patent, .patent)
+        add(cues.industrialized, .industrialized)
+        add(cues.allIndustrialized, .allIndustrialized)
+        add(cues.notUsedForHighTech, .notUsedForHighTech)
+        add(cues.usedForHighTech, .usedForHighTech)
+        self.cues = PhraseMatcher(phrases)
+        self.paidFor = cues.subsidyYears.map { normalizer.normalize($0).unicodeScalars.map(\.value) }.filter {
+            !$0.isEmpty
+        }
+    }
 
     /// The facts `normalized` states.
-    public static func extract(_ normalized: String) -> Extraction {
+    public func extract(_ normalized: String) -> Extraction {
         extract(scalars: normalized.unicodeScalars.map(\.value))
     }
 
     /// The facts in a normalized text given as Unicode scalar values.
-    public static func extract(scalars: [UInt32]) -> Extraction {
+    public func extract(scalars: [UInt32]) -> Extraction {
         let hits = cues.hits(in: scalars)
         let mentions = NumberReader.mentions(in: scalars)
         var extraction = Extraction()
@@ -186,7 +176,7 @@ public enum FactExtractor {
             }
         }
         if has(.patent) {
-            readPatents(mentions: mentions, hits: hits, scalars: scalars, into: &extraction.facts)
+            Self.readPatents(mentions: mentions, hits: hits, scalars: scalars, into: &extraction.facts)
         }
         let roles = hits.compactMap { hit -> PhraseMatcher<Cue>.Hit? in
             switch hit.value {
@@ -201,7 +191,7 @@ public enum FactExtractor {
             }
             return hit
         }
-        if let year = subsidyYear(mentions: mentions, scalars: scalars) {
+        if let year = Self.subsidyYear(mentions: mentions, scalars: scalars, paidFor: paidFor) {
             extraction.facts[.subsidyYear] = .count(year)
         }
         extraction.implausible = mentions.filter { $0.kind == .implausible }.map(\.range)
@@ -219,7 +209,7 @@ public enum FactExtractor {
         }
         for (index, mention) in money.enumerated() {
             let nextStart = index + 1 < money.count ? money[index + 1].range.lowerBound : scalars.count
-            let role = role(of: mention, roles: roles, scalars: scalars, windowStart: previousEnd, windowEnd: nextStart)
+            let role = Self.role(of: mention, roles: roles, scalars: scalars, windowStart: previousEnd, windowEnd: nextStart)
             extraction.money.append(.init(yuan: mention.value, role: role, approximate: mention.approximate))
             previousEnd = mention.range.upperBound
         }
@@ -275,12 +265,9 @@ public enum FactExtractor {
 
     /// Which year of a subsidy the question asks about: 「第四年」 is the fourth, and 「已经补了三年」
     /// asks about the fourth. Years out of 1…30 say something else (「2025年」).
-    static func subsidyYear(mentions: [NumberMention], scalars: [UInt32]) -> Int? {
+    static func subsidyYear(mentions: [NumberMention], scalars: [UInt32], paidFor: [[UInt32]]) -> Int? {
         let year: UInt32 = 0x5E74  // 年
         let ordinal: UInt32 = 0x7B2C  // 第
-        let paidFor: [[UInt32]] = ["补了", "补贴了", "拿了", "享受了", "领了", "贴息了", "补过"].map {
-            $0.unicodeScalars.map(\.value)
-        }
         var asked: Int?
         for mention in mentions where (1...30).contains(mention.value) {
             let isYears: Bool

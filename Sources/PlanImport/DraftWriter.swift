@@ -15,6 +15,7 @@ struct DraftWriter {
         }
         files["policy.yaml"] = policyFile(policy, document: document)
         files["lexicon.yaml"] = Self.defaultLexicon
+        files["facts.yaml"] = Self.defaultFacts
         files["out_of_scope.yaml"] = Self.defaultOutOfScope
         files["contacts.yaml"] = contacts(policy)
         return files
@@ -177,6 +178,29 @@ struct DraftWriter {
           高新技术企业: [高企]
           规模以上: [规上]
           规模以下: [规下]
+
+        """
+
+    static let defaultFacts = """
+        # 草稿的事实提示词：每类只有最常见的说法。请从已上线的 Intents/facts.yaml 复制（import --carry-over），
+        # 或按 Intents/README.md 补充。
+        amounts:
+          interest: [利息]
+          guaranteeFee: [担保费]
+          cityAmount: [市里]
+          regionAmount: [自治区]
+          salesRevenue: [销售收入]
+          rdSpending: [研发经费]
+          fiscalSupport: [财政支持]
+          investment: [风险投资]
+        amountsRightBefore: {}
+        scale: {above: [规模以上], below: [规模以下]}
+        listing: {topic: [上市], all: [一共], accepted: [受理], listed: [挂牌], ipo: [成功上市]}
+        total: [一共]
+        pair: [同时]
+        money: [多少钱]
+        patents: {patent: [专利], industrialized: [产业化], allIndustrialized: [全部产业化], notUsedForHighTech: [未用于], usedForHighTech: [已用于]}
+        subsidyYears: [补了]
 
         """
 

@@ -25,7 +25,7 @@ struct Import: ParsableCommand {
 
     @Option(
         name: .long,
-        help: "Copy lexicon.yaml and out_of_scope.yaml from this Intents folder (a plan does not say them).")
+        help: "Copy lexicon.yaml, facts.yaml and out_of_scope.yaml from this Intents folder (a plan does not say them).")
     var carryOver: String?
 
     @Option(name: .long, help: "Compare the draft's rules with this Intents folder and print the item-by-item table.")
@@ -43,7 +43,7 @@ struct Import: ParsableCommand {
             let text = try PlanText.decode([UInt8](data))
             var options = PlanImporter.Options(markForReview: !acceptReview)
             if let carryOver {
-                for name in ["lexicon.yaml", "out_of_scope.yaml"] {
+                for name in ["lexicon.yaml", "facts.yaml", "out_of_scope.yaml"] {
                     let path = URL(fileURLWithPath: carryOver).appendingPathComponent(name).path
                     guard let bytes = FileManager.default.contents(atPath: path) else {
                         throw CommandFailure(description: "\(path): not found; --carry-over names an Intents folder")

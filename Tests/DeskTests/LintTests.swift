@@ -74,6 +74,37 @@ struct LintTests {
         #expect(problem?.message.contains("known: 国家级, 自治区级, 市级, 区级") == true)
     }
 
+    @Test("facts.yaml: an unknown fact, an unknown or missing section and a word listed twice are reported")
+    func factCueProblems() throws {
+        let workspace = try Workspace()
+        try workspace.edit("Intents/facts.yaml") {
+            $0.replacingOccurrences(of: "  interest: [利息,", with: "  interst: [利息,")
+                .replacingOccurrences(of: "pair: [两项,", with: "pairs: [两项,")
+                .replacingOccurrences(of: "total: [一共, 总共,", with: "total: [一共, 一共,")
+        }
+        let messages = workspace.problems().filter { $0.file == "facts.yaml" }.map(\.message)
+        #expect(messages.contains { $0.contains("unknown fact `interst`") })
+        #expect(messages.contains { $0.contains("unknown section `pairs`") })
+        #expect(messages.contains { $0.contains("missing `pair`") })
+        #expect(messages.contains { $0.contains("`total` lists 「一共」 twice") })
+    }
+
+    @Test("a word staff add to facts.yaml is read in questions at once (「资金占用费」 as interest)")
+    func factCueAdded() throws {
+        let workspace = try Workspace()
+        let question = "科技贷款，一年的资金占用费12万，区里贴多少"
+        func loaded() throws -> Desk {
+            Desk(knowledge: try KnowledgeBaseLoader(intents: workspace.intents, templates: workspace.templates).load())
+        }
+        #expect(try loaded().answer(question).answer.amount?.yuan == nil)
+        try workspace.edit("Intents/facts.yaml") {
+            $0.replacingOccurrences(of: "  interest: [利息,", with: "  interest: [资金占用费, 利息,")
+        }
+        let answer = try loaded().answer(question).answer
+        #expect(answer.item == "28.1")
+        #expect(answer.amount?.yuan == 60_000)
+    }
+
     @Test("an untouched copy loads with no problem")
     func goodCopy() throws {
         let workspace = try Workspace()

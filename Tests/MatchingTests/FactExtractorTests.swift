@@ -4,7 +4,7 @@ import Testing
 
 /// What the extractor reads from `question`, normalized the way the desk does (without a lexicon).
 private func extract(_ question: String) -> Extraction {
-    FactExtractor.extract(Normalizer(lexicon: .empty).normalize(question))
+    ShippedCues.plain.extract(Normalizer(lexicon: .empty).normalize(question))
 }
 
 typealias Amount = Extraction.Money

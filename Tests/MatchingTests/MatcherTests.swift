@@ -40,7 +40,7 @@ private enum Tiny {
 
     static func rank(_ question: String) -> Ranking {
         let normalized = normalizer.normalize(question)
-        return matcher.rank(normalized, extraction: FactExtractor.extract(normalized))
+        return matcher.rank(normalized, extraction: ShippedCues.extractor(normalizer).extract(normalized))
     }
 }
 

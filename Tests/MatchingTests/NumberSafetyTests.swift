@@ -25,7 +25,7 @@ struct NumberSafetyTests {
     func noTailMisreading() {
         let mentions = NumberReader.mentions(in: "市里补了1234567890123456789万")
         #expect(mentions.allSatisfy { $0.kind == .implausible }, "\(mentions)")
-        #expect(FactExtractor.extract("市里补了1234567890123456789万").money.isEmpty)
+        #expect(ShippedCues.plain.extract("市里补了1234567890123456789万").money.isEmpty)
     }
 
     @Test(
@@ -117,7 +117,7 @@ struct NumberSafetyTests {
                         "seed \(seed) round \(round): \(text) → \(mention)")
                 }
             }
-            let extraction = FactExtractor.extract(text)
+            let extraction = ShippedCues.plain.extract(text)
             for rule in Self.rules {
                 let result = Calculator.evaluate(rule, facts: extraction.facts(for: rule))
                 if let yuan = result?.yuan {
