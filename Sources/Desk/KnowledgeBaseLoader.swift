@@ -130,7 +130,7 @@ public struct KnowledgeBaseLoader: Sendable {
         return KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScope,
             nearMisses: nearMisses, genericWords: generic, contacts: contacts, templates: library, tuning: tuning,
-            factCues: factCues,            unreviewedRules: unreviewed.count)
+            factCues: factCues, unreviewedRules: unreviewed.count)
     }
 
     // MARK: - Files

@@ -209,7 +209,8 @@ public struct FactExtractor: Sendable {
         }
         for (index, mention) in money.enumerated() {
             let nextStart = index + 1 < money.count ? money[index + 1].range.lowerBound : scalars.count
-            let role = Self.role(of: mention, roles: roles, scalars: scalars, windowStart: previousEnd, windowEnd: nextStart)
+            let role = Self.role(
+                of: mention, roles: roles, scalars: scalars, windowStart: previousEnd, windowEnd: nextStart)
             extraction.money.append(.init(yuan: mention.value, role: role, approximate: mention.approximate))
             previousEnd = mention.range.upperBound
         }

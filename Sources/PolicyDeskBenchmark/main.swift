@@ -176,7 +176,8 @@ let n = knowledge.normalizer
 stage("normalize") { n.normalize($0).utf8.count }
 stage("extract") { knowledge.factExtractor.extract(n.normalize($0)).money.count }
 stage("rank") {
-    let t = n.normalize($0); return knowledge.matcher.rank(t, extraction: knowledge.factExtractor.extract(t)).candidates.count
+    let t = n.normalize($0);
+    return knowledge.matcher.rank(t, extraction: knowledge.factExtractor.extract(t)).candidates.count
 }
 stage("answer") { desk.answer($0).answer.reply.utf8.count }
 stage("json") { desk.answer($0).answer.jsonLine().utf8.count }

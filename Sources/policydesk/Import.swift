@@ -25,7 +25,8 @@ struct Import: ParsableCommand {
 
     @Option(
         name: .long,
-        help: "Copy lexicon.yaml, facts.yaml and out_of_scope.yaml from this Intents folder (a plan does not say them).")
+        help: "Copy lexicon.yaml, facts.yaml and out_of_scope.yaml from this Intents folder (a plan does not say them)."
+    )
     var carryOver: String?
 
     @Option(name: .long, help: "Compare the draft's rules with this Intents folder and print the item-by-item table.")
