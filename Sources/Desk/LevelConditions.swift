@@ -56,7 +56,8 @@ public enum LevelConditions {
         // The own level's bare forms confirm, so that 「区级认定」 inside 「自治区级认定」 counts as the
         // longer word it lies in.
         let confirms = unique(said(of: own) + bare(own))
-        let breaks = unique(said(of: others) + bare(others)).filter { !confirms.contains($0) }
+        let confirmSet = Set(confirms)
+        let breaks = unique(said(of: others) + bare(others)).filter { !confirmSet.contains($0) }
         guard !breaks.isEmpty else { return nil }
         let noun = item.terms.first ?? keywords.first ?? item.title
         let named = item.levels.joined(separator: "、")

@@ -24,13 +24,17 @@ public struct ConditionReader: Sendable {
     /// folded by `normalizer` as questions are.
     public init(policy: Policy, normalizer: Normalizer) {
         var matchers: [String: PhraseMatcher<Word>] = [:]
+        // Items of one clause share many words (a level's words joined to the clause's platforms):
+        // each is folded once.
+        var foldedWords: [String: String] = [:]
         for item in policy.items where !item.checks.isEmpty {
             var phrases: [(String, Word)] = []
             var seen = Set<String>()
             for condition in item.checks {
                 // Two words that fold alike (成熟期, mature) are one phrase, reported as listed first.
                 for (word, breaks) in condition.confirms.map({ ($0, false) }) + condition.breaks.map({ ($0, true) }) {
-                    let folded = normalizer.normalize(word)
+                    let folded = foldedWords[word] ?? normalizer.normalize(word)
+                    foldedWords[word] = folded
                     guard seen.insert("\(condition.name)|\(folded)").inserted else { continue }
                     phrases.append(
                         (

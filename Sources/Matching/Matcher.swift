@@ -202,10 +202,16 @@ public struct Matcher: Sendable {
     /// Measure terms (with their clause) and generic words (-1).
     private let measureWords: PhraseMatcher<Int32>
     private let checksMeasureTerms: Bool
-    /// `clause|word` for each clause keyword (folded) that names the clause as a whole: it stands
-    /// in the title or text of none, or of every one, of the clause's paying items, which are two
-    /// or more.
-    private let wholeClauseWords: Set<String>
+    /// Whether some clause keyword names its clause as a whole (see `init`).
+    private let namesWholeClauses: Bool
+    /// The value of a generic word among the measure words; a clause's own words are its number,
+    /// or `-(number + 2)` for a word naming the clause as a whole.
+    static let genericWord: Int32 = -1
+
+    /// The clause a measure word names, or nil for a generic word.
+    static func clause(of value: Int32) -> Int? {
+        value >= 0 ? Int(value) : value <= -2 ? Int(-value - 2) : nil
+    }
     /// Every item's distinguishing terms, to the item's label.
     private let terms: PhraseMatcher<Int32>
     private let labelClauses: [Int]
@@ -245,23 +251,37 @@ public struct Matcher: Sendable {
             }
         }
         self.terms = PhraseMatcher(termPhrases)
-        let measure =
-            corpus.measureTerms.map { (normalizer.normalize($0.term), Int32($0.clause)) }
-            + corpus.genericWords.map { (normalizer.normalize($0), Int32(-1)) }
-        self.measureWords = PhraseMatcher(measure.filter { !$0.0.isEmpty })
-        self.checksMeasureTerms = !corpus.measureTerms.isEmpty
-        var wholeClauseWords = Set<String>()
+        // A clause keyword that names the clause as a whole (it stands in the title or text of
+        // none, or of every one, of the clause's two or more paying items) is kept as
+        // `-(clause + 2)`, so one pass over the measure words also tells which words name no item.
+        var foldedTexts: [Int: [String]] = [:]
+        var measure: [(String, Int32)] = []
+        var namesWholeClauses = false
         for (term, clause) in corpus.measureTerms {
-            let paying = corpus.entries.filter { $0.clause == clause && $0.paysMoney }
-            guard paying.count >= 2, !corpus.entries.contains(where: { $0.clause == clause && $0.terms.contains(term) })
-            else { continue }
             let folded = normalizer.normalize(term)
-            let naming = paying.filter { entry in
-                entry.descriptions.prefix(2).contains { normalizer.normalize($0).contains(folded) }
+            guard !folded.isEmpty else { continue }
+            let paying = corpus.entries.indices.filter {
+                corpus.entries[$0].clause == clause && corpus.entries[$0].paysMoney
             }
-            if naming.isEmpty || naming.count == paying.count { wholeClauseWords.insert("\(clause)|\(folded)") }
+            let isItemTerm = corpus.entries.contains { $0.clause == clause && $0.terms.contains(term) }
+            var whole = false
+            if paying.count >= 2 && !isItemTerm {
+                let naming = paying.filter { index in
+                    let texts =
+                        foldedTexts[index]
+                        ?? corpus.entries[index].descriptions.prefix(2).map { normalizer.normalize($0) }
+                    foldedTexts[index] = texts
+                    return texts.contains { $0.contains(folded) }
+                }.count
+                whole = naming == 0 || naming == paying.count
+            }
+            namesWholeClauses = namesWholeClauses || whole
+            measure.append((folded, whole ? Int32(-(clause + 2)) : Int32(clause)))
         }
-        self.wholeClauseWords = wholeClauseWords
+        measure += corpus.genericWords.map { (normalizer.normalize($0), Self.genericWord) }.filter { !$0.0.isEmpty }
+        self.measureWords = PhraseMatcher(measure)
+        self.checksMeasureTerms = !corpus.measureTerms.isEmpty
+        self.namesWholeClauses = namesWholeClauses
         self.nearMisses = PhraseMatcher(
             corpus.nearMisses.map { (normalizer.normalize($0), true) }.filter { !$0.0.isEmpty })
         self.outOfScopeLabel = oos
@@ -355,7 +375,7 @@ public struct Matcher: Sendable {
     /// 银行, 科技 …) are taken out: 「高新区哪里吃饭好」 matches 第31条 only through 高新区, which
     /// says nothing about what is asked. Read only for questions that name no measure.
     func matchesBeyondGenericWords(_ scalars: [UInt32], measureHits: [PhraseMatcher<Int32>.Hit]) -> Bool {
-        let generic = measureHits.filter { $0.value < 0 }
+        let generic = measureHits.filter { $0.value == Self.genericWord }
         guard !generic.isEmpty else { return true }
         var kept: [UInt32] = []
         kept.reserveCapacity(scalars.count)
@@ -372,18 +392,14 @@ public struct Matcher: Sendable {
 
     /// Of the `named` clauses, those every word of which in the question names the clause as a whole.
     func namedOnlyAsAWhole(_ scalars: [UInt32], measureHits: [PhraseMatcher<Int32>.Hit], named: Set<Int>) -> Set<Int> {
-        guard !wholeClauseWords.isEmpty, !named.isEmpty else { return [] }
+        guard namesWholeClauses, !named.isEmpty else { return [] }
         var specific = Set<Int>()
         var whole = Set<Int>()
-        for hit in measureHits where hit.value >= 0 && named.contains(Int(hit.value)) {
-            // A word inside a longer measure word counts as the longer one (研发平台 inside 研发平台建设).
-            if measureHits.contains(where: { $0.value >= 0 && hit.lies(inside: $0) }) { continue }
-            let word = String(String.UnicodeScalarView(scalars[hit.start..<hit.end].compactMap(Unicode.Scalar.init)))
-            if wholeClauseWords.contains("\(hit.value)|\(word)") {
-                whole.insert(Int(hit.value))
-            } else {
-                specific.insert(Int(hit.value))
-            }
+        for hit in measureHits {
+            guard let clause = Self.clause(of: hit.value), named.contains(clause) else { continue }
+            // A word inside a longer measure word counts as the longer one.
+            if measureHits.contains(where: { $0.value != Self.genericWord && hit.lies(inside: $0) }) { continue }
+            if hit.value <= -2 { whole.insert(clause) } else { specific.insert(clause) }
         }
         return whole.subtracting(specific)
     }
@@ -391,10 +407,11 @@ public struct Matcher: Sendable {
     /// The clauses whose measure terms the question names; a term only inside a generic word
     /// (「高新技术」 inside 「鄂尔多斯高新技术产业开发区」) does not count.
     func namedClauses(_ hits: [PhraseMatcher<Int32>.Hit]) -> Set<Int> {
-        let generic = hits.filter { $0.value < 0 }
+        let generic = hits.filter { $0.value == Self.genericWord }
         var clauses = Set<Int>()
-        for hit in hits where hit.value >= 0 {
-            if !generic.contains(where: hit.lies(inside:)) { clauses.insert(Int(hit.value)) }
+        for hit in hits {
+            guard let clause = Self.clause(of: hit.value) else { continue }
+            if !generic.contains(where: hit.lies(inside:)) { clauses.insert(clause) }
         }
         return clauses
     }
@@ -405,7 +422,7 @@ public struct Matcher: Sendable {
         let hits = terms.hits(in: scalars)
         guard !hits.isEmpty else { return [] }
         // A term inside a generic word (新技术 inside 鄂尔多斯高新技术产业开发区) names nothing.
-        let generic = measureHits.filter { $0.value < 0 }
+        let generic = measureHits.filter { $0.value == Self.genericWord }
         var result: [(label: Int, length: Int)] = []
         for hit in hits {
             let length = hit.end - hit.start
