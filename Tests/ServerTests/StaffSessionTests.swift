@@ -74,7 +74,9 @@ struct StaffSessionTests {
             let response = try await client.signIn(Self.name, "wrong password")
             #expect(response.status == .unauthorized)
             #expect(response.text.contains("用户名或密码不正确"))
-            #expect(response.headers[.setCookie] == nil)
+            #expect(
+                response.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("policydesk_session=") },
+                "no session cookie (only a fresh sign-in form's)")
             let unknown = try await client.signIn("nobody", Self.password)
             #expect(unknown.status == .unauthorized)
             let wrongToken = try await client.signIn("", "not-the-token")
@@ -322,9 +324,14 @@ struct StaffSessionConfigurationTests {
 }
 
 extension TestClientProtocol {
-    /// Posts the sign-in form.
+    /// Opens the sign-in form and posts it, as a browser does: with the form's pre-session cookie
+    /// and its hidden CSRF token.
     func signIn(_ name: String, _ password: String, headers: HTTPFields = [:]) async throws -> TestResponse {
-        try await form("/admin/login", ["name": name, "password": password], cookie: nil, headers: headers)
+        let page = try await execute(uri: "/admin/login", method: .get, headers: headers)
+        let cookie = page.headers[.setCookie].map { String($0.prefix { $0 != ";" }) }
+        return try await form(
+            "/admin/login", ["name": name, "password": password, "csrf": page.csrf ?? ""], cookie: cookie,
+            headers: headers)
     }
 
     /// Signs in and returns the `Cookie` header value the browser would send.
