@@ -298,7 +298,8 @@ def main():
         # Undoing the first edit again is refused: the undo changed the same examples since.
         first = driver.find_elements(By.CSS_SELECTOR, "section.entry")[1]
         click(first.find_element(By.CLASS_NAME, "undo"))
-        check("later edit" in driver.find_element(By.ID, "error").text, "a superseded undo is refused with the superseded message")
+        check("之后的修改 #" in driver.find_element(By.ID, "error").text and "请先撤销它" in driver.find_element(By.ID, "error").text,
+              "a superseded undo is refused in Chinese, naming the later edit to undo first")
 
         # Misses: promote an unanswered question to an example of an item.
         refused = server.ask(MISS)
@@ -349,8 +350,10 @@ def main():
         # Sending from the page: the same sample roster in GB18030, its robots pointed at the fake
         # platform on 127.0.0.1 (the fake's Feishu hook H signs with "fs-" + H).
         fake_log = os.path.join(folder, "fake-robots.jsonl")
+        # Its stderr (asyncio's complaints when its standard input closes) goes to a file beside the log.
+        fake_errors = open(os.path.join(folder, "fake-robots.err"), "w")
         fake = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/fake_robot_platform.py"), fake_log],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fake_errors, text=True)
         try:
             fake_base = f"http://127.0.0.1:{int(fake.stdout.readline())}"
             local = sample
@@ -366,7 +369,12 @@ def main():
             check("GB18030" in driver.find_element(By.ID, "roster-summary").text, "the roster to send is read as GB18030")
             messages = int(driver.find_element(By.ID, "message-count").text)
             total_yuan = int(driver.find_element(By.ID, "total-yuan").text)
-            check(messages > 0 and driver.find_elements(By.ID, "start"), f"the preview offers 开始发送 for {messages} messages")
+            # The page plans with the command line's function: the same counts as `campaign plan` printed above.
+            cli = re.search(r"planned: (\d+) messages? .*\(sum of exact estimates; yuan (\d+)\)", planned.stdout, re.S)
+            check(cli and (messages, total_yuan) == (int(cli.group(1)), int(cli.group(2))) == (4, 1_200_000),
+                  f"the page's preview plans 4 messages, 1200000 元, as `policydesk campaign plan` does ({messages}, {total_yuan})")
+            check(driver.find_elements(By.ID, "start"), "the preview offers 开始发送")
+            shoot("campaign-start")
             click_id("start")
             found = re.fullmatch(re.escape(base) + r"/admin/campaigns/(\d+)\?started=1", driver.current_url)
             check(found, f"开始发送 leads to the campaign's progress page ({driver.current_url})")
@@ -405,6 +413,7 @@ def main():
         finally:
             fake.stdin.close()
             fake.wait(timeout=20)
+            fake_errors.close()
         records = [json.loads(line) for line in open(fake_log, encoding="utf-8")]
         check(sum(1 for r in records if r.get("accepted")) == messages and not any(r.get("violation") for r in records),
               f"the fake platform accepted exactly {messages} messages, none over a robot's limit")

@@ -1,9 +1,11 @@
 import Channels
+import Desk
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Outreach
+import OutreachModel
 import Storage
 import TestSupport
 import Testing
@@ -19,6 +21,7 @@ struct StaffCampaignSendingTests {
     /// run lock sits in a temporary folder (`lockPath` is the database path the lock is taken for).
     static func run(
         configure: (inout ServerConfiguration) -> Void = { _ in },
+        store given: SQLiteStorage? = nil,
         _ body: @Sendable (_ client: any TestClientProtocol, _ store: SQLiteStorage, _ lockPath: String) async throws
             -> Void
     ) async throws {
@@ -27,7 +30,8 @@ struct StaffCampaignSendingTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let lockPath = folder.appendingPathComponent("campaigns.sqlite").path
-        let store = try await StaffSessionTests.store()
+        let store: SQLiteStorage
+        if let given { store = given } else { store = try await StaffSessionTests.store() }
         var configuration = TestServer.configuration()
         configuration.adminToken = AdminTest.token
         configure(&configuration)
@@ -107,7 +111,7 @@ struct StaffCampaignSendingTests {
                     withExtendedLifetime(commandLine) {}
                 }
                 // A page start whose first robot answers slowly is still sending when the second comes.
-                fake.script(robot: "k1", [.init(body: #"{"errcode":0,"errmsg":"ok"}"#, delay: .seconds(2))])
+                fake.script(robot: "wecom:k1", [.init(body: #"{"errcode":0,"errmsg":"ok"}"#, delay: .seconds(2))])
                 let first = try await client.form("/admin/campaigns/start", fields, cookie: cookie)
                 #expect(first.status == .seeOther)
                 #expect(first.headers[.location] == "/admin/campaigns/1?started=1")
@@ -199,6 +203,68 @@ struct StaffCampaignSendingTests {
                 #expect(bearer.text == csv.text)
                 let anonymous = try await client.execute(uri: "/admin/campaigns/1/report?format=csv", method: .get)
                 #expect(anonymous.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("a graceful shutdown stops a run as Ctrl-C stops the command: the call in flight finishes, the rest waits")
+    func gracefulShutdown() async throws {
+        try await FakePlatform.with { fake in
+            let store = try await StaffSessionTests.store()
+            let roster = Data(
+                """
+                企业名称,统一社会信用代码,规模,平台,机器人地址,首次认定高企
+                示例甲公司,91150602MAEXAMP01A,规上,企业微信,\(fake.weCom("shared")),是
+                示例乙公司,91150602MAEXAMP02D,规下,企业微信,\(fake.weCom("shared")),是
+                示例丙公司,91150602MAEXAMP03G,规下,企业微信,\(fake.weCom("shared")),是
+
+                """.utf8)
+            fake.script(robot: "wecom:shared", [.init(body: #"{"errcode":0,"errmsg":"ok"}"#, delay: .seconds(2))])
+            try await Self.run(store: store) { client, _, _ in
+                let (cookie, csrf) = try await Self.signIn(client)
+                let started = try await client.form(
+                    "/admin/campaigns/start", Self.startFields(csrf: csrf, roster: roster), cookie: cookie)
+                #expect(started.status == .seeOther)
+                // The first message is in flight (the fake holds its answer); the server then stops.
+                #expect(try await eventually { fake.requests().count == 1 })
+            }
+            let states = try await store.deliveries(campaignID: 1).map(\.state)
+            #expect(states == [.delivered, .planned, .planned], "the answered call recorded, the rest still to send")
+            #expect(fake.requests().count == 1)
+        }
+    }
+
+    @Test("继续发送 does what `campaign run ID` does after a crash: the message left in flight becomes uncertain, the rest are sent")
+    func continueAfterCrash() async throws {
+        try await FakePlatform.with { fake in
+            let store = try await StaffSessionTests.store()
+            let knowledge = try KnowledgeBaseLoader(
+                intents: URL(fileURLWithPath: Repository.intents), templates: URL(fileURLWithPath: Repository.templates)
+            ).load()
+            let planned = try await CampaignLaunch.plan(
+                .init(roster: try Roster.parse(Self.roster(fake)), rosterName: "名单.csv", itemIDs: ["12.2"]),
+                knowledge: knowledge, store: store, dryRun: false, now: Date())
+            let id = try #require(planned.campaignID)
+            // A run that died while the first message was in flight.
+            let first = try #require(try await store.deliveries(campaignID: id).first)
+            _ = try await store.claimSend(deliveryID: first.id, at: Date(), noRepeatSince: .distantPast)
+            try await Self.run(store: store) { client, _, _ in
+                let (cookie, csrf) = try await Self.signIn(client)
+                let stopped = try await client.page("/admin/campaigns/\(id)", cookie: cookie)
+                #expect(stopped.text.contains("id=\"continue\""))
+                let continued = try await client.form(
+                    "/admin/campaigns/\(id)/run", ["csrf": csrf], cookie: cookie)
+                #expect(continued.status == .seeOther)
+                let done = try await eventually(timeout: .seconds(30)) {
+                    try await client.page("/admin/campaigns/\(id)", cookie: cookie).text.contains("已结束")
+                }
+                #expect(done)
+                let page = try await client.page("/admin/campaigns/\(id)", cookie: cookie).text
+                #expect(Self.count("uncertain", in: page) == 1)
+                #expect(Self.count("delivered", in: page) == 1)
+                #expect(page.contains("campaign resolve \(id)"), "the page says how to resolve the uncertain message")
+                #expect(fake.requests().count == 1, "the message that may have arrived is not sent again")
+                #expect(try await store.list(limit: 1, offset: 0).first?.action == "campaign continue")
             }
         }
     }

@@ -269,6 +269,25 @@ struct StaffSessionTests {
                 "/admin/kb/12.2/examples/add", ["text": existing, "csrf": csrf], cookie: cookie)
             #expect(response.status == .conflict)
             #expect(response.text.contains("id=\"error-add\""))
+            #expect(response.text.contains("「\(existing)」已经是 12.2 的问法，没有重复添加。"))
+            #expect(try copy.snapshot() == before)
+        }
+    }
+
+    @Test("an undo a later edit stands in the way of is refused in Chinese, naming that edit; nothing changes")
+    func supersededUndoShown() async throws {
+        try await Self.run { client, _, copy in
+            let cookie = try await client.sessionCookie(Self.name, Self.password)
+            let csrf = try #require(try await client.page("/admin/kb/12.2", cookie: cookie).csrf)
+            for text in ["第一次加的问法", "第二次加的问法"] {
+                let added = try await client.form(
+                    "/admin/kb/12.2/examples/add", ["text": text, "csrf": csrf], cookie: cookie)
+                #expect(added.status == .seeOther)
+            }
+            let before = try copy.snapshot()
+            let refused = try await client.form("/admin/history/1/undo", ["csrf": csrf], cookie: cookie)
+            #expect(refused.status == .conflict)
+            #expect(refused.text.contains("没有撤销 #1：之后的修改 #2 也改了这一处；请先撤销它（从最新的开始）。没有做任何修改。"))
             #expect(try copy.snapshot() == before)
         }
     }

@@ -193,7 +193,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             return StaffPages.redirect("/admin/kb/\(Self.segment(item.id))?saved=\(entry.id ?? 0)")
         } catch {
             return try itemPage(
-                context, error: Self.refusal(error), field: field, typed: typed, status: Self.status(error))
+                context, error: Self.refusal(error, of: edit), field: field, typed: typed, status: Self.status(error))
         }
     }
 
@@ -313,7 +313,9 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             return StaffPages.redirect(
                 "/admin/review?done=" + Self.query("「\(group.latestText)」已加为 \(itemID) 的问法（历史记录 #\(entry.id ?? 0)）"))
         } catch let error as AdminError {
-            return try await review(error: Self.refusal(error), status: Self.status(error))
+            return try await review(
+                error: Self.refusal(error, of: .addExample(item: itemID, text: group.latestText)),
+                status: Self.status(error))
         }
     }
 
@@ -353,7 +355,8 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             let entry = try await editor.undo(id, who: StaffIdentity.who ?? StaffSession.adminTokenName)
             return StaffPages.redirect("/admin/history?undone=\(entry.id ?? 0)")
         } catch {
-            return try await history(offset: 0, error: "没有撤销 #\(id)：" + Self.refusal(error), status: Self.status(error))
+            return try await history(
+                offset: 0, error: "没有撤销 #\(id)：" + (try await undoRefusal(error, of: id)), status: Self.status(error))
         }
     }
 
@@ -637,13 +640,37 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
 
     // MARK: - Helpers
 
-    /// What a refused edit says on the page: what was wrong, and that nothing was written.
-    static func refusal(_ error: AdminError) -> String {
-        switch error {
-        case .storage: "无法保存，服务器日志中有原因；文件未修改。"
-        case .unchanged: "没有变化：\(error.description)"
-        default: "未保存，文件未修改：\(error.description)"
+    /// What a refused edit says on the page, in Chinese: what was wrong, and that nothing was
+    /// written. The checks of the knowledge base (`policydesk lint`) speak English; their lines are
+    /// quoted as they are, after a Chinese sentence that says what they are.
+    static func refusal(_ error: AdminError, of edit: IntentEdit?) -> String {
+        switch (error, edit) {
+        case (.storage, _): "无法保存，服务器日志中有原因；文件未修改。"
+        case (.unchanged, .addExample(let item, let text)?): "「\(text)」已经是 \(item) 的问法，没有重复添加。"
+        case (.unchanged, _): "内容和原来一样，没有保存。"
+        case (.notFound, .removeExample(let item, let text)?): "\(item) 没有问法「\(text)」（可能已被删除），文件未修改。"
+        case (.notFound, _): "找不到要修改的内容（可能已被删除或改名），文件未修改。"
+        case (.rejected(let problems), _):
+            "修改后的知识库没有通过检查，文件未修改。检查结果（policydesk lint 的原文）：\n"
+                + problems.map(\.description).joined(separator: "\n")
+        case (.invalid, _): "内容不符合要求，文件未修改：\(error.description)"
+        case (.unsafe, _): "无法保证只改动这一处，为安全起见没有写入，文件未修改。"
+        case (.superseded, _): "刚才另一个实例也改了知识库，这次没有做任何修改；请刷新页面后再试。"
         }
+    }
+
+    /// Why undoing `id` was refused, in Chinese; for an undo a later edit stands in the way of, which
+    /// one (it is to be undone first).
+    func undoRefusal(_ error: AdminError, of id: Int64) async throws -> String {
+        guard case .superseded = error else {
+            if case .invalid = error { return "这条记录没有可以恢复的原内容（不是对知识库的修改）。" }
+            return Self.refusal(error, of: nil)
+        }
+        guard let entry = try await audit.entry(id: id) else { return Self.refusal(error, of: nil) }
+        if let later = try await audit.latestChange(of: entry.target, after: id), let laterID = later.id {
+            return "之后的修改 #\(laterID) 也改了这一处；请先撤销它（从最新的开始）。没有做任何修改。"
+        }
+        return "这一处在 #\(id) 之后被别处（不是员工页或管理接口）改过；没有做任何修改。"
     }
 
     static func status(_ error: AdminError) -> HTTPResponse.Status {
