@@ -72,12 +72,15 @@ public enum CampaignLaunch {
         let planner = CampaignPlanner(knowledge: knowledge, template: request.template, format: request.format)
         let recent =
             try await store?.recentSends(
-                itemIDs: Set(request.itemIDs), since: now.addingTimeInterval(-Double(request.windowDays) * 86_400)) ?? []
+                itemIDs: Set(request.itemIDs), since: now.addingTimeInterval(-Double(request.windowDays) * 86_400))
+            ?? []
         let plan = try planner.plan(
             roster: request.roster, itemIDs: request.itemIDs, recentSends: recent, windowDays: request.windowDays,
             now: now)
         let notes = notes(for: request.roster, rosterName: request.rosterName)
-        guard !dryRun, let store, !plan.messages.isEmpty else { return Planned(plan: plan, campaignID: nil, notes: notes) }
+        guard !dryRun, let store, !plan.messages.isEmpty else {
+            return Planned(plan: plan, campaignID: nil, notes: notes)
+        }
         let campaign = plan.campaign(
             rosterName: request.rosterName, template: request.template, format: request.format,
             windowDays: request.windowDays, notes: notes, now: now)

@@ -130,7 +130,9 @@ public struct CampaignReport: Sendable {
     }
 
     /// The order states are listed in.
-    public static let stateOrder: [DeliveryState] = [.delivered, .planned, .retrying, .sending, .uncertain, .failed, .skipped]
+    public static let stateOrder: [DeliveryState] = [
+        .delivered, .planned, .retrying, .sending, .uncertain, .failed, .skipped,
+    ]
 }
 
 extension CampaignReport {

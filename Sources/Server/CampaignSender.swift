@@ -97,9 +97,6 @@ public final class CampaignSender: Sendable {
             logger.error("campaign sending failed", metadata: ["error": "\(error)"])
         }
     }
-
-    /// Closes the queue: nothing more is accepted.
-    func finish() { queue.finish() }
 }
 
 /// Runs the campaigns queued on a ``CampaignSender`` for as long as the server runs; on graceful

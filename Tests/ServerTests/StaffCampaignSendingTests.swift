@@ -22,7 +22,8 @@ struct StaffCampaignSendingTests {
     static func run(
         configure: (inout ServerConfiguration) -> Void = { _ in },
         store given: SQLiteStorage? = nil,
-        _ body: @Sendable (_ client: any TestClientProtocol, _ store: SQLiteStorage, _ lockPath: String) async throws
+        _ body:
+            @Sendable (_ client: any TestClientProtocol, _ store: SQLiteStorage, _ lockPath: String) async throws
             -> Void
     ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -95,7 +96,8 @@ struct StaffCampaignSendingTests {
         }
     }
 
-    @Test("a start while another run holds the run lock (command line or page) is refused in Chinese; nothing is stored")
+    @Test(
+        "a start while another run holds the run lock (command line or page) is refused in Chinese; nothing is stored")
     func secondStartRefused() async throws {
         try await FakePlatform.with { fake in
             try await Self.run { client, store, lockPath in
@@ -234,7 +236,9 @@ struct StaffCampaignSendingTests {
         }
     }
 
-    @Test("继续发送 does what `campaign run ID` does after a crash: the message left in flight becomes uncertain, the rest are sent")
+    @Test(
+        "继续发送 does what `campaign run ID` does after a crash: the message left in flight becomes uncertain, the rest are sent"
+    )
     func continueAfterCrash() async throws {
         try await FakePlatform.with { fake in
             let store = try await StaffSessionTests.store()

@@ -69,9 +69,11 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         staff.post("campaigns/preview") { _, _ in try await campaignPreview() }
         staff.post("campaigns/start") { _, _ in try await campaignStart() }
         staff.get("campaigns/:id") { request, context in
-            try await campaignProgress(context, notice: request.uri.queryParameters.get("started").map { _ in
-                "已开始发送。发送在服务器上进行，关掉这个页面也不会停；本页每 3 秒刷新一次。"
-            })
+            try await campaignProgress(
+                context,
+                notice: request.uri.queryParameters.get("started").map { _ in
+                    "已开始发送。发送在服务器上进行，关掉这个页面也不会停；本页每 3 秒刷新一次。"
+                })
         }
         staff.post("campaigns/:id/run") { _, context in try await campaignContinue(context) }
     }
@@ -397,7 +399,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
 
     /// The roster of a campaign form (the uploaded file of the preview, or the start form's copy
     /// of it), read as the command line reads it with `--skip-bad-lines`; or the page to show instead.
-    func rosterOfForm(_ data: Data?, items: String) async throws -> Result<Roster, CampaignFormRefusal> {
+    func rosterOfForm(_ data: Data?) -> Result<Roster, CampaignFormRefusal> {
         guard let data, !data.isEmpty else {
             return .failure(.init(message: "请选择名单文件（CSV，UTF-8 或 GB18030）。", status: .badRequest))
         }
@@ -433,8 +435,9 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         let itemText = form["items"] ?? ""
         let data = form.files["roster"]
         let roster: Roster
-        switch try await rosterOfForm(data, items: itemText) {
-        case .failure(let refusal): return try await campaignsRefused(refusal.message, items: itemText, status: refusal.status)
+        switch rosterOfForm(data) {
+        case .failure(let refusal):
+            return try await campaignsRefused(refusal.message, items: itemText, status: refusal.status)
         case .success(let read): roster = read
         }
         let rosterName = Self.rosterName(form.fileNames["roster"])
@@ -495,8 +498,9 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
                 "缺少名单数据：请先上传名单并预览，再在预览下方点“开始发送”。", items: itemText, status: .badRequest)
         }
         let roster: Roster
-        switch try await rosterOfForm(data, items: itemText) {
-        case .failure(let refusal): return try await campaignsRefused(refusal.message, items: itemText, status: refusal.status)
+        switch rosterOfForm(data) {
+        case .failure(let refusal):
+            return try await campaignsRefused(refusal.message, items: itemText, status: refusal.status)
         case .success(let read): roster = read
         }
         let lock: CampaignRunLock

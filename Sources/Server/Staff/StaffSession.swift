@@ -147,10 +147,13 @@ public struct SessionSigner: Sendable {
             return false
         }
         let nonce = String(parts[0])
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data("login\n\(nonce)\n\(expiry)".utf8), using: key),
+        guard
+            HMAC<SHA256>.isValidAuthenticationCode(
+                mac, authenticating: Data("login\n\(nonce)\n\(expiry)".utf8), using: key),
             Date(timeIntervalSince1970: TimeInterval(expiry)) > now
         else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(tokenMAC, authenticating: Data("login csrf\n\(nonce)".utf8), using: key)
+        return HMAC<SHA256>.isValidAuthenticationCode(
+            tokenMAC, authenticating: Data("login csrf\n\(nonce)".utf8), using: key)
     }
 
     /// A short keyed digest of a secret a session is tied to (a password hash, the admin token):
