@@ -167,6 +167,11 @@ struct StaffCampaignSendingTests {
                 #expect(entry.target == "campaign 1")
                 #expect(entry.before == nil, "starting a campaign is not undone from the history page")
 
+                let noItem = try await client.page("/admin/kb/99.9", cookie: cookie)
+                #expect(noItem.status == .notFound)
+                #expect(noItem.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(noItem.text.contains("没有这个事项：请从知识库页面选择。"))
+
                 let unknown = try await client.page("/admin/campaigns/99", cookie: cookie)
                 #expect(unknown.status == .notFound)
                 #expect(unknown.text.contains("没有编号为 99 的活动"))

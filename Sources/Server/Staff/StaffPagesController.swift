@@ -782,7 +782,17 @@ struct StaffPageMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await StaffIdentity.$who.withValue(session.name) {
             try await StaffIdentity.$session.withValue(session) {
                 try await StaffIdentity.$csrf.withValue(csrf) {
-                    try await StaffIdentity.$form.withValue(fields) { try await next(request, context) }
+                    try await StaffIdentity.$form.withValue(fields) {
+                        do {
+                            return try await next(request, context)
+                        } catch let error as HTTPError where (400..<500).contains(error.status.code) {
+                            // A client's mistake on a page (an item that does not exist) is a page in
+                            // Chinese with a way back, not the JSON body the API answers with.
+                            return pages.render(
+                                "message", ["title": "无法打开", "message": error.body ?? "请求有误。"],
+                                status: error.status)
+                        }
+                    }
                 }
             }
         }
