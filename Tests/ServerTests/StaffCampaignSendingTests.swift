@@ -62,6 +62,13 @@ struct StaffCampaignSendingTests {
         return fields
     }
 
+    /// Posts the 开始发送 form.
+    static func start(_ client: any TestClientProtocol, roster: Data, csrf: String?, cookie: String) async throws
+        -> TestResponse
+    {
+        try await client.form("/admin/campaigns/start", startFields(csrf: csrf, roster: roster), cookie: cookie)
+    }
+
     /// Signs in as the staff account; the session cookie and the CSRF token of its forms.
     static func signIn(_ client: any TestClientProtocol) async throws -> (cookie: String, csrf: String) {
         let cookie = try await client.sessionCookie(StaffSessionTests.name, StaffSessionTests.password)
@@ -82,8 +89,7 @@ struct StaffCampaignSendingTests {
         try await FakePlatform.with { fake in
             try await Self.run { client, store, _ in
                 let (cookie, _) = try await Self.signIn(client)
-                let refused = try await client.form(
-                    "/admin/campaigns/start", Self.startFields(csrf: nil, roster: Self.roster(fake)), cookie: cookie)
+                let refused = try await Self.start(client, roster: Self.roster(fake), csrf: nil, cookie: cookie)
                 #expect(refused.status == .forbidden)
                 #expect(refused.text.contains("CSRF"))
                 let forged = try await client.form(
@@ -135,8 +141,7 @@ struct StaffCampaignSendingTests {
         try await FakePlatform.with { fake in
             try await Self.run { client, store, _ in
                 let (cookie, csrf) = try await Self.signIn(client)
-                let started = try await client.form(
-                    "/admin/campaigns/start", Self.startFields(csrf: csrf, roster: Self.roster(fake)), cookie: cookie)
+                let started = try await Self.start(client, roster: Self.roster(fake), csrf: csrf, cookie: cookie)
                 #expect(started.status == .seeOther)
                 let done = try await eventually(timeout: .seconds(30)) {
                     let page = try await client.page("/admin/campaigns/1", cookie: cookie).text
@@ -184,8 +189,7 @@ struct StaffCampaignSendingTests {
         try await FakePlatform.with { fake in
             try await Self.run { client, _, _ in
                 let (cookie, csrf) = try await Self.signIn(client)
-                _ = try await client.form(
-                    "/admin/campaigns/start", Self.startFields(csrf: csrf, roster: Self.roster(fake)), cookie: cookie)
+                _ = try await Self.start(client, roster: Self.roster(fake), csrf: csrf, cookie: cookie)
                 let done = try await eventually(timeout: .seconds(30)) {
                     Self.count("delivered", in: try await client.page("/admin/campaigns/1", cookie: cookie).text) == 2
                 }
@@ -229,8 +233,7 @@ struct StaffCampaignSendingTests {
             fake.script(robot: "wecom:shared", [.init(body: #"{"errcode":0,"errmsg":"ok"}"#, delay: .seconds(2))])
             try await Self.run(store: store) { client, _, _ in
                 let (cookie, csrf) = try await Self.signIn(client)
-                let started = try await client.form(
-                    "/admin/campaigns/start", Self.startFields(csrf: csrf, roster: roster), cookie: cookie)
+                let started = try await Self.start(client, roster: roster, csrf: csrf, cookie: cookie)
                 #expect(started.status == .seeOther)
                 // The first message is in flight (the fake holds its answer); the server then stops.
                 #expect(try await eventually { fake.requests().count == 1 })
@@ -285,24 +288,17 @@ struct StaffCampaignSendingTests {
                 let (cookie, csrf) = try await Self.signIn(client)
                 let roster = Self.roster(fake)
                 #expect(roster.count > 300)
-                let (type, body) = StaffCampaignPreviewTests.multipart(csrf: csrf, items: "12.2", roster: roster)
-                let over = try await client.execute(
-                    uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type],
-                    body: body)
+                let over = try await client.previewCampaign(roster, csrf: csrf, cookie: cookie)
                 #expect(over.status == .contentTooLarge)
                 #expect(over.text.contains("超过上传上限 300 字节"))
 
                 // Far over: refused while reading, before the form is looked at.
                 let huge = Data(repeating: UInt8(ascii: "a"), count: 200_000)
-                let (_, hugeBody) = StaffCampaignPreviewTests.multipart(csrf: csrf, items: "12.2", roster: huge)
-                let refused = try await client.execute(
-                    uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type],
-                    body: hugeBody)
+                let refused = try await client.previewCampaign(huge, csrf: csrf, cookie: cookie)
                 #expect(refused.status == .contentTooLarge)
                 #expect(refused.text.contains("上传的名单超过上限 300 字节"))
 
-                let start = try await client.form(
-                    "/admin/campaigns/start", Self.startFields(csrf: csrf, roster: roster), cookie: cookie)
+                let start = try await Self.start(client, roster: roster, csrf: csrf, cookie: cookie)
                 #expect(start.status == .contentTooLarge)
                 #expect(try await store.campaigns().isEmpty)
                 #expect(fake.requests().isEmpty)
@@ -315,11 +311,7 @@ struct StaffCampaignSendingTests {
         try await FakePlatform.with { fake in
             try await Self.run { client, store, _ in
                 let (cookie, csrf) = try await Self.signIn(client)
-                let (type, body) = StaffCampaignPreviewTests.multipart(
-                    csrf: csrf, items: "12.2", roster: Self.roster(fake))
-                let page = try await client.execute(
-                    uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type],
-                    body: body)
+                let page = try await client.previewCampaign(Self.roster(fake), csrf: csrf, cookie: cookie)
                 #expect(page.status == .ok)
                 #expect(page.text.contains("id=\"start-form\""))
                 #expect(page.text.contains(Self.roster(fake).base64EncodedString()))

@@ -360,6 +360,15 @@ extension TestClientProtocol {
         return String(setCookie.prefix { $0 != ";" })
     }
 
+    /// Posts the campaign preview form with `roster` as its uploaded file (none when nil).
+    func previewCampaign(_ roster: Data?, items: String = "12.2", csrf: String, cookie: String) async throws
+        -> TestResponse
+    {
+        let (type, body) = StaffCampaignPreviewTests.multipart(csrf: csrf, items: items, roster: roster)
+        return try await execute(
+            uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type], body: body)
+    }
+
     /// GETs `uri` with the session cookie.
     func page(_ uri: String, cookie: String) async throws -> TestResponse {
         try await execute(uri: uri, method: .get, headers: [.cookie: cookie])
@@ -426,10 +435,7 @@ struct StaffCampaignPreviewTests {
 
                 """
             // GB18030 is read by the same reader (RosterTests); the browser test uploads a GB18030 file.
-            let (type, body) = Self.multipart(csrf: csrf, items: "12.2", roster: Data(roster.utf8))
-            let page = try await client.execute(
-                uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type],
-                body: body)
+            let page = try await client.previewCampaign(Data(roster.utf8), csrf: csrf, cookie: cookie)
             #expect(page.status == .ok, "\(page.text)")
             #expect(page.text.contains("编码 UTF-8"))
             #expect(page.text.contains("<span id=\"enterprise-count\">1</span>"))
@@ -438,10 +444,7 @@ struct StaffCampaignPreviewTests {
             #expect(page.text.contains("12.2 首次认定国家高新技术企业：1 家，可算出的合计 200000 元"))
             #expect(try await store.campaigns().isEmpty, "a preview stores no campaign")
 
-            let (_, empty) = Self.multipart(csrf: csrf, items: "12.2", roster: nil)
-            let refused = try await client.execute(
-                uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type],
-                body: empty)
+            let refused = try await client.previewCampaign(nil, csrf: csrf, cookie: cookie)
             #expect(refused.status == .badRequest)
             #expect(refused.text.contains("请选择名单文件"))
         }
