@@ -320,6 +320,14 @@ struct StaffCampaignSendingTests {
                 #expect(!page.text.contains("近 30 天已通知过"), "nobody was told recently, so no such note")
                 #expect(!page.text.contains("id=\"refused\""), "no line was refused, so no list of them")
                 #expect(try await store.campaigns().isEmpty, "a preview stores nothing")
+
+                let unknownItem = try await client.previewCampaign(
+                    Self.roster(fake), items: "12.2,99.9", csrf: csrf, cookie: cookie)
+                #expect(unknownItem.status == .unprocessableContent)
+                #expect(unknownItem.text.contains("无法生成预览：政策里没有事项「99.9」。可以通知的事项："))
+                let noSuchCampaign = try await client.form("/admin/campaigns/7/run", ["csrf": csrf], cookie: cookie)
+                #expect(noSuchCampaign.status == .notFound)
+                #expect(noSuchCampaign.text.contains("没有编号为 7 的活动。"))
             }
         }
     }

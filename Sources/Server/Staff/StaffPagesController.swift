@@ -548,6 +548,9 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         guard let id = context.parameters.get("id", as: Int64.self) else {
             return try await campaignsRefused("活动编号应为数字。", items: "", status: .badRequest)
         }
+        guard try await campaigns?.campaign(id: id) != nil else {
+            return try await campaignsRefused("没有编号为 \(id) 的活动。", items: "", status: .notFound)
+        }
         guard let sender else {
             return try await campaignProgress(
                 context, error: "这台服务器没有开启网页发送；请用 policydesk campaign run \(id) 继续。", status: .conflict)
