@@ -22,6 +22,7 @@ struct StaffCampaignSendingTests {
     static func run(
         configure: (inout ServerConfiguration) -> Void = { _ in },
         store given: SQLiteStorage? = nil,
+        settings: CampaignLaunch.RunSettings = .init(),
         _ body:
             @Sendable (_ client: any TestClientProtocol, _ store: SQLiteStorage, _ lockPath: String) async throws
             -> Void
@@ -38,6 +39,7 @@ struct StaffCampaignSendingTests {
         configure(&configuration)
         var dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
         dependencies.campaignDatabasePath = lockPath
+        dependencies.campaignRunSettings = settings
         let built = try buildApplication(
             configuration: configuration, dependencies: dependencies, logger: TestServer.logger)
         try await built.application.test(.router) { client in try await body(client, store, lockPath) }
@@ -230,8 +232,10 @@ struct StaffCampaignSendingTests {
                 示例丙公司,91150602MAEXAMP03G,规下,企业微信,\(fake.weCom("shared")),是
 
                 """.utf8)
-            fake.script(robot: "wecom:shared", [.init(body: #"{"errcode":0,"errmsg":"ok"}"#, delay: .seconds(2))])
-            try await Self.run(store: store) { client, _, _ in
+            // The fake holds its first answer long enough for the shutdown to arrive while that call is
+            // in flight, however slowly a loaded machine runs the test (the run waits up to a minute).
+            fake.script(robot: "wecom:shared", [.init(body: #"{"errcode":0,"errmsg":"ok"}"#, delay: .seconds(15))])
+            try await Self.run(store: store, settings: .init(timeout: 60)) { client, _, _ in
                 let (cookie, csrf) = try await Self.signIn(client)
                 let started = try await Self.start(client, roster: roster, csrf: csrf, cookie: cookie)
                 #expect(started.status == .seeOther)
