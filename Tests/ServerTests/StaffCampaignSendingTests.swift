@@ -240,7 +240,7 @@ struct StaffCampaignSendingTests {
                 let started = try await Self.start(client, roster: roster, csrf: csrf, cookie: cookie)
                 #expect(started.status == .seeOther)
                 // The first message is in flight (the fake holds its answer); the server then stops.
-                #expect(try await eventually { fake.requests().count == 1 })
+                #expect(await eventually { fake.requests().count == 1 })
             }
             let states = try await store.deliveries(campaignID: 1).map(\.state)
             #expect(states == [.delivered, .planned, .planned], "the answered call recorded, the rest still to send")
