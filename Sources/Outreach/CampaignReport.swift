@@ -117,7 +117,7 @@ public struct CampaignReport: Sendable {
     }
 
     /// A state in the words staff read in every report: the status, the CSV and the page.
-    static func stateWords(_ state: DeliveryState) -> String {
+    public static func stateWords(_ state: DeliveryState) -> String {
         switch state {
         case .planned: "待发送"
         case .sending: "发送中"
@@ -130,7 +130,9 @@ public struct CampaignReport: Sendable {
     }
 
     /// The order states are listed in.
-    static let stateOrder: [DeliveryState] = [.delivered, .planned, .retrying, .sending, .uncertain, .failed, .skipped]
+    public static let stateOrder: [DeliveryState] = [
+        .delivered, .planned, .retrying, .sending, .uncertain, .failed, .skipped,
+    ]
 }
 
 extension CampaignReport {

@@ -6,6 +6,7 @@ import HummingbirdCore
 public import Logging
 import Matching
 import NIOCore
+public import Outreach
 public import OutreachModel
 import PolicyKit
 import ServiceLifecycle
@@ -19,6 +20,11 @@ public struct ServerDependencies: Sendable {
     public var now: @Sendable () -> Date
     /// Where campaigns are kept, for their reports under /admin; nil leaves those routes out.
     public var campaigns: (any CampaignStore)?
+    /// The SQLite file `campaigns` lives in: its run lock (shared with `policydesk campaign run`)
+    /// sits beside it. Set, the staff page can start sending; nil leaves that to the command line.
+    public var campaignDatabasePath: String?
+    /// How a campaign started from the page sends (the command line's defaults).
+    public var campaignRunSettings = CampaignLaunch.RunSettings()
     /// A small write that tells whether the store takes writes again after a failure.
     public var probe: (@Sendable () async throws -> Void)?
     /// Set when several instances share the store (PostgreSQL): staff edits are kept there and
@@ -61,6 +67,8 @@ public struct ServerParts: Sendable {
     public let storeHealth: StoreHealth
     /// The shared staff edits, when several instances share the store.
     public let sharedKnowledge: SharedKnowledge?
+    /// Sends the campaigns started from the staff page, when the page may start them.
+    public let campaignSender: CampaignSender?
 }
 
 /// Builds the whole application: the one composition root of the server.
@@ -92,9 +100,17 @@ public func buildApplication(
             transport: dependencies.transport)
     }
     let feishuReplies = FeishuReplyService(client: feishuClient, metrics: metrics, logger: logger)
+    var campaignSender: CampaignSender?
+    if configuration.adminToken != nil, let campaigns = dependencies.campaigns,
+        let path = dependencies.campaignDatabasePath
+    {
+        campaignSender = CampaignSender(
+            databasePath: path, store: campaigns, transport: dependencies.transport,
+            settings: dependencies.campaignRunSettings, logger: logger)
+    }
     let parts = ServerParts(
         desks: desks, answers: answers, metrics: metrics, feishuReplies: feishuReplies, storeHealth: storeHealth,
-        sharedKnowledge: shared)
+        sharedKnowledge: shared, campaignSender: campaignSender)
     let router = try buildRouter(configuration: configuration, dependencies: dependencies, parts: parts)
     let bodyTimeout = TimeAmount(configuration.bodyTimeout)
     let idleTimeout = TimeAmount(configuration.idleTimeout)
@@ -114,6 +130,9 @@ public func buildApplication(
             missRetention: configuration.missLimits.retention, interval: configuration.sweepInterval,
             now: dependencies.now, logger: logger,
             afterSweep: { now in await answers.reloadOpenConversations(now: now, logger: logger) }))
+    if let campaignSender {
+        application.addServices(CampaignSendingService(sender: campaignSender))
+    }
     if let shared, let store = dependencies.sharedIntents {
         application.addServices(
             SharedKnowledgeService(
@@ -178,7 +197,8 @@ func buildRouter(
         if let pages = try StaffPages.load(templates: URL(fileURLWithPath: configuration.templates)) {
             StaffPagesController(
                 gate: gate, pages: pages, desks: parts.desks, editor: editor, audit: dependencies.store,
-                misses: dependencies.store, campaigns: dependencies.campaigns, bodyLimit: configuration.bodyLimit
+                misses: dependencies.store, campaigns: dependencies.campaigns, sender: parts.campaignSender,
+                bodyLimit: configuration.bodyLimit, uploadLimit: configuration.uploadLimit, now: dependencies.now
             ).addRoutes(to: router)
         }
         if let campaigns = dependencies.campaigns {

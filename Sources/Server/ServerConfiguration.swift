@@ -58,6 +58,9 @@ public struct ServerConfiguration: Sendable {
     public var feishuAPIBase = "https://open.feishu.cn"
     /// The largest request body accepted, in bytes.
     public var bodyLimit = 64 * 1024
+    /// The largest roster a staff page accepts as an upload, in bytes: rosters of a few thousand
+    /// enterprises are larger than any webhook body, and only a signed-in person can send one.
+    public var uploadLimit = 2 * 1024 * 1024
     /// Questions a user may ask per minute before the bot asks them to slow down.
     public var questionsPerMinute = 20
     /// How long a message id is remembered for dedupe.
@@ -110,6 +113,7 @@ public struct ServerConfiguration: Sendable {
         /// Accepted so that configuration files written for earlier versions still load, and
         /// read by nothing: WeCom and DingTalk get their answers in the callback's response.
         public static let wecomBase = "WECOM_API_BASE", dingTalkBase = "DINGTALK_API_BASE"
+        public static let uploadLimit = "POLICYDESK_UPLOAD_LIMIT"
         public static let bodyLimit = "POLICYDESK_BODY_LIMIT", questionsPerMinute = "POLICYDESK_QUESTIONS_PER_MINUTE"
         public static let pidFile = "POLICYDESK_PID_FILE", logLevel = "LOG_LEVEL"
         public static let idleTimeout = "POLICYDESK_IDLE_TIMEOUT", bodyTimeout = "POLICYDESK_BODY_TIMEOUT"
@@ -153,7 +157,7 @@ public struct ServerConfiguration: Sendable {
     public static let knownKeys: [String] = [
         Variable.host, Variable.port, Variable.db, Variable.intents, Variable.templates, Variable.allowDraft,
         Variable.adminToken,
-        Variable.bodyLimit, Variable.questionsPerMinute, Variable.pidFile, Variable.logLevel,
+        Variable.bodyLimit, Variable.uploadLimit, Variable.questionsPerMinute, Variable.pidFile, Variable.logLevel,
         Variable.wecomToken, Variable.wecomAESKey, Variable.wecomCorpID, Variable.dingTalkSecret,
         Variable.feishuAppID, Variable.feishuAppSecret, Variable.feishuToken, Variable.feishuEncryptKey,
         Variable.feishuBase, Variable.wecomBase, Variable.dingTalkBase,
@@ -303,6 +307,12 @@ public struct ServerConfiguration: Sendable {
                 throw .badValue(Variable.bodyLimit, "a positive number of bytes", source)
             }
             c.bodyLimit = n
+        }
+        if let limit = nonEmpty(Variable.uploadLimit) {
+            guard let n = Int(limit), n > 0 else {
+                throw .badValue(Variable.uploadLimit, "a positive number of bytes", source)
+            }
+            c.uploadLimit = n
         }
         if let rate = nonEmpty(Variable.questionsPerMinute) {
             guard let n = Int(rate), n > 0 else {

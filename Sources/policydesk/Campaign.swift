@@ -117,35 +117,21 @@ struct CampaignPlanCommand: AsyncParsableCommand {
             }
             throw ExitCode(1)
         }
-        var notes: [String] = []
-        for problem in parsed.skippedLines {
-            notes.append("skipped \(rosterName):\(problem.line): \(problem.reason)")
-        }
-        if !parsed.ignoredHeaders.isEmpty {
-            notes.append(
-                "ignored columns (not a roster column; check the spelling): "
-                    + parsed.ignoredHeaders.joined(separator: ", "))
-        }
         let store = try CampaignDatabase.open()
-        let itemIDs = items.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let now = Date()
-        let planner = CampaignPlanner(knowledge: kb, template: template, format: text ? .text : .markdown)
-        let plan: CampaignPlan
+        let format: MessageFormat = text ? .text : .markdown
+        let planned: CampaignLaunch.Planned
         do {
-            let recent = try await store.recentSends(
-                itemIDs: Set(itemIDs), since: now.addingTimeInterval(-Double(windowDays) * 86_400))
-            plan = try planner.plan(
-                roster: parsed, itemIDs: itemIDs, recentSends: recent, windowDays: windowDays, now: now)
+            planned = try await CampaignLaunch.plan(
+                .init(
+                    roster: parsed, rosterName: rosterName, itemIDs: CampaignLaunch.itemIDs(items),
+                    template: template, format: format, windowDays: windowDays),
+                knowledge: kb, store: store, dryRun: dryRun, now: Date())
         } catch let error as OutreachError {
             throw CommandFailure(description: error.description)
         }
-        var campaignID: Int64?
-        if !dryRun && !plan.messages.isEmpty {
-            let campaign = plan.campaign(
-                rosterName: rosterName, template: template, format: text ? .text : .markdown,
-                windowDays: windowDays, notes: notes, now: now)
-            campaignID = try await store.createCampaign(campaign)
-        }
+        let plan = planned.plan
+        let notes = planned.notes
+        let campaignID = planned.campaignID
         let elapsed = ContinuousClock.now - started
 
         emit(
@@ -366,9 +352,9 @@ struct CampaignRunCommand: AsyncParsableCommand {
         let delivered = Mutex(0)
         let quiet = quiet
         let verbose = verbose
-        let runner = CampaignRunner(
-            store: store, transport: transport, clock: SystemCampaignClock(scale: timeScale),
-            configuration: .init(maxInFlight: maxInFlight, requestTimeout: .milliseconds(Int64(timeout * 1_000))),
+        let runner = CampaignLaunch.runner(
+            store: store, transport: transport,
+            settings: .init(maxInFlight: maxInFlight, timeout: timeout, timeScale: timeScale),
             onEvent: { event in
                 guard !quiet else { return }
                 if event.kind == .delivered {

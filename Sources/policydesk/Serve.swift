@@ -92,7 +92,9 @@ struct Serve: AsyncParsableCommand {
         store.reportQueuedWriteFailures { [logger] error in
             logger.error("could not store a question for review", metadata: ["error": "\(error)"])
         }
-        let dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
+        var dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
+        // The staff page sends campaigns under the same run lock as `policydesk campaign run`.
+        dependencies.campaignDatabasePath = configuration.databasePath
         let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
         logStart(
             configuration: configuration, database: configuration.databasePath, pidFile: pidFile,

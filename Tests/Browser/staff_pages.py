@@ -4,13 +4,18 @@
 Starts the built `policydesk serve` on a temporary database and a temporary copy of Intents/ and
 Templates/, makes a staff account with `policydesk staff add`, and then, as staff would: signs in,
 adds an example question and sees /v1/ask answer it, undoes it and sees the old answer back,
-promotes an unanswered question, and checks that a wrong password, a wrong token and a form
-without its CSRF token are refused. Every page is photographed at phone (390 px) and desktop
+promotes an unanswered question, previews the sample roster in GB18030 and sends it from the page
+to the fake robot platform (scripts/fake_robot_platform.py) on 127.0.0.1, watches the progress
+page until every message is delivered and checks the CSV report row by row; and checks that a
+wrong password, a wrong token and a form without its CSRF token are refused. Every page is photographed at phone (390 px) and desktop
 (1280 px) widths under .build/screenshots/, and at phone width no page may scroll sideways.
 """
 import argparse
 import json
+import csv
+import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -197,7 +202,7 @@ def main():
         driver.find_element(By.ID, "password").send_keys("not the password")
         click_id("login")
         check("用户名或密码不正确" in text(), "a wrong password is refused: 用户名或密码不正确")
-        check(not driver.get_cookies(), "a refused sign-in sets no cookie")
+        check(driver.get_cookie("policydesk_session") is None, "a refused sign-in sets no session cookie")
         shoot("login-refused")
 
         # A wrong admin token is refused on the form and on the API.
@@ -293,7 +298,8 @@ def main():
         # Undoing the first edit again is refused: the undo changed the same examples since.
         first = driver.find_elements(By.CSS_SELECTOR, "section.entry")[1]
         click(first.find_element(By.CLASS_NAME, "undo"))
-        check("later edit" in driver.find_element(By.ID, "error").text, "a superseded undo is refused with the superseded message")
+        check("之后的修改 #" in driver.find_element(By.ID, "error").text and "请先撤销它" in driver.find_element(By.ID, "error").text,
+              "a superseded undo is refused in Chinese, naming the later edit to undo first")
 
         # Misses: promote an unanswered question to an example of an item.
         refused = server.ask(MISS)
@@ -333,13 +339,84 @@ def main():
                                  timeout=120)
         check(planned.returncode == 0, f"policydesk campaign plan stores the campaign ({planned.stderr.strip()[-200:]})")
         driver.get(base + "/admin/campaigns")
-        reports = driver.find_elements(By.CSS_SELECTOR, "#stored a")
-        check(len(reports) == 3, "the campaigns page lists the stored campaign with its three report formats")
-        click(reports[0])
+        links = driver.find_elements(By.CSS_SELECTOR, "#stored a")
+        check(len(links) == 4, "the campaigns page lists the stored campaign, its progress and three report formats")
+        click(links[1])
         check("示例甲智能装备有限公司" in text(), "the HTML report opens with the session (no token needed)")
         # The report is the campaign report's own HTML (Outreach), not a staff page template: photographed,
         # its phone layout not checked.
         shoot("campaign-report", check_phone_layout=False)
+
+        # Sending from the page: the same sample roster in GB18030, its robots pointed at the fake
+        # platform on 127.0.0.1 (the fake's Feishu hook H signs with "fs-" + H).
+        fake_log = os.path.join(folder, "fake-robots.jsonl")
+        # Its stderr (asyncio's complaints when its standard input closes) goes to a file beside the log.
+        fake_errors = open(os.path.join(folder, "fake-robots.err"), "w")
+        fake = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/fake_robot_platform.py"), fake_log],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fake_errors, text=True)
+        try:
+            fake_base = f"http://127.0.0.1:{int(fake.stdout.readline())}"
+            local = sample
+            for real in ("https://qyapi.weixin.qq.com", "https://oapi.dingtalk.com", "https://open.feishu.cn"):
+                local = local.replace(real, fake_base)
+            local = local.replace("example0feishu0secret03", "fs-00000000-0000-0000-0000-000000000003")
+            send_path = os.path.join(folder, "名单-发送-gb18030.csv")
+            with open(send_path, "wb") as f:
+                f.write((local + "\n").encode("gb18030"))
+            driver.get(base + "/admin/campaigns")
+            driver.find_element(By.ID, "roster").send_keys(send_path)
+            click_id("preview")
+            check("GB18030" in driver.find_element(By.ID, "roster-summary").text, "the roster to send is read as GB18030")
+            messages = int(driver.find_element(By.ID, "message-count").text)
+            total_yuan = int(driver.find_element(By.ID, "total-yuan").text)
+            # The page plans with the command line's function: the same counts as `campaign plan` printed above.
+            cli = re.search(r"planned: (\d+) messages? .*\(sum of exact estimates; yuan (\d+)\)", planned.stdout, re.S)
+            check(cli and (messages, total_yuan) == (int(cli.group(1)), int(cli.group(2))) == (4, 1_200_000),
+                  f"the page's preview plans 4 messages, 1200000 元, as `policydesk campaign plan` does ({messages}, {total_yuan})")
+            check(driver.find_elements(By.ID, "start"), "the preview offers 开始发送")
+            shoot("campaign-start")
+            click_id("start")
+            found = re.fullmatch(re.escape(base) + r"/admin/campaigns/(\d+)\?started=1", driver.current_url)
+            check(found, f"开始发送 leads to the campaign's progress page ({driver.current_url})")
+            progress = base + f"/admin/campaigns/{found.group(1)}"
+            deadline = time.time() + 300
+            while True:
+                driver.get(progress)
+                phase = driver.find_element(By.ID, "phase").text
+                if "已结束" in phase or time.time() > deadline:
+                    break
+                time.sleep(2)
+
+            def counted(state):
+                return int(driver.find_element(By.CSS_SELECTOR, f"#state-{state} td.count").text)
+
+            check("已结束" in phase, f"the progress page says the campaign has ended ({phase})")
+            check(counted("delivered") == messages, f"the progress page counts all {messages} messages 已送达")
+            check(all(counted(state) == 0 for state in ("planned", "failed", "uncertain", "skipped")),
+                  "nothing is left 待发送, 失败, 结果不确定 or 跳过")
+            check(counted("total") == messages, "the total is the previewed number of messages")
+            check(int(driver.find_element(By.ID, "delivered-yuan").text) == total_yuan,
+                  f"the delivered messages' yuan equal the preview's total ({total_yuan} 元)")
+            shoot("campaign-progress")
+
+            session = driver.get_cookie("policydesk_session")["value"]
+            status, headers, body = server.request(
+                "GET", f"/admin/campaigns/{found.group(1)}/report?format=csv",
+                headers={"Cookie": f"policydesk_session={session}"})
+            check(status == 200 and headers["Content-Type"].startswith("text/csv"), "the CSV report downloads with the session")
+            rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+            check(len(rows) == messages, f"the CSV report has one row per message ({len(rows)})")
+            check(all(row["状态"] == "已送达" and row["发送次数"] == "1" for row in rows),
+                  "every CSV row is 已送达 after one call")
+            check(sum(int(row["预计金额（元）"]) for row in rows) == total_yuan, "the CSV rows' yuan sum to the preview's total")
+            check(any(row["企业名称"] == "示例甲智能装备有限公司" for row in rows), "the CSV names the enterprises")
+        finally:
+            fake.stdin.close()
+            fake.wait(timeout=20)
+            fake_errors.close()
+        records = [json.loads(line) for line in open(fake_log, encoding="utf-8")]
+        check(sum(1 for r in records if r.get("accepted")) == messages and not any(r.get("violation") for r in records),
+              f"the fake platform accepted exactly {messages} messages, none over a robot's limit")
 
         # Refusals were counted.
         _, _, metrics = server.request("GET", "/metrics")

@@ -74,7 +74,9 @@ struct StaffSessionTests {
             let response = try await client.signIn(Self.name, "wrong password")
             #expect(response.status == .unauthorized)
             #expect(response.text.contains("用户名或密码不正确"))
-            #expect(response.headers[.setCookie] == nil)
+            #expect(
+                response.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("policydesk_session=") },
+                "no session cookie (only a fresh sign-in form's)")
             let unknown = try await client.signIn("nobody", Self.password)
             #expect(unknown.status == .unauthorized)
             let wrongToken = try await client.signIn("", "not-the-token")
@@ -267,6 +269,25 @@ struct StaffSessionTests {
                 "/admin/kb/12.2/examples/add", ["text": existing, "csrf": csrf], cookie: cookie)
             #expect(response.status == .conflict)
             #expect(response.text.contains("id=\"error-add\""))
+            #expect(response.text.contains("「\(existing)」已经是 12.2 的问法，没有重复添加。"))
+            #expect(try copy.snapshot() == before)
+        }
+    }
+
+    @Test("an undo a later edit stands in the way of is refused in Chinese, naming that edit; nothing changes")
+    func supersededUndoShown() async throws {
+        try await Self.run { client, _, copy in
+            let cookie = try await client.sessionCookie(Self.name, Self.password)
+            let csrf = try #require(try await client.page("/admin/kb/12.2", cookie: cookie).csrf)
+            for text in ["第一次加的问法", "第二次加的问法"] {
+                let added = try await client.form(
+                    "/admin/kb/12.2/examples/add", ["text": text, "csrf": csrf], cookie: cookie)
+                #expect(added.status == .seeOther)
+            }
+            let before = try copy.snapshot()
+            let refused = try await client.form("/admin/history/1/undo", ["csrf": csrf], cookie: cookie)
+            #expect(refused.status == .conflict)
+            #expect(refused.text.contains("没有撤销 #1：之后的修改 #2 也改了这一处；请先撤销它（从最新的开始）。没有做任何修改。"))
             #expect(try copy.snapshot() == before)
         }
     }
@@ -322,9 +343,14 @@ struct StaffSessionConfigurationTests {
 }
 
 extension TestClientProtocol {
-    /// Posts the sign-in form.
+    /// Opens the sign-in form and posts it, as a browser does: with the form's pre-session cookie
+    /// and its hidden CSRF token.
     func signIn(_ name: String, _ password: String, headers: HTTPFields = [:]) async throws -> TestResponse {
-        try await form("/admin/login", ["name": name, "password": password], cookie: nil, headers: headers)
+        let page = try await execute(uri: "/admin/login", method: .get, headers: headers)
+        let cookie = page.headers[.setCookie].map { String($0.prefix { $0 != ";" }) }
+        return try await form(
+            "/admin/login", ["name": name, "password": password, "csrf": page.csrf ?? ""], cookie: cookie,
+            headers: headers)
     }
 
     /// Signs in and returns the `Cookie` header value the browser would send.
@@ -332,6 +358,15 @@ extension TestClientProtocol {
         let response = try await signIn(name, password)
         let setCookie = try #require(response.headers[.setCookie], "sign-in of \(name): \(response.status)")
         return String(setCookie.prefix { $0 != ";" })
+    }
+
+    /// Posts the campaign preview form with `roster` as its uploaded file (none when nil).
+    func previewCampaign(_ roster: Data?, items: String = "12.2", csrf: String, cookie: String) async throws
+        -> TestResponse
+    {
+        let (type, body) = StaffCampaignPreviewTests.multipart(csrf: csrf, items: items, roster: roster)
+        return try await execute(
+            uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type], body: body)
     }
 
     /// GETs `uri` with the session cookie.
@@ -400,10 +435,7 @@ struct StaffCampaignPreviewTests {
 
                 """
             // GB18030 is read by the same reader (RosterTests); the browser test uploads a GB18030 file.
-            let (type, body) = Self.multipart(csrf: csrf, items: "12.2", roster: Data(roster.utf8))
-            let page = try await client.execute(
-                uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type],
-                body: body)
+            let page = try await client.previewCampaign(Data(roster.utf8), csrf: csrf, cookie: cookie)
             #expect(page.status == .ok, "\(page.text)")
             #expect(page.text.contains("编码 UTF-8"))
             #expect(page.text.contains("<span id=\"enterprise-count\">1</span>"))
@@ -412,10 +444,7 @@ struct StaffCampaignPreviewTests {
             #expect(page.text.contains("12.2 首次认定国家高新技术企业：1 家，可算出的合计 200000 元"))
             #expect(try await store.campaigns().isEmpty, "a preview stores no campaign")
 
-            let (_, empty) = Self.multipart(csrf: csrf, items: "12.2", roster: nil)
-            let refused = try await client.execute(
-                uri: "/admin/campaigns/preview", method: .post, headers: [.cookie: cookie, .contentType: type],
-                body: empty)
+            let refused = try await client.previewCampaign(nil, csrf: csrf, cookie: cookie)
             #expect(refused.status == .badRequest)
             #expect(refused.text.contains("请选择名单文件"))
         }

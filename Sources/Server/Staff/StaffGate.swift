@@ -21,10 +21,14 @@ enum StaffIdentity {
 /// and password (HTTP Basic or the sign-in form), or a signed session cookie.
 ///
 /// Every refusal is counted in `policydesk_admin_refusals_total` by reason; sign-in attempts are
-/// limited per name.
+/// limited per name and per client address.
 struct StaffGate: Sendable {
     /// The session cookie's name.
     static let cookieName = "policydesk_session"
+    /// The sign-in form's pre-session cookie (login CSRF), sent back to `/admin/login` only.
+    static let loginCookieName = "policydesk_login"
+    /// How long a sign-in form may be left open before it must be reloaded.
+    static let loginFormLifetime: TimeInterval = 30 * 60
 
     let adminToken: String
     let signer: SessionSigner
@@ -33,6 +37,9 @@ struct StaffGate: Sendable {
     let sessionLifetime: Duration
     /// Sign-in attempts per name (and for the token) per minute.
     let attempts: RateLimiter
+    /// Sign-in attempts per client address per minute, whatever the names tried: one address
+    /// trying many names is held back as one name tried many times is.
+    let attemptsPerAddress: RateLimiter
     let now: @Sendable () -> Date
 
     init(
@@ -45,6 +52,7 @@ struct StaffGate: Sendable {
         self.metrics = metrics
         self.sessionLifetime = sessionLifetime
         attempts = RateLimiter(perMinute: 10, burst: 10)
+        attemptsPerAddress = RateLimiter(perMinute: 30, burst: 30)
         self.now = now
     }
 
@@ -68,10 +76,12 @@ struct StaffGate: Sendable {
         case throttled
     }
 
-    /// Signs in with a name and password, or with no name and the admin token as the password.
-    func signIn(name: String, password: String) async -> SignIn {
+    /// Signs in with a name and password, or with no name and the admin token as the password,
+    /// from `address` (see ``clientAddress(of:)``).
+    func signIn(name: String, password: String, from address: String) async -> SignIn {
         let key = name.isEmpty ? "token" : "staff:\(name)"
-        guard attempts.allow(key, now: now()) else {
+        let moment = now()
+        guard attemptsPerAddress.allow(address, now: moment), attempts.allow(key, now: moment) else {
             metrics.adminRefused(reason: "throttled")
             return .throttled
         }
@@ -98,15 +108,41 @@ struct StaffGate: Sendable {
     /// When a session opened now ends.
     func sessionExpiry() -> Date { now().addingTimeInterval(sessionLifetime.seconds) }
 
+    /// The client's address as the reverse proxy saw it (`X-Real-IP`, which nginx sets and
+    /// overwrites, see deploy/), or `direct` for a request that came without a proxy (the server
+    /// listens on 127.0.0.1, so that is someone on the machine itself).
+    static func clientAddress(of request: Request) -> String {
+        let forwarded = request.headers[HTTPField.Name("X-Real-IP")!]?.trimmingCharacters(in: .whitespaces) ?? ""
+        return forwarded.isEmpty ? "direct" : String(forwarded.prefix(64))
+    }
+
+    /// The pre-session cookie and the hidden token of a fresh sign-in form.
+    func loginForm(for request: Request) -> (cookie: String, token: String) {
+        let nonce = StaffSession.randomID()
+        let value = signer.loginCookieValue(nonce: nonce, expires: now().addingTimeInterval(Self.loginFormLifetime))
+        let cookie =
+            "\(Self.loginCookieName)=\(value); Max-Age=\(Int(Self.loginFormLifetime)); Path=/admin/login; HttpOnly; "
+            + "SameSite=Strict" + (Self.isSecure(request) ? "; Secure" : "")
+        return (cookie, signer.loginToken(nonce: nonce))
+    }
+
+    /// Whether a posted sign-in form carries the token of the pre-session cookie it came with.
+    func acceptsLoginForm(_ request: Request, token: String?) -> Bool {
+        signer.acceptsLogin(cookie: cookie(named: Self.loginCookieName, in: request), token: token, now: now())
+    }
+
     // MARK: - Sessions
 
     /// The session cookie's value in the request, if any.
-    func cookie(in request: Request) -> String? {
+    func cookie(in request: Request) -> String? { cookie(named: Self.cookieName, in: request) }
+
+    /// The value of cookie `name` in the request, if any.
+    func cookie(named name: String, in request: Request) -> String? {
         for field in request.headers where field.name == .cookie {
             for pair in field.value.split(separator: ";") {
                 let trimmed = pair.trimmingCharacters(in: .whitespaces)
-                if trimmed.hasPrefix(Self.cookieName + "=") {
-                    return String(trimmed.dropFirst(Self.cookieName.count + 1))
+                if trimmed.hasPrefix(name + "=") {
+                    return String(trimmed.dropFirst(name.count + 1))
                 }
             }
         }

@@ -12,7 +12,7 @@ struct StaffPages: Sendable {
 
     /// The pages every route renders; a missing one stops the start.
     static let required = [
-        "login", "home", "kb", "item", "try", "review", "history", "campaigns", "message", "head", "foot",
+        "login", "home", "kb", "item", "try", "review", "history", "campaigns", "campaign", "message", "head", "foot",
     ]
 
     /// Loads `templates/admin/`; nil when the folder does not exist (the pages are then left out,
@@ -83,6 +83,8 @@ struct FormFields: Sendable {
     var values: [String: String] = [:]
     /// Uploaded files by field name.
     var files: [String: Data] = [:]
+    /// The uploaded files' names as the browser sent them, by field name.
+    var fileNames: [String: String] = [:]
 
     /// The fields of `body` sent with `contentType`.
     init(_ body: Data, contentType: String?) {
@@ -113,8 +115,9 @@ struct FormFields: Sendable {
                 }),
                 let name = Self.parameter("name", in: disposition)
             else { continue }
-            if Self.parameter("filename", in: disposition) != nil {
+            if let fileName = Self.parameter("filename", in: disposition) {
                 files[name] = content
+                fileNames[name] = fileName
             } else if values[name] == nil {
                 values[name] = String(decoding: content, as: UTF8.self)
             }

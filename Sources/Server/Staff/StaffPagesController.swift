@@ -20,7 +20,12 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
     let misses: any MissLog
     /// Where campaigns are kept: what was sent recently is left out of a preview.
     let campaigns: (any CampaignStore)?
+    /// Sends the campaigns started here; nil when only the command line may send.
+    let sender: CampaignSender?
     let bodyLimit: Int
+    /// The largest roster accepted as an upload (`POLICYDESK_UPLOAD_LIMIT`).
+    let uploadLimit: Int
+    let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<Context>) {
         router.get("admin/login") { request, _ in loginPage(request) }
@@ -31,7 +36,8 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
                 body: .init(byteBuffer: .init(string: pages.stylesheet)))
         }
         let staff = router.group("admin").add(
-            middleware: StaffPageMiddleware<Context>(gate: gate, pages: pages, bodyLimit: bodyLimit))
+            middleware: StaffPageMiddleware<Context>(
+                gate: gate, pages: pages, bodyLimit: bodyLimit, uploadLimit: uploadLimit))
         staff.get("/") { _, _ in try await home() }
         staff.post("logout") { request, _ in
             StaffPages.redirect("/admin/login?out=1", cookie: gate.clearCookie(for: request))
@@ -61,22 +67,45 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
                 "campaigns", ["title": "政策敲门", "items": "12.2,9.3,7.3", "stored": try await storedCampaigns()])
         }
         staff.post("campaigns/preview") { _, _ in try await campaignPreview() }
+        staff.post("campaigns/start") { _, _ in try await campaignStart() }
+        staff.get("campaigns/:id") { request, context in
+            try await campaignProgress(
+                context,
+                notice: request.uri.queryParameters.get("started").map { _ in
+                    "已开始发送。发送在服务器上进行，关掉这个页面也不会停；本页每 3 秒刷新一次。"
+                })
+        }
+        staff.post("campaigns/:id/run") { _, context in try await campaignContinue(context) }
     }
 
     // MARK: - Signing in
 
+    /// The sign-in form, with a fresh pre-session cookie and its token (every time it is shown, so
+    /// a form shown after a refusal carries a valid one).
     func loginPage(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        var values: [String: Any] = ["title": "登录"]
+        let form = gate.loginForm(for: request)
+        var values: [String: Any] = ["title": "登录", "loginCSRF": form.token]
         if let error { values["error"] = error }
         if request.uri.queryParameters.get("out") != nil { values["notice"] = "已退出登录。" }
-        return pages.render("login", values, status: status)
+        return pages.render("login", values, status: status, cookie: form.cookie)
     }
 
     func login(_ request: Request, logger: Logger) async throws -> Response {
         var request = request
-        let form = FormFields(try await request.body(upTo: bodyLimit))
+        let form: FormFields
+        do {
+            form = FormFields(try await request.body(upTo: bodyLimit))
+        } catch let error as APIError where error.status == .contentTooLarge {
+            return loginPage(request, error: "登录表单超过 \(bodyLimit) 字节，没有处理。", status: .contentTooLarge)
+        }
+        guard gate.acceptsLoginForm(request, token: form["csrf"]) else {
+            gate.metrics.adminRefused(reason: "csrf")
+            return loginPage(
+                request, error: "登录表单已过期或缺少校验令牌（CSRF），没有登录。请在本页重新输入后再试。", status: .forbidden)
+        }
         let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
-        switch await gate.signIn(name: name, password: form["password"] ?? "") {
+        let address = StaffGate.clientAddress(of: request)
+        switch await gate.signIn(name: name, password: form["password"] ?? "", from: address) {
         case .signedIn(let session):
             logger.notice("staff signed in", metadata: ["staff.name": "\(session.name)"])
             return StaffPages.redirect("/admin/", cookie: gate.setCookie(session, for: request))
@@ -123,7 +152,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
 
     func lookup(_ context: Context) throws -> Item {
         guard let id = context.parameters.get("id"), let item = desks.desk.knowledge.policy.item(id) else {
-            throw HTTPError(.notFound, message: "no such item")
+            throw HTTPError(.notFound, message: "没有这个事项：请从知识库页面选择。")
         }
         return item
     }
@@ -166,7 +195,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             return StaffPages.redirect("/admin/kb/\(Self.segment(item.id))?saved=\(entry.id ?? 0)")
         } catch {
             return try itemPage(
-                context, error: Self.refusal(error), field: field, typed: typed, status: Self.status(error))
+                context, error: Self.refusal(error, of: edit), field: field, typed: typed, status: Self.status(error))
         }
     }
 
@@ -286,7 +315,9 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             return StaffPages.redirect(
                 "/admin/review?done=" + Self.query("「\(group.latestText)」已加为 \(itemID) 的问法（历史记录 #\(entry.id ?? 0)）"))
         } catch let error as AdminError {
-            return try await review(error: Self.refusal(error), status: Self.status(error))
+            return try await review(
+                error: Self.refusal(error, of: .addExample(item: itemID, text: group.latestText)),
+                status: Self.status(error))
         }
     }
 
@@ -326,7 +357,8 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             let entry = try await editor.undo(id, who: StaffIdentity.who ?? StaffSession.adminTokenName)
             return StaffPages.redirect("/admin/history?undone=\(entry.id ?? 0)")
         } catch {
-            return try await history(offset: 0, error: "没有撤销 #\(id)：" + Self.refusal(error), status: Self.status(error))
+            return try await history(
+                offset: 0, error: "没有撤销 #\(id)：" + (try await undoRefusal(error, of: id)), status: Self.status(error))
         }
     }
 
@@ -342,7 +374,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
 
     // MARK: - Campaigns
 
-    /// The campaigns planned with `policydesk campaign plan`, newest first, with their progress.
+    /// The campaigns stored (from this page or `policydesk campaign plan`), newest first, with their progress.
     func storedCampaigns() async throws -> [[String: Any]] {
         guard let campaigns else { return [] }
         let formatter = Self.timeFormatter
@@ -357,42 +389,75 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         }
     }
 
+    /// The campaigns page again with `error` shown and nothing stored or sent.
+    func campaignsRefused(_ error: String, items: String, status: HTTPResponse.Status) async throws -> Response {
+        pages.render(
+            "campaigns",
+            ["title": "政策敲门", "items": items, "stored": try await storedCampaigns(), "error": error],
+            status: status)
+    }
+
+    /// The roster of a campaign form (the uploaded file of the preview, or the start form's copy
+    /// of it), read as the command line reads it with `--skip-bad-lines`; or the page to show instead.
+    func rosterOfForm(_ data: Data?) -> Result<Roster, CampaignFormRefusal> {
+        guard let data, !data.isEmpty else {
+            return .failure(.init(message: "请选择名单文件（CSV，UTF-8 或 GB18030）。", status: .badRequest))
+        }
+        guard data.count <= uploadLimit else {
+            return .failure(
+                .init(
+                    message: "名单文件有 \(data.count) 字节，超过上传上限 \(uploadLimit) 字节（POLICYDESK_UPLOAD_LIMIT）；"
+                        + "没有保存任何内容。请拆成几个文件分别上传。",
+                    status: .contentTooLarge))
+        }
+        do {
+            return .success(try Roster.parse(data, skipBadLines: true))
+        } catch {
+            return .failure(
+                .init(
+                    message: "名单无法导入：\n" + error.problems.map(\.description).joined(separator: "\n"),
+                    status: .unprocessableContent))
+        }
+    }
+
+    /// Why a campaign form was refused, in the words shown on the page.
+    struct CampaignFormRefusal: Error {
+        var message: String
+        var status: HTTPResponse.Status
+    }
+
     /// A dry run of a campaign: the roster read (UTF-8 or GB18030) with its refused lines and why,
     /// who qualifies for which item and how much, and the first messages, by the same planner as
-    /// `policydesk campaign plan --dry-run`. Nothing is stored or sent.
+    /// `policydesk campaign plan --dry-run`. Nothing is stored or sent; the 开始发送 form below it
+    /// carries the roster back, so what is started is what was previewed.
     func campaignPreview() async throws -> Response {
         let form = StaffIdentity.form
         let itemText = form["items"] ?? ""
-        var values: [String: Any] = ["title": "政策敲门", "items": itemText, "stored": try await storedCampaigns()]
-        guard let data = form.files["roster"], !data.isEmpty else {
-            values["error"] = "请选择名单文件（CSV，UTF-8 或 GB18030）。"
-            return pages.render("campaigns", values, status: .badRequest)
-        }
+        let data = form.files["roster"]
         let roster: Roster
-        do {
-            roster = try Roster.parse(data, skipBadLines: true)
-        } catch {
-            values["error"] = "名单无法导入：\n" + error.problems.map(\.description).joined(separator: "\n")
-            return pages.render("campaigns", values, status: .unprocessableContent)
+        switch rosterOfForm(data) {
+        case .failure(let refusal):
+            return try await campaignsRefused(refusal.message, items: itemText, status: refusal.status)
+        case .success(let read): roster = read
         }
-        let itemIDs = itemText.split(whereSeparator: { $0 == "," || $0 == "，" || $0 == " " }).map(String.init)
-        let now = Date()
-        let plan: CampaignPlan
+        let rosterName = Self.rosterName(form.fileNames["roster"])
+        let planned: CampaignLaunch.Planned
         do {
-            let recent =
-                try await campaigns?.recentSends(itemIDs: Set(itemIDs), since: now.addingTimeInterval(-30 * 86_400))
-                ?? []
-            plan = try CampaignPlanner(knowledge: desks.desk.knowledge).plan(
-                roster: roster, itemIDs: itemIDs, recentSends: recent, windowDays: 30, now: now)
+            planned = try await CampaignLaunch.plan(
+                .init(roster: roster, rosterName: rosterName, itemIDs: CampaignLaunch.itemIDs(itemText)),
+                knowledge: desks.desk.knowledge, store: campaigns, dryRun: true, now: now())
         } catch let error as OutreachError {
-            values["error"] = "无法生成预览：\(error.description)"
-            return pages.render("campaigns", values, status: .unprocessableContent)
+            return try await campaignsRefused(
+                "无法生成预览：\(Self.words(error))", items: itemText, status: .unprocessableContent)
         }
+        let plan = planned.plan
+        var values: [String: Any] = ["title": "政策敲门", "items": itemText, "stored": try await storedCampaigns()]
         values["preview"] = true
         values["encoding"] = roster.encoding.rawValue
         values["enterprises"] = roster.enterprises.count
         values["refused"] = roster.skippedLines.map(\.description)
         values["refusedCount"] = roster.skippedLines.count
+        values["hasRefused"] = !roster.skippedLines.isEmpty
         values["messageCount"] = plan.messages.count
         values["ineligible"] = plan.ineligibleCount
         values["totalYuan"] = plan.estimatedYuan
@@ -400,24 +465,219 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             [
                 "item": "\(total.itemID) \(total.title)", "enterprises": total.enterprises,
                 "exactYuan": total.exactYuan,
-                "skipped": total.skipped,
+                // A mustache section shows for any number, 0 included: the flag decides.
+                "skipped": total.skipped, "hasSkipped": total.skipped > 0,
             ]
         }
         values["messages"] = plan.messages.prefix(5).map {
             ["title": $0.title, "body": $0.body, "yuan": $0.estimatedYuan]
         }
+        if sender != nil, !plan.messages.isEmpty, let data {
+            values["canStart"] = true
+            values["rosterData"] = data.base64EncodedString()
+            values["rosterName"] = rosterName
+        } else if sender == nil {
+            values["sendHint"] = "这台服务器没有开启网页发送（活动库不是本机的 SQLite 文件）；请用 policydesk campaign run 发送。"
+        }
         return pages.render("campaigns", values)
+    }
+
+    /// 开始发送: plans the previewed roster again and stores it exactly as `policydesk campaign plan`
+    /// does, then sends it in the background as `policydesk campaign run` does, under the same run
+    /// lock (taken first: while another run sends, nothing is stored). The audit log records who.
+    func campaignStart() async throws -> Response {
+        let form = StaffIdentity.form
+        let itemText = form["items"] ?? ""
+        guard let sender, let campaigns else {
+            return try await campaignsRefused(
+                "这台服务器没有开启网页发送（活动库不是本机的 SQLite 文件）；请用 policydesk campaign run 发送。",
+                items: itemText, status: .conflict)
+        }
+        guard let encoded = form["roster"], let data = Data(base64Encoded: encoded) else {
+            return try await campaignsRefused(
+                "缺少名单数据：请先上传名单并预览，再在预览下方点“开始发送”。", items: itemText, status: .badRequest)
+        }
+        let roster: Roster
+        switch rosterOfForm(data) {
+        case .failure(let refusal):
+            return try await campaignsRefused(refusal.message, items: itemText, status: refusal.status)
+        case .success(let read): roster = read
+        }
+        let lock: CampaignRunLock
+        do {
+            lock = try sender.claim()
+        } catch {
+            if case .alreadyRunning = error {
+                return try await campaignsRefused(
+                    "已有一个活动正在发送（从网页或用 policydesk campaign run 开始的）。活动一次只发一个，"
+                        + "以免共用的机器人超过频率限制；请等它发完再开始。这次没有保存新的活动。",
+                    items: itemText, status: .conflict)
+            }
+            return try await campaignsRefused(
+                "无法开始发送：\(Self.words(error))", items: itemText, status: .serviceUnavailable)
+        }
+        let rosterName = Self.rosterName(form["rosterName"])
+        let itemIDs = CampaignLaunch.itemIDs(itemText)
+        let planned: CampaignLaunch.Planned
+        do {
+            planned = try await CampaignLaunch.plan(
+                .init(roster: roster, rosterName: rosterName, itemIDs: itemIDs),
+                knowledge: desks.desk.knowledge, store: campaigns, dryRun: false, now: now())
+        } catch let error as OutreachError {
+            return try await campaignsRefused(
+                "无法生成活动：\(Self.words(error))", items: itemText, status: .unprocessableContent)
+        }
+        guard let id = planned.campaignID else {
+            return try await campaignsRefused(
+                "没有要发送的消息：名单里没有企业符合所选措施，或都在 30 天内通知过；没有保存活动。",
+                items: itemText, status: .unprocessableContent)
+        }
+        let who = StaffIdentity.who ?? StaffSession.adminTokenName
+        _ = try await audit.append(
+            AuditEntry(
+                who: who, at: now(), action: "campaign start", target: "campaign \(id)",
+                after: "名单 \(rosterName)，措施 \(planned.plan.totals.map(\.itemID).joined(separator: "、"))，"
+                    + "\(planned.plan.messages.count) 条消息"))
+        sender.send(id, holding: lock, startedBy: who)
+        return StaffPages.redirect("/admin/campaigns/\(id)?started=1")
+    }
+
+    /// 继续发送: what `policydesk campaign run ID` does for a campaign stopped part-way (a shutdown,
+    /// a crash): recovers what was in flight as uncertain, then sends what is still pending.
+    func campaignContinue(_ context: Context) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            return try await campaignsRefused("活动编号应为数字。", items: "", status: .badRequest)
+        }
+        guard try await campaigns?.campaign(id: id) != nil else {
+            return try await campaignsRefused("没有编号为 \(id) 的活动。", items: "", status: .notFound)
+        }
+        guard let sender else {
+            return try await campaignProgress(
+                context, error: "这台服务器没有开启网页发送；请用 policydesk campaign run \(id) 继续。", status: .conflict)
+        }
+        let lock: CampaignRunLock
+        do {
+            lock = try sender.claim()
+        } catch {
+            return try await campaignProgress(
+                context,
+                error: "已有一个活动正在发送（从网页或用 policydesk campaign run 开始的）；请等它发完再继续。",
+                status: .conflict)
+        }
+        let who = StaffIdentity.who ?? StaffSession.adminTokenName
+        _ = try await audit.append(
+            AuditEntry(who: who, at: now(), action: "campaign continue", target: "campaign \(id)"))
+        sender.send(id, holding: lock, startedBy: who)
+        return StaffPages.redirect("/admin/campaigns/\(id)?started=1")
+    }
+
+    /// A campaign's progress: its messages by state, in the report's words; while it sends the page
+    /// reloads itself every 3 seconds (a `<meta>` refresh: the pages run no script).
+    func campaignProgress(
+        _ context: Context, notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            return try await campaignsRefused("活动编号应为数字。", items: "", status: .badRequest)
+        }
+        guard let campaigns, let report = try? await CampaignReport.load(campaignID: id, from: campaigns) else {
+            return try await campaignsRefused("没有编号为 \(id) 的活动。", items: "", status: .notFound)
+        }
+        let counts = report.counts
+        let sending = sender?.isSending(id) == true
+        let pending = (counts[.planned] ?? 0) + (counts[.retrying] ?? 0) + (counts[.sending] ?? 0)
+        let states = CampaignReport.stateOrder.filter { counts[$0] != nil || Self.alwaysShown.contains($0) }
+        let delivered = report.items.reduce(Int64(0)) { $0 + $1.deliveredYuan }
+        var values: [String: Any] = [
+            "title": "活动 #\(id)", "id": id, "roster": report.campaign.rosterName,
+            "items": report.items.map { "\($0.itemID) \($0.title)" }.joined(separator: "、"),
+            "at": Self.timeFormatter.string(from: report.campaign.createdAt),
+            "total": report.deliveries.count,
+            "states": states.map { state -> [String: Any] in
+                ["state": state.rawValue, "words": CampaignReport.stateWords(state), "count": counts[state] ?? 0]
+            },
+            "estimatedYuan": report.estimatedYuan, "deliveredYuan": delivered,
+            "sending": sending, "done": !sending && pending == 0,
+            "canContinue": !sending && pending > 0 && sender != nil,
+            "hasUncertain": (counts[.uncertain] ?? 0) > 0,
+        ]
+        values["phase"] =
+            sending ? "发送中" : pending == 0 ? "已结束" : "已暂停（还有 \(pending) 条未发）"
+        if sending { values["refresh"] = 3 }
+        if let notice, sending { values["notice"] = notice }
+        if let error { values["error"] = error }
+        return pages.render("campaign", values, status: status)
+    }
+
+    /// The states every progress page lists, even at zero.
+    static var alwaysShown: Set<DeliveryState> { [.planned, .delivered, .failed, .skipped, .uncertain] }
+
+    /// The roster's file name as recorded with the campaign: its last path component, at most 100 characters.
+    static func rosterName(_ name: String?) -> String {
+        let last = (name ?? "").split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let trimmed = String(last.trimmingCharacters(in: .whitespacesAndNewlines).prefix(100))
+        return trimmed.isEmpty ? "名单.csv" : trimmed
+    }
+
+    /// A campaign refusal in the words staff read on the page (the command line's are English).
+    static func words(_ error: OutreachError) -> String {
+        switch error {
+        case .noItems:
+            "请填写要通知的措施（事项编号，用逗号分隔），可选：" + CampaignItemRule.itemIDs.joined(separator: "、") + "。"
+        case .unknownItem(let id, let campaignable):
+            "政策里没有事项「\(id)」。可以通知的事项：\(campaignable.joined(separator: "、"))。"
+        case .itemNotCampaignable(let id, let title, let campaignable):
+            "事项 \(id)（\(title)）不能用于政策敲门：名单里没有哪一列能说明哪些企业符合。可以通知的事项："
+                + "\(campaignable.joined(separator: "、"))。"
+        case .rosterLacksColumn(let item, let column):
+            "事项 \(item) 需要名单里有「\(column)」这一列，这份名单没有；请加上这一列（见 Examples/roster-sample.csv）或不选这个事项。"
+        case .templateMissing(let name):
+            "Templates/ 里没有消息模板 \(name)；请管理员补上。"
+        case .messageTooLong(let enterprise, let line, let bytes, let limit, let platform):
+            "发给 \(enterprise)（名单第\(line)行）的消息有 \(bytes) 字节，\(platform) 最多接受 \(limit) 字节；请少选几个措施。"
+        case .campaignNotFound(let id):
+            "没有编号为 \(id) 的活动。"
+        case .alreadyRunning:
+            "已有一个活动正在发送；请等它发完再开始。"
+        case .lockFailed(_, let reason):
+            "无法取得发送锁（\(reason)）；请管理员检查数据库所在目录是否可写。"
+        case .notUncertain(let delivery, let campaign):
+            "活动 \(campaign) 的第 \(delivery) 条消息不是“结果不确定”状态。"
+        }
     }
 
     // MARK: - Helpers
 
-    /// What a refused edit says on the page: what was wrong, and that nothing was written.
-    static func refusal(_ error: AdminError) -> String {
-        switch error {
-        case .storage: "无法保存，服务器日志中有原因；文件未修改。"
-        case .unchanged: "没有变化：\(error.description)"
-        default: "未保存，文件未修改：\(error.description)"
+    /// What a refused edit says on the page, in Chinese: what was wrong, and that nothing was
+    /// written. The checks of the knowledge base (`policydesk lint`) speak English; their lines are
+    /// quoted as they are, after a Chinese sentence that says what they are.
+    static func refusal(_ error: AdminError, of edit: IntentEdit?) -> String {
+        switch (error, edit) {
+        case (.storage, _): "无法保存，服务器日志中有原因；文件未修改。"
+        case (.unchanged, .addExample(let item, let text)?): "「\(text)」已经是 \(item) 的问法，没有重复添加。"
+        case (.unchanged, _): "内容和原来一样，没有保存。"
+        case (.notFound, .removeExample(let item, let text)?): "\(item) 没有问法「\(text)」（可能已被删除），文件未修改。"
+        case (.notFound, _): "找不到要修改的内容（可能已被删除或改名），文件未修改。"
+        case (.rejected(let problems), _):
+            "修改后的知识库没有通过检查，文件未修改。检查结果（policydesk lint 的原文）：\n"
+                + problems.map(\.description).joined(separator: "\n")
+        case (.invalid, _): "内容不符合要求，文件未修改：\(error.description)"
+        case (.unsafe, _): "无法保证只改动这一处，为安全起见没有写入，文件未修改。"
+        case (.superseded, _): "刚才另一个实例也改了知识库，这次没有做任何修改；请刷新页面后再试。"
         }
+    }
+
+    /// Why undoing `id` was refused, in Chinese; for an undo a later edit stands in the way of, which
+    /// one (it is to be undone first).
+    func undoRefusal(_ error: AdminError, of id: Int64) async throws -> String {
+        guard case .superseded = error else {
+            if case .invalid = error { return "这条记录没有可以恢复的原内容（不是对知识库的修改）。" }
+            return Self.refusal(error, of: nil)
+        }
+        guard let entry = try await audit.entry(id: id) else { return Self.refusal(error, of: nil) }
+        if let later = try await audit.latestChange(of: entry.target, after: id), let laterID = later.id {
+            return "之后的修改 #\(laterID) 也改了这一处；请先撤销它（从最新的开始）。没有做任何修改。"
+        }
+        return "这一处在 #\(id) 之后被别处（不是员工页或管理接口）改过；没有做任何修改。"
     }
 
     static func status(_ error: AdminError) -> HTTPResponse.Status {
@@ -456,6 +716,18 @@ struct StaffPageMiddleware<Context: RequestContext>: RouterMiddleware {
     let gate: StaffGate
     let pages: StaffPages
     let bodyLimit: Int
+    /// The largest roster upload; the forms that carry one may be this much larger than `bodyLimit`.
+    let uploadLimit: Int
+
+    /// The forms that carry a roster: the preview's upload and the start form's base64 copy of it.
+    static var rosterForms: Set<String> { ["/admin/campaigns/preview", "/admin/campaigns/start"] }
+
+    /// The body limit of a form: a roster form holds the roster (base64 on the start form, a
+    /// third larger) besides a few fields.
+    func limit(of request: Request) -> Int {
+        guard Self.rosterForms.contains(request.uri.path) else { return bodyLimit }
+        return uploadLimit / 3 * 4 + 4 + bodyLimit
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -474,7 +746,26 @@ struct StaffPageMiddleware<Context: RequestContext>: RouterMiddleware {
         var form = FormFields(Data())
         let csrf = gate.signer.csrfToken(for: session)
         if request.method == .post {
-            form = FormFields(try await request.body(upTo: bodyLimit), contentType: request.headers[.contentType])
+            let body: Data
+            do {
+                body = try await request.body(upTo: limit(of: request))
+            } catch let error as APIError where error.status == .contentTooLarge {
+                return StaffIdentity.$session.withValue(session) {
+                    StaffIdentity.$csrf.withValue(csrf) {
+                        pages.render(
+                            "message",
+                            [
+                                "title": "内容过大",
+                                "message": Self.rosterForms.contains(request.uri.path)
+                                    ? "上传的名单超过上限 \(uploadLimit) 字节（POLICYDESK_UPLOAD_LIMIT），没有保存任何内容。"
+                                        + "请拆成几个文件分别上传。"
+                                    : "提交的表单超过上限 \(bodyLimit) 字节（POLICYDESK_BODY_LIMIT），没有做任何修改。",
+                            ],
+                            status: .contentTooLarge)
+                    }
+                }
+            }
+            form = FormFields(body, contentType: request.headers[.contentType])
             guard gate.signer.acceptsCSRF(form["csrf"], for: session) else {
                 gate.metrics.adminRefused(reason: "csrf")
                 return StaffIdentity.$session.withValue(session) {
@@ -494,7 +785,17 @@ struct StaffPageMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await StaffIdentity.$who.withValue(session.name) {
             try await StaffIdentity.$session.withValue(session) {
                 try await StaffIdentity.$csrf.withValue(csrf) {
-                    try await StaffIdentity.$form.withValue(fields) { try await next(request, context) }
+                    try await StaffIdentity.$form.withValue(fields) {
+                        do {
+                            return try await next(request, context)
+                        } catch let error as HTTPError where (400..<500).contains(error.status.code) {
+                            // A client's mistake on a page (an item that does not exist) is a page in
+                            // Chinese with a way back, not the JSON body the API answers with.
+                            return pages.render(
+                                "message", ["title": "无法打开", "message": error.body ?? "请求有误。"],
+                                status: error.status)
+                        }
+                    }
                 }
             }
         }

@@ -123,6 +123,39 @@ public struct SessionSigner: Sendable {
         return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data("csrf\n\(session.id)".utf8), using: key)
     }
 
+    /// The sign-in form's pre-session cookie: `NONCE.EXPIRY.MAC`, a random nonce and when it stops
+    /// being accepted, signed. The form's hidden token is derived from the nonce, so a page of
+    /// another site can post neither (login CSRF: signing a victim in as the attacker).
+    public func loginCookieValue(nonce: String, expires: Date) -> String {
+        let payload = "login\n\(nonce)\n\(Int64(expires.timeIntervalSince1970.rounded(.down)))"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key)
+        return "\(nonce).\(Int64(expires.timeIntervalSince1970.rounded(.down))).\(Self.base64url(Data(mac)))"
+    }
+
+    /// The sign-in form's hidden token for the pre-session cookie's nonce.
+    public func loginToken(nonce: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("login csrf\n\(nonce)".utf8), using: key)
+        return Self.base64url(Data(mac))
+    }
+
+    /// Whether a sign-in form's `token` matches its pre-session `cookie`, which must be this key's
+    /// and unexpired at `now`; both compared in constant time.
+    public func acceptsLogin(cookie: String?, token: String?, now: Date) -> Bool {
+        guard let cookie, let token, let tokenMAC = Self.unbase64url(Substring(token)) else { return false }
+        let parts = cookie.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let expiry = Int64(parts[1]), let mac = Self.unbase64url(parts[2]) else {
+            return false
+        }
+        let nonce = String(parts[0])
+        guard
+            HMAC<SHA256>.isValidAuthenticationCode(
+                mac, authenticating: Data("login\n\(nonce)\n\(expiry)".utf8), using: key),
+            Date(timeIntervalSince1970: TimeInterval(expiry)) > now
+        else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(
+            tokenMAC, authenticating: Data("login csrf\n\(nonce)".utf8), using: key)
+    }
+
     /// A short keyed digest of a secret a session is tied to (a password hash, the admin token):
     /// keyed, because anyone holding the cookie can read it and it must tell nothing of the secret.
     public func fingerprint(of secret: String) -> String {
