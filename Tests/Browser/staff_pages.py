@@ -330,7 +330,7 @@ def main():
         check(int(driver.find_element(By.ID, "refused-count").text) == 1 and driver.find_elements(By.ID, "refused"),
               "the bad line is refused and listed with why")
         check(int(driver.find_element(By.ID, "message-count").text) > 0, "the preview shows who gets a message")
-        check(int(driver.find_element(By.ID, "total-yuan").text) > 0, "the preview sums the amounts in yuan")
+        check(int(driver.find_element(By.ID, "total-yuan").get_attribute("data-yuan")) > 0, "the preview sums the amounts in yuan")
         shoot("campaigns")
 
         # A campaign planned from the same file on the command line is listed, and its report opens.
@@ -368,7 +368,7 @@ def main():
             click_id("preview")
             check("GB18030" in driver.find_element(By.ID, "roster-summary").text, "the roster to send is read as GB18030")
             messages = int(driver.find_element(By.ID, "message-count").text)
-            total_yuan = int(driver.find_element(By.ID, "total-yuan").text)
+            total_yuan = int(driver.find_element(By.ID, "total-yuan").get_attribute("data-yuan"))
             # The page plans with the command line's function: the same counts as `campaign plan` printed above.
             cli = re.search(r"planned: (\d+) messages? .*\(sum of exact estimates; yuan (\d+)\)", planned.stdout, re.S)
             check(cli and (messages, total_yuan) == (int(cli.group(1)), int(cli.group(2))) == (4, 1_200_000),
@@ -395,7 +395,7 @@ def main():
             check(all(counted(state) == 0 for state in ("planned", "failed", "uncertain", "skipped")),
                   "nothing is left 待发送, 失败, 结果不确定 or 跳过")
             check(counted("total") == messages, "the total is the previewed number of messages")
-            check(int(driver.find_element(By.ID, "delivered-yuan").text) == total_yuan,
+            check(int(driver.find_element(By.ID, "delivered-yuan").get_attribute("data-yuan")) == total_yuan,
                   f"the delivered messages' yuan equal the preview's total ({total_yuan} 元)")
             shoot("campaign-progress")
 

@@ -159,7 +159,7 @@ struct StaffCampaignSendingTests {
                 #expect(Self.count("uncertain", in: page.text) == 0)
                 #expect(Self.count("skipped", in: page.text) == 0)
                 #expect(Self.count("total", in: page.text) == 2)
-                #expect(page.text.contains("<span id=\"delivered-yuan\">300000</span>"))
+                #expect(page.text.contains("<span id=\"delivered-yuan\" data-yuan=\"300000\">30万</span>"))
                 #expect(!page.text.contains("http-equiv=\"refresh\""), "a finished campaign's page stops reloading")
                 #expect(!page.text.contains("id=\"continue\""), "nothing is left to continue")
                 #expect(!page.text.contains("campaign resolve"), "no uncertain message, so no word on resolving one")

@@ -461,6 +461,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         values["messageCount"] = plan.messages.count
         values["ineligible"] = plan.ineligibleCount
         values["totalYuan"] = plan.estimatedYuan
+        values["totalWords"] = Money.words(plan.estimatedYuan)
         values["totals"] = plan.totals.map { total -> [String: Any] in
             [
                 "item": "\(total.itemID) \(total.title)", "enterprises": total.enterprises,
@@ -596,6 +597,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
                 ["state": state.rawValue, "words": CampaignReport.stateWords(state), "count": counts[state] ?? 0]
             },
             "estimatedYuan": report.estimatedYuan, "deliveredYuan": delivered,
+            "estimatedWords": Money.words(report.estimatedYuan), "deliveredWords": Money.words(delivered),
             "sending": sending, "done": !sending && pending == 0,
             "canContinue": !sending && pending > 0 && sender != nil,
             "hasUncertain": (counts[.uncertain] ?? 0) > 0,
