@@ -39,18 +39,20 @@ let package = Package(
         .target(name: "PolicyKit", swiftSettings: swiftSettings),
         // The one JSON writer: answers, stored conversations and the platforms' reply bodies.
         .target(name: "JSONWriter", swiftSettings: swiftSettings),
+        // Text rules every layer shares (what space at the ends of a message is).
+        .target(name: "TextRules", swiftSettings: swiftSettings),
         .target(name: "Matching", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
         .target(
             name: "Desk",
             dependencies: [
-                "PolicyKit", "Matching", "JSONWriter",
+                "PolicyKit", "Matching", "JSONWriter", "TextRules",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
         ),
         // A plan's text read into a draft Intents/ folder: pure, text in and files out.
-        .target(name: "PlanImport", dependencies: ["PolicyKit", "Desk"], swiftSettings: swiftSettings),
+        .target(name: "PlanImport", dependencies: ["PolicyKit", "Desk", "TextRules"], swiftSettings: swiftSettings),
         // The edge: platforms, outbound HTTP, storage, the HTTP server.
         .systemLibrary(
             name: "CCurl",
@@ -62,7 +64,7 @@ let package = Package(
         .target(
             name: "Channels",
             dependencies: [
-                "CCurl", "JSONWriter",
+                "CCurl", "JSONWriter", "TextRules",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -136,7 +138,7 @@ let package = Package(
         .target(
             name: "FuzzChecks",
             dependencies: [
-                "PolicyKit", "Matching", "Desk", "Channels", "Outreach",
+                "PolicyKit", "Matching", "Desk", "Channels", "Outreach", "TextRules",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -173,6 +175,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PolicyKitTests", dependencies: ["PolicyKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "TextRulesTests", dependencies: ["TextRules"], swiftSettings: swiftSettings),
         .testTarget(name: "OutreachModelTests", dependencies: ["OutreachModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JSONWriterTests", dependencies: ["JSONWriter", "TestSupport"], swiftSettings: swiftSettings),

@@ -2,6 +2,7 @@ public import Foundation
 import Matching
 import Mustache
 import PolicyKit
+import TextRules
 
 /// How a reply is written: plain text (WeCom, the CLI) or Markdown (DingTalk, Feishu).
 public enum ReplyFlavour: String, Sendable {
@@ -82,7 +83,7 @@ public struct Desk: Sendable {
     private func answerBounded(
         _ question: String, conversation: Conversation?, now: Date, flavour: ReplyFlavour
     ) -> Exchange {
-        let text = Self.trimmed(question)
+        let text = question.trimmed
         guard !text.isEmpty else {
             return Exchange(
                 answer: refusal(flavour: flavour, kind: .empty, confidence: 0, alternatives: []),
@@ -438,20 +439,6 @@ public struct Desk: Sendable {
     private func render(_ name: String, flavour: ReplyFlavour, context: [String: Any]) -> String {
         let text = knowledge.templates.render(context, withTemplate: "\(name).\(flavour.rawValue)") ?? ""
         return Self.tidy(text, keepBlankLines: flavour == .markdown)
-    }
-
-    /// The text without leading and trailing white space (ASCII, ideographic and no-break).
-    static func trimmed(_ text: String) -> String {
-        let scalars = text.unicodeScalars
-        func isSpace(_ s: Unicode.Scalar) -> Bool {
-            s.value <= 0x20 || s.value == 0x3000 || s.value == 0xA0 || s.value == 0xFEFF
-        }
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-            let last = scalars.lastIndex(where: { !isSpace($0) })
-        else {
-            return ""
-        }
-        return String(scalars[first...last])
     }
 
     /// Removes the blank lines that empty template sections leave behind; Markdown keeps one

@@ -1,5 +1,6 @@
 import Channels
 import Foundation
+import TextRules
 
 /// The DingTalk callback: the JSON body parser and the `timestamp`/`sign` check.
 ///
@@ -27,7 +28,7 @@ enum DingTalkFuzz {
         try expect(!message.userID.isEmpty, "a message was read without a sender")
         try expect(!message.chatID.isEmpty, "a message was read without a chat")
         if let text = message.text {
-            try expect(text == trimmedLikeChannels(text), "the message text is not trimmed: \(text.debugDescription)")
+            try expect(text == text.trimmed, "the message text is not trimmed: \(text.debugDescription)")
         }
     }
 

@@ -65,12 +65,3 @@ func split(_ bytes: ArraySlice<UInt8>, at separator: UInt8 = 0) -> (ArraySlice<U
 /// The repository's root, found from this file's place in it, for the shipped `Intents/` and `Templates/`.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
-
-/// The same rule as Channels' `trimmed`: Unicode white space and U+200B at both ends.
-func trimmedLikeChannels(_ text: String) -> String {
-    func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace || scalar.value == 0x200B }
-    let scalars = text.unicodeScalars
-    guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) })
-    else { return "" }
-    return String(scalars[first...last])
-}

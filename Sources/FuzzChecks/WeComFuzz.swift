@@ -1,5 +1,6 @@
 import Channels
 import Foundation
+import TextRules
 
 /// The WeCom callback: envelope and message parsing, decryption, and the passive reply.
 ///
@@ -93,7 +94,7 @@ enum WeComFuzz {
             try expect(!message.userID.isEmpty, "a message was read without a sender")
             if let text = message.text {
                 try expect(
-                    text == trimmedLikeChannels(text), "the message text is not trimmed: \(text.debugDescription)")
+                    text == text.trimmed, "the message text is not trimmed: \(text.debugDescription)")
             }
         } catch let error as ChannelError {
             guard case .malformed = error else {
@@ -147,7 +148,7 @@ enum WeComFuzz {
         try expect(readBack.userID == corpID, "the reply reads as from \(readBack.userID.debugDescription)")
         if isXMLSafe(text), !text.unicodeScalars.contains("\r"), text.utf8.count <= WeComCallback.maxReplyContentBytes {
             try expect(
-                readBack.text == trimmedLikeChannels(text),
+                readBack.text == text.trimmed,
                 "the reply text reads back as \(readBack.text.debugDescription), not \(text.debugDescription)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TextRules
 
 /// The layout of a plan as the seed lays it out: a title, a preamble, parts headed 一、二、…,
 /// sub-parts headed （一）（二）…, and in one part the numbered measures (1.标题。正文…), each
@@ -193,15 +194,5 @@ struct PlanDocument: Sendable {
     /// 「区能源局、区财政局」 → [区能源局, 区财政局].
     static func units(_ text: String) -> [String] {
         text.split(whereSeparator: { "、，,；;".contains($0) }).map { String($0).trimmed }.filter { !$0.isEmpty }
-    }
-}
-
-extension String {
-    /// Without the spaces (ASCII, full width, no-break) and line ends at either end.
-    var trimmed: String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
     }
 }

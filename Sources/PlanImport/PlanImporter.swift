@@ -1,5 +1,6 @@
 import Foundation
 public import PolicyKit
+import TextRules
 
 /// Turns a plan's text into a draft `Intents/` folder: a function of text in, files out, with
 /// no file system inside, so that a web upload can call it as the command line does.

@@ -1,5 +1,6 @@
 import Foundation
 import PolicyKit
+import TextRules
 
 /// Reads the award of one sentence of a measure into the existing rule shapes: amounts, shares
 /// of a base, ceilings, per-unit amounts and bonuses, yearly subsidies and staged payments, with

@@ -26,23 +26,6 @@ struct CoreTests {
         }
     }
 
-    @Test(
-        "trimming agrees with Foundation's whitespacesAndNewlines for every scalar up to U+3000 and U+FEFF, at either end and alone"
-    )
-    func trimmingAgreesWithFoundation() {
-        for value in Array(UInt32(0)...0x3000) + [0xFEFF, 0x1_F600] {
-            guard let scalar = Unicode.Scalar(value) else { continue }
-            let s = String(Character(scalar))
-            for text in [s, s + "问" + s, "问" + s + "答", s + s + "a b" + s, "x" + s] {
-                #expect(
-                    text.trimmed == text.trimmingCharacters(in: .whitespacesAndNewlines),
-                    "U+\(String(value, radix: 16))")
-            }
-        }
-        #expect("  ".trimmed == "")
-        #expect("\u{3000}新认定的高企\r\n"[...].trimmed == "新认定的高企")
-    }
-
     @Test("the random prefix of a WeCom message is 16 bytes and differs from one message to the next")
     func randomPrefixIsFresh() {
         let prefixes = (0..<64).map { _ in WeComCrypto.randomPrefix() }

@@ -1,4 +1,5 @@
 public import Foundation
+import TextRules
 
 /// Parses the JSON body of a DingTalk robot callback (the same body Stream mode delivers).
 public struct DingTalkMessageDecoder: Sendable {

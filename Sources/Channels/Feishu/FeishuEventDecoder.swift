@@ -1,4 +1,5 @@
 public import Foundation
+import TextRules
 
 /// Authenticates, decrypts and parses Feishu event-subscription (v2) requests.
 ///

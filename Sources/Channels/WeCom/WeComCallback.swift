@@ -1,5 +1,6 @@
 public import Foundation
 import JSONWriter
+import TextRules
 
 /// The WeCom callback endpoint's codec: URL verification, inbound messages and encrypted
 /// passive replies, for a self-built app (receive id = CorpID, XML bodies) or a 智能机器人
