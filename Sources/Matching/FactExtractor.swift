@@ -319,7 +319,12 @@ public struct FactExtractor: Sendable {
         // `roles` is in order of start. Each lookup reads only the hits near the mention, found by
         // binary search, so a question with thousands of amounts costs no more per amount than one.
         let after = firstIndex(in: roles, startingAtOrAfter: mention.range.upperBound)
-        if after < roles.count, roles[after].start == mention.range.upperBound, let role = fact(roles[after]) {
+        // A word right after the amount names it, unless the next amount follows that word at once
+        // (「利息24万担保费6万」: 担保费 is the 6万's).
+        if after < roles.count, roles[after].start == mention.range.upperBound,
+            roles[after].end < windowEnd - 1 || windowEnd == scalars.count,
+            let role = fact(roles[after])
+        {
             return role
         }
         var before: PhraseMatcher<Cue>.Hit?

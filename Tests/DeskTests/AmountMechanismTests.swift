@@ -83,6 +83,7 @@ struct AmountMechanismTests {
             ("我们是本地注册的瞪羚企业，并不是迁入的，200万有吗", "12.5"),
             ("独角兽企业，在东胜只设了个分支机构，400万能拿吗", "12.6"),
             ("高企，没有整体迁入东胜，迁入当年销售收入300万，20万能拿吗", "12.4"),
+            ("我们公司就是在东胜成立的，是瞪羚企业，200万能领吗", "12.5"),
         ])
     func relocationNegated(question: String, item: String) throws {
         let answer = try ask(question)
@@ -118,6 +119,8 @@ struct AmountMechanismTests {
         arguments: [
             ("贴息：利息两万，担保费三千，区里补多少", "28.1", Int64(11_500)),
             ("利益共同体 上年研发2000万 财政支持500万 奖多少", "25.2", 3_000_000),
+            // Between two amounts, a word names the one it comes right before (担保费 is the 6万's).
+            ("科技贷款贴息，今年利息24万担保费6万，能补多少", "28.1", 150_000),
         ])
     func bareAmounts(question: String, item: String, yuan: Int64) throws {
         let answer = try ask(question)
