@@ -102,25 +102,16 @@ public enum Level: Sendable, Hashable {
 }
 
 extension Level {
-    /// The one level a question names. In a question 「自治区」 alone usually says who paid,
-    /// not the level of a platform; only 「自治区级」 (or 「省级」) names a level.
-    public static func asked(in scalars: [UInt32]) -> Level? {
-        let hits = Self.phrases.hits(in: scalars)
-        let national = hits.contains { $0.value == .national }
-        let region = hits.contains { $0.value == .region }
-        switch (national, region) {
-        case (true, false): return .national
-        case (false, true): return .region
-        default: return nil
-        }
+    /// The levels a question names. In a question 「自治区」 alone usually says who paid, not the
+    /// level of a platform; only 「自治区级」 (or 「省级」) names a level.
+    public static func named(in scalars: [UInt32]) -> Set<Level> {
+        Set(Self.phrases.hits(in: scalars).map(\.value))
     }
-}
 
-extension Level {
-    /// Whether a question names both levels (「国家级孵化器和自治区级众创空间」).
-    public static func asksBoth(in scalars: [UInt32]) -> Bool {
-        let hits = Self.phrases.hits(in: scalars)
-        return hits.contains { $0.value == .national } && hits.contains { $0.value == .region }
+    /// The one level a question names, or nil when it names none or both.
+    public static func asked(in scalars: [UInt32]) -> Level? {
+        let levels = named(in: scalars)
+        return levels.count == 1 ? levels.first : nil
     }
 
     static let phrases = PhraseMatcher<Level>([("国家", .national), ("自治区级", .region), ("省级", .region)])
@@ -313,7 +304,8 @@ public struct Matcher: Sendable {
         let statesAmount = !extraction.money.isEmpty
         // Asking about money about a measure it names (「高企奖励咋领」) is asking about an award, not a task.
         let asksForMoney = extraction.asksForMoney
-        let level = Level.asked(in: scalars)
+        let levels = Level.named(in: scalars)
+        let level = levels.count == 1 ? levels.first : nil
         let stated = Self.mask(Set(extraction.facts.values.keys).subtracting([.scale]))
         let roles = extraction.money.compactMap(\.role)
         let named = namedTerms(scalars, measureHits: measureHits)
@@ -336,7 +328,7 @@ public struct Matcher: Sendable {
         var levelNamed: [Int] = []
         if let level {
             levelNamed = Self.putLevelFirst(level, in: &scored, levels: labelLevels, clauses: labelClauses)
-        } else if Level.asksBoth(in: scalars) {
+        } else if levels.count == 2 {
             // 「国家级孵化器，同时自治区级众创空间」 names an item of each level of the clause it names.
             levelNamed = Self.bestOfEachLevel(in: scored, levels: labelLevels, clauses: labelClauses, of: namedClauses)
         }
