@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "PostgresStorage",
             dependencies: [
-                "Storage",
+                "Storage", "OutreachModel",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -203,7 +203,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OutreachTests",
-            dependencies: ["Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage", "TestSupport"],
+            dependencies: [
+                "Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage", "PostgresStorage", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

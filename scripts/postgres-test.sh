@@ -4,7 +4,9 @@
 #      shared Intents edits (ServerTests SharedIntentsTests);
 #   2. two real `policydesk serve` processes sharing that database (scripts/postgres-two-instances.py),
 #      ending with PostgreSQL stopped and started again under them;
-#   3. a second `policydesk serve` on one SQLite file refused while the first runs.
+#   3. campaigns on that database: a second `policydesk campaign run` refused while the first runs,
+#      and the lock taken over after kill -9 of the first (scripts/postgres-campaign-lock.py);
+#   4. a second `policydesk serve` on one SQLite file refused while the first runs.
 # Installs Debian's postgresql if it is missing. Needs a build (`swift build --build-tests`);
 # POLICYDESK_BIN names another policydesk binary. Stops PostgreSQL and removes the folder on exit.
 set -euo pipefail
@@ -45,8 +47,8 @@ as_owner "$PG_BIN/createdb" -h "$WORK" -p "$PORT" -U policydesk policydesk_test
 echo "== PostgreSQL 15 on 127.0.0.1:$PORT ready in $((SECONDS - started)) s"
 
 export POLICYDESK_TEST_POSTGRES_URL="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable"
-echo "== storage contract suite over every kind, PostgreSQL included; the cross-instance and shared-edit tests"
-if ! swift test --skip-build --filter "StorageTests|SharedIntentsTests" >"$WORK/storage-tests.log" 2>&1; then
+echo "== storage and campaign store contract suites over every kind, PostgreSQL included; the cross-instance and shared-edit tests"
+if ! swift test --skip-build --filter "StorageTests|SharedIntentsTests|CampaignStoreTests" >"$WORK/storage-tests.log" 2>&1; then
     grep -E "✘|error" "$WORK/storage-tests.log" | head -n 60
     tail -n 5 "$WORK/storage-tests.log"
     exit 1
@@ -63,6 +65,10 @@ done
 "$PY" scripts/postgres-two-instances.py --binary "$BIN" \
     --db "postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=two_instances" \
     --pg-stop "$WORK/pg-stop.sh" --pg-start "$WORK/pg-start.sh"
+
+echo "== campaigns on the shared database: one runner at a time, kill -9, the ledger"
+"$PY" scripts/postgres-campaign-lock.py --binary "$BIN" \
+    --db "postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=campaign_lock"
 
 echo "== staff accounts on the shared database"
 STAFF_DB="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=staff_cli"

@@ -7,9 +7,10 @@ Checks, each against both processes:
     likewise one DingTalk msgId;
   * a clarification asked on A (新认定的高企能拿多少钱 → which scale?) is finished on B (规上 → 20万);
   * an admin edit made through A is served by B within 1 s, and undone through B;
-  * PostgreSQL stopped under the running servers: webhooks are refused with 503 within WeCom's
-    5 s window and /healthz says why, nothing crashes, and once PostgreSQL is back both
-    instances answer again with no restart.
+  * PostgreSQL stopped under the running servers: WeCom and DingTalk get the polite busy reply
+    (HTTP 200, WeCom's encrypted, DingTalk's Markdown) within WeCom's 5 s window, counted in
+    /metrics, /healthz says why, nothing crashes, and once PostgreSQL is back both instances
+    answer again with no restart.
 
 Usage: postgres-two-instances.py --binary .build/debug/policydesk --db postgres://… \
            --pg-stop 'CMD' --pg-start 'CMD'
@@ -229,17 +230,44 @@ def check_admin_edit_across(a, b):
     print("  A served the undo %.0f ms after B made it" % ((restored or 0) * 1000))
 
 
+BUSY = "系统繁忙，请稍后再试"
+
+
+def busy_replies(instance):
+    """policydesk_store_busy_replies_total of one instance, all channels."""
+    _, text = http("GET", instance.base + "/metrics")
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("policydesk_store_busy_replies_total"))
+
+
 def check_database_restart(a, b, pg_stop, pg_start):
     print("== PostgreSQL stopped and started again under both instances")
     subprocess.run(pg_stop, shell=True, check=True, stdout=subprocess.DEVNULL)
     try:
+        busy_before = busy_replies(a)
+        msg_id = str(7400000000000000000 + int(time.time()))
+        path, body = peers.wecom_request(peers.wecom_text_xml("zhaoliu", "新认定的高企能拿多少钱", msg_id))
+        started = time.time()
+        status, xml = http("POST", a.base + path, body, timeout=10)
+        took = time.time() - started
+        check(status == 200 and "<Encrypt>" in xml,
+              "WeCom with the database down gets an encrypted 200, not an error: %s %s" % (status, xml[:200]))
+        if status == 200 and "<Encrypt>" in xml:
+            text = peers.wecom_open_reply(xml)[0].content
+            check(BUSY in text, "the WeCom reply is the polite busy reply: %r" % text[:80])
+        check(took < 5, "the WeCom reply came within its 5 s window: %.1f s" % took)
+        print("  WeCom answered %s with the polite reply in %.1f s" % (status, took))
         body = peers.dingtalk_body("新认定的高企能拿多少钱", "msgDown%s==" % uuid.uuid4().hex[:12])
         started = time.time()
         status, text = http("POST", a.base + "/webhooks/dingtalk", body, peers.dingtalk_headers(), timeout=10)
         took = time.time() - started
-        check(status == 503, "a webhook with the database down answers 503 (the platform retries), got %s %s" % (status, text[:200]))
-        check(took < 5, "the refusal came within WeCom's 5 s window: %.1f s" % took)
-        print("  webhook refused with %s in %.1f s" % (status, took))
+        check(status == 200 and BUSY in text and json.loads(text).get("msgtype") == "markdown",
+              "DingTalk with the database down gets its normal Markdown reply, the polite one: %s %s"
+              % (status, text[:200]))
+        check(took < 5, "the DingTalk reply came within 5 s: %.1f s" % took)
+        print("  DingTalk answered %s with the polite reply in %.1f s" % (status, took))
+        counted = busy_replies(a) - busy_before
+        check(counted == 2, "/metrics counts the 2 polite replies: %g" % counted)
         status, text = http("GET", a.base + "/healthz")
         check(status == 503 and "store failing" in text, "/healthz says the store fails: %s %s" % (status, text[:200]))
         status, answer = b.ask("新认定的规上高企能拿多少钱", "down-%s" % uuid.uuid4().hex[:6])
@@ -251,18 +279,18 @@ def check_database_restart(a, b, pg_stop, pg_start):
     recovered = None
     while time.time() - back_at < 30:
         body = peers.dingtalk_body("新认定的高企能拿多少钱", "msgBack%s==" % uuid.uuid4().hex[:12])
-        status, _ = http("POST", a.base + "/webhooks/dingtalk", body, peers.dingtalk_headers(), timeout=10)
-        if status == 200:
+        status, text = http("POST", a.base + "/webhooks/dingtalk", body, peers.dingtalk_headers(), timeout=10)
+        if status == 200 and BUSY not in text:
             recovered = time.time() - back_at
             break
         time.sleep(0.2)
-    check(recovered is not None, "A answers webhooks again once PostgreSQL is back")
+    check(recovered is not None, "A answers webhooks (not the busy reply) again once PostgreSQL is back")
     status, text = http("GET", a.base + "/healthz")
     check(status == 200, "/healthz is well again: %s %s" % (status, text[:200]))
-    status, _ = http("POST", b.base + "/webhooks/dingtalk",
-                     peers.dingtalk_body("新认定的高企能拿多少钱", "msgBackB%s==" % uuid.uuid4().hex[:10]),
-                     peers.dingtalk_headers())
-    check(status == 200, "B answers webhooks again too: %s" % status)
+    status, text = http("POST", b.base + "/webhooks/dingtalk",
+                        peers.dingtalk_body("新认定的高企能拿多少钱", "msgBackB%s==" % uuid.uuid4().hex[:10]),
+                        peers.dingtalk_headers())
+    check(status == 200 and BUSY not in text, "B answers webhooks again too: %s" % status)
     check(a.process.poll() is None and b.process.poll() is None, "both instances are still running")
     print("  answering again %.1f s after PostgreSQL started" % (recovered or -1))
 

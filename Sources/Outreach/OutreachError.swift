@@ -14,10 +14,6 @@ public enum OutreachError: Error, Sendable, Equatable, CustomStringConvertible {
     case messageTooLong(enterprise: String, line: Int, bytes: Int, limit: Int, platform: String)
     /// No campaign has this id.
     case campaignNotFound(Int64)
-    /// Another process is sending a campaign from the same database.
-    case alreadyRunning(lockFile: String)
-    /// The run lock could not be taken.
-    case lockFailed(lockFile: String, reason: String)
     /// No delivery of the campaign has this id, or it is not uncertain.
     case notUncertain(delivery: Int64, campaign: Int64)
 
@@ -42,12 +38,6 @@ public enum OutreachError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "\(limit). Announce fewer items at once or shorten the template."
         case .campaignNotFound(let id):
             "No campaign has id \(id). `policydesk campaign list` shows the campaigns in this database."
-        case .alreadyRunning(let lockFile):
-            "Another `policydesk campaign run` is sending from this database (it holds \(lockFile)). Wait for it "
-                + "to finish, or stop it; campaigns are sent one at a time so that robots shared between them "
-                + "stay within their limits."
-        case .lockFailed(let lockFile, let reason):
-            "Could not take the run lock \(lockFile): \(reason). Check that the database's folder is writable."
         case .notUncertain(let delivery, let campaign):
             "Delivery \(delivery) of campaign \(campaign) is not uncertain; `policydesk campaign status \(campaign)` "
                 + "lists the uncertain ones."

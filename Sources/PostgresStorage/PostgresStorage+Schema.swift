@@ -101,6 +101,7 @@ extension PostgresStorage {
                 """
             ]
         ),
+        ("v3-campaigns", campaignTables),
     ]
 
     /// Brings the schema up to date under `pg_advisory_lock`, refusing a database that a newer
@@ -190,7 +191,8 @@ extension PostgresStorage {
             "drop the schema",
             """
             DROP TABLE IF EXISTS dedupe_claim, conversation, miss, miss_group, audit_entry, store_probe,
-                intents_file, staff_account, schema_migration CASCADE
+                intents_file, staff_account, campaign_attempt, campaign_skip, campaign_delivery_item,
+                campaign_delivery, campaign_robot, campaign, schema_migration CASCADE
             """)
         _ = try await rows("drop the revision sequence", "DROP SEQUENCE IF EXISTS intents_revision")
     }

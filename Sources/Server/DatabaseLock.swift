@@ -1,10 +1,4 @@
-import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Storage
 
 /// An exclusive `flock` on `<database>.lock`, held for as long as `policydesk serve` runs on an
 /// SQLite file.
@@ -15,50 +9,32 @@ import Foundation
 /// database itself, and the kernel releases it when the process dies however it dies, so a stale
 /// lock never blocks a restart.
 public final class DatabaseLock: Sendable {
-    /// The lock file's path.
-    public let path: String
-    private let descriptor: Int32
+    private let lock: FileLock
 
-    private init(path: String, descriptor: Int32) {
-        self.path = path
-        self.descriptor = descriptor
+    /// The lock file's path.
+    public var path: String { lock.path }
+
+    private init(lock: FileLock) {
+        self.lock = lock
     }
 
     /// Locks the file beside the SQLite database at `databasePath`, or throws naming the process
     /// that holds it.
     public static func acquire(databasePath: String) throws(DatabaseLockError) -> DatabaseLock {
         let path = databasePath + ".lock"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw .unwritable(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let reason = errno
-            let holder = readHolder(descriptor)
-            close(descriptor)
-            if reason == EWOULDBLOCK {
-                throw .held(databasePath: databasePath, lockPath: path, pid: holder)
+        do {
+            return DatabaseLock(lock: try FileLock.acquire(path: path))
+        } catch {
+            switch error {
+            case .held(let pid): throw .held(databasePath: databasePath, lockPath: path, pid: pid)
+            case .unusable(let reason): throw .unwritable(path: path, reason: reason)
             }
-            throw .unwritable(path: path, reason: String(cString: strerror(reason)))
         }
-        // The holder's pid, for the message a second server prints; the lock is what counts.
-        let text = "\(getpid())\n"
-        _ = ftruncate(descriptor, 0)
-        _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
-        return DatabaseLock(path: path, descriptor: descriptor)
     }
 
     /// Releases the lock; also released when the process ends.
     public func release() {
-        _ = flock(descriptor, LOCK_UN)
-        close(descriptor)
-    }
-
-    private static func readHolder(_ descriptor: Int32) -> Int32? {
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 31, 0) }
-        guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        lock.release()
     }
 }
 

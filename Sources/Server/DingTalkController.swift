@@ -41,7 +41,16 @@ struct DingTalkController<Context: RequestContext>: Sendable {
         // or the sender would swallow a new message that happens to share them.
         let key = message.messageID.isEmpty ? nil : "dingtalk:msg:\(message.messageID)"
         if let key {
-            switch try await dedupe.claim(key: key, now: now(), ttl: dedupeWindow) {
+            let claim: DedupeClaim
+            do {
+                claim = try await dedupe.claim(key: key, now: now(), ttl: dedupeWindow)
+            } catch {
+                answers.metrics.storeBusyReply(channel: "dingtalk")
+                return Response.text(
+                    DingTalkReply.markdown(title: "系统繁忙", text: StoreBusyReply.text).json,
+                    contentType: "application/json; charset=utf-8")
+            }
+            switch claim {
             case .duplicate(let stored?):
                 return Response.text(stored, contentType: "application/json; charset=utf-8")
             case .duplicate(nil):
@@ -52,7 +61,8 @@ struct DingTalkController<Context: RequestContext>: Sendable {
         }
         let replyText = await answers.replyText(to: message, flavour: .markdown, now: now(), logger: logger)
         let body = DingTalkReply.markdown(title: "政策解答", text: replyText).json
-        if let key { try await dedupe.recordReply(key: key, reply: body) }
+        // The answer is ready: give it even if the store has just failed to keep it.
+        if let key { try? await dedupe.recordReply(key: key, reply: body) }
         return Response.text(body, contentType: "application/json; charset=utf-8")
     }
 }

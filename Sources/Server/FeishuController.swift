@@ -40,7 +40,15 @@ struct FeishuController<Context: RequestContext>: Sendable {
         logger[metadataKey: "feishu.message_id"] = "\(message.messageID)"
         let keys = [message.eventID.map { "feishu:event:\($0)" }, "feishu:msg:\(message.messageID)"].compactMap { $0 }
         for key in keys {
-            if case .duplicate = try await dedupe.claim(key: key, now: now(), ttl: dedupeWindow) {
+            let claim: DedupeClaim
+            do {
+                claim = try await dedupe.claim(key: key, now: now(), ttl: dedupeWindow)
+            } catch {
+                answers.metrics.storeBusyReply(channel: "feishu")
+                replies.enqueue(.init(messageID: message.messageID, text: StoreBusyReply.text, idempotencyKey: nil))
+                return ok
+            }
+            if case .duplicate = claim {
                 logger.info("feishu retry ignored: already answered")
                 return ok
             }
@@ -50,7 +58,7 @@ struct FeishuController<Context: RequestContext>: Sendable {
             .init(messageID: message.messageID, text: replyText, idempotencyKey: message.eventID.map { "reply-\($0)" }))
         // The reply goes out through the API, so nothing is stored for a retry to resend; the
         // records only make a retry after a restart a duplicate too.
-        for key in keys { try await dedupe.recordReply(key: key, reply: "") }
+        for key in keys { try? await dedupe.recordReply(key: key, reply: "") }
         return ok
     }
 }

@@ -55,6 +55,13 @@ public struct ServerMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts a message answered with the polite "busy" reply because the store did not take its
+    /// dedupe claim (down, restarting or failing), by channel.
+    public func storeBusyReply(channel: String) {
+        Counter(label: "policydesk_store_busy_replies_total", dimensions: [("channel", channel)], factory: factory)
+            .increment()
+    }
+
     /// Counts a reload and whether it worked.
     public func reload(ok: Bool) {
         Counter(label: "policydesk_reloads_total", dimensions: [("result", ok ? "ok" : "rejected")], factory: factory)

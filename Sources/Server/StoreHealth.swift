@@ -8,8 +8,8 @@ import Synchronization
 ///
 /// A full disk or a damaged file fails every write while the process itself looks well; without
 /// this, `/healthz` said 200 while every webhook failed. A failure is logged once with the operation
-/// and its cause, `/healthz` answers 503 with the reason until a write succeeds again, and the
-/// platform is told 503 so that it retries later.
+/// and its cause, and `/healthz` answers 503 with the reason until a write succeeds again; the
+/// webhooks meanwhile give the platform's user a polite reply (``StoreBusyReply``).
 public final class StoreHealth: Sendable {
     private struct Failure {
         var reason: String

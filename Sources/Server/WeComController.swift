@@ -51,7 +51,13 @@ struct WeComController<Context: RequestContext>: Sendable {
             : "wecom:msg:\(message.messageID)"
         var logger = context.logger
         logger[metadataKey: "wecom.msg_id"] = "\(message.messageID)"
-        let claim = try await dedupe.claim(key: key, now: now(), ttl: dedupeWindow)
+        let claim: DedupeClaim
+        do {
+            claim = try await dedupe.claim(key: key, now: now(), ttl: dedupeWindow)
+        } catch {
+            answers.metrics.storeBusyReply(channel: "wecom")
+            return try encryptedReply(to: message, text: StoreBusyReply.text, logger: logger)
+        }
         let replyText: String
         switch claim {
         case .duplicate(let stored?):
@@ -62,13 +68,20 @@ struct WeComController<Context: RequestContext>: Sendable {
             return Response.text(WeComCallback.acknowledgementBody)
         case .new:
             if message.messageType == "event" {
-                try await dedupe.recordReply(key: key, reply: "")
+                try? await dedupe.recordReply(key: key, reply: "")
                 return Response.text(WeComCallback.acknowledgementBody)
             }
             replyText = await answers.replyText(to: message, flavour: .plain, now: now(), logger: logger)
-            try await dedupe.recordReply(key: key, reply: replyText)
+            // The answer is ready: give it even if the store has just failed to keep it (the
+            // failure is logged and shown by /healthz); only a retry could have used the record.
+            try? await dedupe.recordReply(key: key, reply: replyText)
         }
         guard !replyText.isEmpty else { return Response.text(WeComCallback.acknowledgementBody) }
+        return try encryptedReply(to: message, text: replyText, logger: logger)
+    }
+
+    /// `text` as WeCom's encrypted passive reply to `message`.
+    private func encryptedReply(to message: InboundMessage, text replyText: String, logger: Logger) throws -> Response {
         do {
             let xml = try callback.encodeReply(
                 to: message, text: replyText, timestamp: String(Int(now().timeIntervalSince1970)),

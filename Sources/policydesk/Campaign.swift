@@ -23,7 +23,8 @@ struct Campaign: AsyncParsableCommand {
         abstract: "Tell enterprises on a roster, in their own group chats, which measures they qualify for.",
         discussion: """
             Plan a campaign from a roster (see Examples/roster-sample.csv), send it through the group robots, \
-            and follow it up. Campaigns live in $POLICYDESK_DB (default policydesk.sqlite).
+            and follow it up. Campaigns live in $POLICYDESK_DB (default policydesk.sqlite, or the \
+            postgres:// database several instances share).
             """,
         subcommands: [
             CampaignPlanCommand.self, CampaignRehearseCommand.self, CampaignRunCommand.self, CampaignStatusCommand.self,
@@ -33,30 +34,22 @@ struct Campaign: AsyncParsableCommand {
     )
 }
 
-/// The campaign database, as every other command finds it.
+/// The campaign database, as every other command finds it: the SQLite file or the PostgreSQL
+/// database the servers use.
 enum CampaignDatabase {
-    /// Campaigns keep their ledger in an SQLite file of one machine; a `postgres://` value (which
-    /// may hold a password, never echoed) is refused before anything is opened or created.
-    static func refusePostgres() throws {
-        guard PostgresAddress.isPostgresURL(path) else { return }
-        throw CommandFailure(
-            description: "POLICYDESK_DB is a PostgreSQL URL, but campaigns keep their ledger in an SQLite file: "
-                + "run policydesk campaign with POLICYDESK_DB set to that file's path.")
-    }
-
     /// `$POLICYDESK_DB` or `policydesk.sqlite`.
-    static var path: String {
+    static var location: String {
         ProcessInfo.processInfo.environment["POLICYDESK_DB"] ?? "policydesk.sqlite"
     }
 
-    /// Opens the database, failing with the storage layer's message.
-    static func open() throws -> SQLiteStorage {
-        try refusePostgres()
-        do {
-            return try SQLiteStorage(path: path)
-        } catch {
-            throw CommandFailure(description: "\(error)")
-        }
+    /// Where the database is, as messages name it (a PostgreSQL password hidden).
+    static var name: String {
+        (try? PostgresAddress(url: location).description) ?? location
+    }
+
+    /// Runs `body` with the database open, closing it afterwards.
+    static func with<T: Sendable>(_ body: (OpenDatabase) async throws -> T) async throws -> T {
+        try await OpenDatabase.with(location: location, body)
     }
 }
 
@@ -117,17 +110,17 @@ struct CampaignPlanCommand: AsyncParsableCommand {
             }
             throw ExitCode(1)
         }
-        let store = try CampaignDatabase.open()
         let format: MessageFormat = text ? .text : .markdown
-        let planned: CampaignLaunch.Planned
-        do {
-            planned = try await CampaignLaunch.plan(
-                .init(
-                    roster: parsed, rosterName: rosterName, itemIDs: CampaignLaunch.itemIDs(items),
-                    template: template, format: format, windowDays: windowDays),
-                knowledge: kb, store: store, dryRun: dryRun, now: Date())
-        } catch let error as OutreachError {
-            throw CommandFailure(description: error.description)
+        let planned = try await CampaignDatabase.with { database -> CampaignLaunch.Planned in
+            do {
+                return try await CampaignLaunch.plan(
+                    .init(
+                        roster: parsed, rosterName: rosterName, itemIDs: CampaignLaunch.itemIDs(items),
+                        template: template, format: format, windowDays: windowDays),
+                    knowledge: kb, store: database.campaigns, dryRun: dryRun, now: Date())
+            } catch let error as OutreachError {
+                throw CommandFailure(description: error.description)
+            }
         }
         let plan = planned.plan
         let notes = planned.notes
@@ -254,11 +247,12 @@ struct CampaignRehearseCommand: AsyncParsableCommand {
         let now = Date()
         // Whom real campaigns told recently, read from the real database when there is one; it is not written.
         var recent: [RecentSend] = []
-        if FileManager.default.fileExists(atPath: CampaignDatabase.path) {
-            let store = try CampaignDatabase.open()
-            recent = try await store.recentSends(
-                itemIDs: Set(itemIDs), since: now.addingTimeInterval(-Double(windowDays) * 86_400))
-            try? store.close()
+        let location = CampaignDatabase.location
+        if PostgresAddress.isPostgresURL(location) || FileManager.default.fileExists(atPath: location) {
+            recent = try await CampaignDatabase.with { database in
+                try await database.campaigns.recentSends(
+                    itemIDs: Set(itemIDs), since: now.addingTimeInterval(-Double(windowDays) * 86_400))
+            }
         }
         let format: MessageFormat = text ? .text : .markdown
         let outcome: CampaignRehearsal.Outcome
@@ -296,7 +290,7 @@ struct CampaignRehearseCommand: AsyncParsableCommand {
         emit(
             "Rehearsal only: the local fake platform received \(outcome.requests.count) requests, "
                 + "\(delivered) of \(outcome.messages.count) messages; nothing was sent to a real group and nothing "
-                + "was recorded in \(CampaignDatabase.path).")
+                + "was recorded in \(CampaignDatabase.name).")
         if delivered != outcome.messages.count { throw ExitCode(1) }
     }
 }
@@ -339,15 +333,25 @@ struct CampaignRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try CampaignDatabase.refusePostgres()
-        let path = CampaignDatabase.path
-        let lock: CampaignRunLock
-        do {
-            lock = try CampaignRunLock(databasePath: path)
-        } catch {
-            throw CommandFailure(description: error.description)
+        try await CampaignDatabase.with { database in
+            let lock: any CampaignRunLock
+            do {
+                lock = try await database.takeCampaignRunLock()
+            } catch {
+                throw CommandFailure(description: "\(error)")
+            }
+            do {
+                try await send(from: database.campaigns)
+            } catch {
+                await lock.release()
+                throw error
+            }
+            await lock.release()
         }
-        let store = try CampaignDatabase.open()
+    }
+
+    /// Runs the campaign from `store`, holding the run lock.
+    private func send(from store: any CampaignStore) async throws {
         let transport = CurlTransport(configuration: .init(maxConcurrentTransfers: maxInFlight))
         let delivered = Mutex(0)
         let quiet = quiet
@@ -381,7 +385,6 @@ struct CampaignRunCommand: AsyncParsableCommand {
             emit("Campaign \(id): stopped before sending began; `policydesk campaign run \(id)` starts it again.")
             throw ExitCode(130)
         }
-        withExtendedLifetime(lock) {}
         let counts = summary.counts
         let pending = (counts[.planned] ?? 0) + (counts[.retrying] ?? 0)
         emit(
@@ -432,12 +435,15 @@ struct CampaignStatusCommand: AsyncParsableCommand {
     var id: Int64
 
     func run() async throws {
-        let store = try CampaignDatabase.open()
-        do {
-            emit(try await CampaignReport.load(campaignID: id, from: store).statusText())
-        } catch let error as OutreachError {
-            throw CommandFailure(description: error.description)
+        let id = id
+        let status = try await CampaignDatabase.with { database in
+            do {
+                return try await CampaignReport.load(campaignID: id, from: database.campaigns).statusText()
+            } catch let error as OutreachError {
+                throw CommandFailure(description: error.description)
+            }
         }
+        emit(status)
     }
 }
 
@@ -464,12 +470,13 @@ struct CampaignReportCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let store = try CampaignDatabase.open()
-        let report: CampaignReport
-        do {
-            report = try await CampaignReport.load(campaignID: id, from: store)
-        } catch let error as OutreachError {
-            throw CommandFailure(description: error.description)
+        let id = id
+        let report = try await CampaignDatabase.with { database in
+            do {
+                return try await CampaignReport.load(campaignID: id, from: database.campaigns)
+            } catch let error as OutreachError {
+                throw CommandFailure(description: error.description)
+            }
         }
         let text =
             switch format {
@@ -512,13 +519,17 @@ struct CampaignResolveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try CampaignDatabase.open()
-        let belongs = try await store.deliveries(campaignID: id).contains {
-            $0.id == delivery && $0.state == .uncertain
+        let (id, delivery, delivered) = (id, delivery, delivered)
+        let resolved = try await CampaignDatabase.with { database in
+            let store = database.campaigns
+            let belongs = try await store.deliveries(campaignID: id).contains {
+                $0.id == delivery && $0.state == .uncertain
+            }
+            guard belongs else { return false }
+            return try await store.resolveUncertain(
+                deliveryID: delivery, as: delivered ? .delivered : .resend, at: Date())
         }
-        guard belongs,
-            try await store.resolveUncertain(deliveryID: delivery, as: delivered ? .delivered : .resend, at: Date())
-        else {
+        guard resolved else {
             throw CommandFailure(description: OutreachError.notUncertain(delivery: delivery, campaign: id).description)
         }
         emit(
@@ -533,8 +544,7 @@ struct CampaignListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the campaigns, newest first.")
 
     func run() async throws {
-        let store = try CampaignDatabase.open()
-        let listings = try await store.campaigns()
+        let listings = try await CampaignDatabase.with { try await $0.campaigns.campaigns() }
         if listings.isEmpty { emit("No campaigns yet; `policydesk campaign plan ROSTER --items …` plans one.") }
         for listing in listings {
             let c = listing.campaign

@@ -130,7 +130,7 @@ struct Serve: AsyncParsableCommand {
                 metadata: [
                     "db": "\(address)", "check_ms": "\(Int(milliseconds.rounded()))",
                 ])
-            var dependencies = ServerDependencies(store: store, transport: CurlTransport())
+            var dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
             dependencies.sharedIntents = store
             let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
             logStart(

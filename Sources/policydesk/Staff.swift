@@ -29,34 +29,7 @@ struct StaffDatabaseOptions: ParsableArguments {
     /// Runs `body` with the database open, closing it afterwards: the SQLite file, or the
     /// PostgreSQL database that several instances share (migrated first, as `serve` does).
     func withStore<T: Sendable>(_ body: (any StaffStore) async throws -> T) async throws -> T {
-        let location = try location()
-        guard PostgresAddress.isPostgresURL(location) else {
-            let store: SQLiteStorage
-            do {
-                store = try SQLiteStorage(path: location)
-            } catch {
-                throw CommandFailure(description: "\(error)")
-            }
-            defer { try? store.close() }
-            return try await body(store)
-        }
-        let address: PostgresAddress
-        do {
-            address = try PostgresAddress(url: location)
-        } catch {
-            throw CommandFailure(description: error.description)
-        }
-        var logger = Logger(label: "policydesk.postgres")
-        logger.logLevel = .warning
-        let store = PostgresStorage(address: address, logger: logger)
-        return try await store.withRunning {
-            do {
-                try await store.checkAtStart()
-            } catch {
-                throw CommandFailure(description: "\(error)")
-            }
-            return try await body(store)
-        }
+        try await OpenDatabase.with(location: try location()) { database in try await body(database.staff) }
     }
 
     /// The database's path or address, from --db, the configuration file or the environment.

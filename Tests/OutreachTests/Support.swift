@@ -152,7 +152,7 @@ func run(
 
 /// Plans and stores a campaign of `builder`'s roster for `items`; returns its id.
 func storeCampaign(
-    _ builder: RosterBuilder, items: [String], in store: SQLiteStorage, windowDays: Int = 30, now: Date = Date(),
+    _ builder: RosterBuilder, items: [String], in store: any CampaignStore, windowDays: Int = 30, now: Date = Date(),
     format: MessageFormat = .markdown
 ) async throws -> Int64 {
     let parsed = try Roster.parse(builder.data)

@@ -162,7 +162,8 @@ actor FlakyStore: DedupeStore, ConversationStore, MissLog, AuditLog, StoreProbe 
 
 @Suite("Hardening: storage faults are loud and safe")
 struct StorageFaultTests {
-    @Test("a failing store makes the webhooks answer 503 and /healthz say why, until it recovers")
+    @Test(
+        "a failing store gets the webhook a polite encrypted 200 (counted), /healthz says why until it recovers")
     func failingStore() async throws {
         let store = FlakyStore()
         let clock = ManualDate()
@@ -176,8 +177,11 @@ struct StorageFaultTests {
             let message = peer.textMessageXML(from: "lisi", content: "新认定的高企能拿多少钱", msgID: "7200000000000000001")
             let (uri, body) = try peer.post(message)
             let refused = try await client.execute(uri: uri, method: .post, body: ByteBuffer(string: body))
-            #expect(refused.status == .serviceUnavailable, "WeCom retries a 503 later")
+            #expect(refused.status == .ok, "acknowledged within WeCom's window, not a 503")
+            #expect(try peer.open(refused.text).content == StoreBusyReply.text)
             #expect(!refused.text.contains("disk"), "no internal message reaches the platform: \(refused.text)")
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"policydesk_store_busy_replies_total{channel="wecom"} 1"#), "\(metrics)")
             let sick = try await client.execute(uri: "/healthz", method: .get)
             #expect(sick.status == .serviceUnavailable)
             #expect(sick.text.contains("database or disk is full"))
@@ -193,6 +197,27 @@ struct StorageFaultTests {
                 uri: retried.uri, method: .post, body: ByteBuffer(string: retried.body))
             #expect(answered.status == .ok)
             #expect(try peer.open(answered.text).content.contains("高新技术企业"))
+        }
+    }
+
+    @Test("with the store failing, DingTalk gets its normal Markdown body with the polite reply, then answers again")
+    func failingStoreDingTalk() async throws {
+        let store = FlakyStore()
+        let dependencies = ServerDependencies(store: store, transport: CurlTransport())
+        let built = try buildApplication(
+            configuration: TestServer.configuration(), dependencies: dependencies, logger: TestServer.logger)
+        let peer = DingTalkPeer()
+        try await built.application.test(.router) { client in
+            await store.setFailing(true)
+            let body = DingTalkPeer.body(text: "规上企业新认定高企能拿多少钱", msgID: "msgStoreDown0001==")
+            let busy = try await client.postJSON("/webhooks/dingtalk", body, headers: peer.headers())
+            #expect(busy.status == .ok)
+            #expect(try DingTalkWebhookTests.markdownText(busy) == StoreBusyReply.text)
+            #expect(
+                try await client.metrics().sum("policydesk_store_busy_replies_total", ["channel": "dingtalk"]) == 1)
+            await store.setFailing(false)
+            let answered = try await client.postJSON("/webhooks/dingtalk", body, headers: peer.headers())
+            #expect(try DingTalkWebhookTests.markdownText(answered).contains("20万"), "the same message, sent again")
         }
     }
 }
