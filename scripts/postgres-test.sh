@@ -4,7 +4,9 @@
 #      shared Intents edits (ServerTests SharedIntentsTests);
 #   2. two real `policydesk serve` processes sharing that database (scripts/postgres-two-instances.py),
 #      ending with PostgreSQL stopped and started again under them;
-#   3. a second `policydesk serve` on one SQLite file refused while the first runs.
+#   3. `policydesk campaign run` on that database: one runner at a time (an advisory lock), a kill -9
+#      of the holder frees it, nothing sent twice (scripts/postgres-campaign-lock.py);
+#   4. a second `policydesk serve` on one SQLite file refused while the first runs.
 # Installs Debian's postgresql if it is missing. Needs a build (`swift build --build-tests`);
 # POLICYDESK_BIN names another policydesk binary. Stops PostgreSQL and removes the folder on exit.
 set -euo pipefail
@@ -63,6 +65,10 @@ done
 "$PY" scripts/postgres-two-instances.py --binary "$BIN" \
     --db "postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=two_instances" \
     --pg-stop "$WORK/pg-stop.sh" --pg-start "$WORK/pg-start.sh"
+
+echo "== one campaign runner at a time on the shared database (advisory lock), kill -9 of the holder"
+"$PY" scripts/postgres-campaign-lock.py --binary "$BIN" \
+    --db "postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=campaign_lock"
 
 echo "== staff accounts on the shared database"
 STAFF_DB="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=staff_cli"

@@ -91,10 +91,32 @@ public final class PostgresCampaignRunLock: CampaignRunLock {
         }
     }
 
-    /// Unlocks and closes the lock's connection.
-    public func release() async {
+    /// Unlocks and closes the lock's connection. A connection that died while the lock was held
+    /// (its backend terminated, PostgreSQL restarted, the network dropped) already freed the lock
+    /// in the server, and the pool may never finish closing it: after `limit` the session is
+    /// cancelled and left to end on its own, so the caller is never held by a dead connection.
+    public func release(within limit: Duration) async {
         releases.yield()
         releases.finish()
-        await session.value
+        let session = session
+        let (ended, end) = AsyncStream.makeStream(of: Void.self)
+        let waiter = Task {
+            await session.value
+            end.yield()
+        }
+        let watchdog = Task {
+            try await Task.sleep(for: limit)
+            session.cancel()
+            end.yield()
+        }
+        for await _ in ended { break }
+        end.finish()
+        watchdog.cancel()
+        _ = waiter
+    }
+
+    /// Unlocks and closes the lock's connection, waiting at most five seconds.
+    public func release() async {
+        await release(within: .seconds(5))
     }
 }

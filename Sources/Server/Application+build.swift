@@ -20,9 +20,9 @@ public struct ServerDependencies: Sendable {
     public var now: @Sendable () -> Date
     /// Where campaigns are kept, for their reports under /admin; nil leaves those routes out.
     public var campaigns: (any CampaignStore)?
-    /// The SQLite file `campaigns` lives in: its run lock (shared with `policydesk campaign run`)
-    /// sits beside it. Set, the staff page can start sending; nil leaves that to the command line.
-    public var campaignDatabasePath: String?
+    /// Takes the run lock of the database `campaigns` lives in (the lock `policydesk campaign run`
+    /// takes). Set, the staff page can start sending; nil leaves that to the command line.
+    public var takeCampaignRunLock: (@Sendable () async throws(CampaignRunLockError) -> any CampaignRunLock)?
     /// How a campaign started from the page sends (the command line's defaults).
     public var campaignRunSettings = CampaignLaunch.RunSettings()
     /// A small write that tells whether the store takes writes again after a failure.
@@ -102,10 +102,10 @@ public func buildApplication(
     let feishuReplies = FeishuReplyService(client: feishuClient, metrics: metrics, logger: logger)
     var campaignSender: CampaignSender?
     if configuration.adminToken != nil, let campaigns = dependencies.campaigns,
-        let path = dependencies.campaignDatabasePath
+        let takeRunLock = dependencies.takeCampaignRunLock
     {
         campaignSender = CampaignSender(
-            databasePath: path, store: campaigns, transport: dependencies.transport,
+            store: campaigns, takeRunLock: takeRunLock, transport: dependencies.transport,
             settings: dependencies.campaignRunSettings, logger: logger)
     }
     let parts = ServerParts(

@@ -8,8 +8,8 @@ import Synchronization
 
 /// Sends the campaigns staff start from the page, in the background, by the command line's rules.
 ///
-/// A start takes the same ``CampaignRunLock`` as `policydesk campaign run` before anything is
-/// stored, so a second start (from the page or the command line) is refused at once while one
+/// A start takes the same ``CampaignRunLock`` as `policydesk campaign run` (an `flock` beside an
+/// SQLite file, an advisory lock in a shared PostgreSQL database) before anything is stored, so a second start (from the page or the command line) is refused at once while one
 /// sends; the lock then travels with the job and is released when its run ends. The runs
 /// themselves happen in ``CampaignSendingService``, a service of the server's group, so a graceful
 /// shutdown stops them as Ctrl-C stops the command: calls in flight finish, nothing is uncertain.
@@ -17,12 +17,12 @@ public final class CampaignSender: Sendable {
     /// A campaign to send, with the lock taken for it.
     struct Job: Sendable {
         let campaignID: Int64
-        let lock: CampaignRunLock
+        let lock: any CampaignRunLock
         let startedBy: String
     }
 
-    /// The database file the run lock sits beside (the same file the command line's lock uses).
-    public let databasePath: String
+    /// Takes the database's run lock (the one the command line takes).
+    let takeRunLock: @Sendable () async throws(CampaignRunLockError) -> any CampaignRunLock
     let store: any CampaignStore
     let transport: any HTTPTransport
     let settings: CampaignLaunch.RunSettings
@@ -32,12 +32,12 @@ public final class CampaignSender: Sendable {
     /// Campaigns queued or sending in this process.
     private let active = Mutex<Set<Int64>>([])
 
-    /// A sender for the campaigns of `store`, whose SQLite file is `databasePath`.
+    /// A sender for the campaigns of `store`, whose run lock `takeRunLock` takes.
     public init(
-        databasePath: String, store: any CampaignStore, transport: any HTTPTransport,
-        settings: CampaignLaunch.RunSettings = .init(), logger: Logger
+        store: any CampaignStore, takeRunLock: @escaping @Sendable () async throws(CampaignRunLockError) -> any CampaignRunLock,
+        transport: any HTTPTransport, settings: CampaignLaunch.RunSettings = .init(), logger: Logger
     ) {
-        self.databasePath = databasePath
+        self.takeRunLock = takeRunLock
         self.store = store
         self.transport = transport
         self.settings = settings
@@ -45,14 +45,14 @@ public final class CampaignSender: Sendable {
         (jobs, queue) = AsyncStream<Job>.makeStream()
     }
 
-    /// Takes the run lock, or fails with ``OutreachError/alreadyRunning(lockFile:)`` while another run
-    /// (of this server or of `policydesk campaign run`) holds it.
-    func claim() throws(OutreachError) -> CampaignRunLock {
-        try CampaignRunLock(databasePath: databasePath)
+    /// Takes the run lock, or fails with ``CampaignRunLockError/held(lock:)`` while another run
+    /// (of any instance, or of `policydesk campaign run`) holds it.
+    func claim() async throws(CampaignRunLockError) -> any CampaignRunLock {
+        try await takeRunLock()
     }
 
     /// Queues campaign `id` for sending under `lock`, which the run releases when it ends.
-    func send(_ id: Int64, holding lock: CampaignRunLock, startedBy who: String) {
+    func send(_ id: Int64, holding lock: any CampaignRunLock, startedBy who: String) {
         active.withLock { _ = $0.insert(id) }
         queue.yield(Job(campaignID: id, lock: lock, startedBy: who))
     }
@@ -64,10 +64,7 @@ public final class CampaignSender: Sendable {
 
     /// Sends one job to the end, or until cancelled; every outcome is logged, none thrown.
     func execute(_ job: Job) async {
-        defer {
-            active.withLock { _ = $0.remove(job.campaignID) }
-            withExtendedLifetime(job.lock) {}
-        }
+        defer { active.withLock { _ = $0.remove(job.campaignID) } }
         var logger = logger
         logger[metadataKey: "campaign.id"] = "\(job.campaignID)"
         logger[metadataKey: "staff.name"] = "\(job.startedBy)"
@@ -96,6 +93,7 @@ public final class CampaignSender: Sendable {
         } catch {
             logger.error("campaign sending failed", metadata: ["error": "\(error)"])
         }
+        await job.lock.release()
     }
 }
 

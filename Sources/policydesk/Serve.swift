@@ -5,6 +5,7 @@ import Desk
 import Foundation
 import Hummingbird
 import Logging
+import OutreachModel
 import PolicyKit
 import PostgresStorage
 import Server
@@ -94,7 +95,10 @@ struct Serve: AsyncParsableCommand {
         }
         var dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
         // The staff page sends campaigns under the same run lock as `policydesk campaign run`.
-        dependencies.campaignDatabasePath = configuration.databasePath
+        let databasePath = configuration.databasePath
+        dependencies.takeCampaignRunLock = { () throws(CampaignRunLockError) in
+            try FileCampaignRunLock.acquire(databasePath: databasePath)
+        }
         let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
         logStart(
             configuration: configuration, database: configuration.databasePath, pidFile: pidFile,
@@ -132,6 +136,10 @@ struct Serve: AsyncParsableCommand {
                 ])
             var dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
             dependencies.sharedIntents = store
+            // One campaign sends at a time across every instance and the command line.
+            dependencies.takeCampaignRunLock = { [storeLogger] () async throws(CampaignRunLockError) in
+                try await PostgresCampaignRunLock.acquire(address: address, logger: storeLogger)
+            }
             let built = try Self.build(configuration: configuration, dependencies: dependencies, logger: logger)
             logStart(
                 configuration: configuration, database: address.description, pidFile: pidFile,

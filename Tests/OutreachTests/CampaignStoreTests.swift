@@ -1,6 +1,7 @@
 import Foundation
 import Outreach
 import OutreachModel
+import PostgresStorage
 import Storage
 import Testing
 
@@ -278,6 +279,35 @@ struct CampaignStoreTests {
             await first.release()
             let again = try await database.takeRunLock()
             await again.release()
+        }
+    }
+
+    @Test(
+        "a runner whose connection dies (as on kill -9) frees the PostgreSQL run lock for the next, and its own release still returns",
+        .enabled(if: TestDatabase.url != nil, Comment(rawValue: TestDatabase.skipNote)))
+    func runLockFreedWhenHolderDies() async throws {
+        try await CampaignStoreKind.postgres.withDatabase { database in
+            let first = try await database.takeRunLock()
+            await #expect(throws: CampaignRunLockError.self) { _ = try await database.takeRunLock() }
+            // What the server sees when a runner is killed: its session ends.
+            try await database.execute(
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_locks
+                WHERE locktype = 'advisory' AND classid = \(0x5044_4302) AND objid = hashtext(current_schema())::oid
+                    AND granted AND pid <> pg_backend_pid()
+                """)
+            var taken: (any CampaignRunLock)?
+            // The backend ends asynchronously after the signal: try for a while, never forever.
+            for _ in 0..<100 where taken == nil {
+                taken = try? await database.takeRunLock()
+                if taken == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            let second = try #require(taken, "the lock stayed held after its holder's session ended")
+            await second.release()
+            // The dead holder's release must come back (bounded), not wait on a connection that is gone.
+            await first.release()
+            let third = try await database.takeRunLock()
+            await third.release()
         }
     }
 }

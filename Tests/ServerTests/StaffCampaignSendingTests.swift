@@ -38,7 +38,9 @@ struct StaffCampaignSendingTests {
         configuration.adminToken = AdminTest.token
         configure(&configuration)
         var dependencies = ServerDependencies(store: store, transport: CurlTransport(), campaigns: store)
-        dependencies.campaignDatabasePath = lockPath
+        dependencies.takeCampaignRunLock = { () throws(CampaignRunLockError) in
+            try FileCampaignRunLock.acquire(databasePath: lockPath)
+        }
         dependencies.campaignRunSettings = settings
         let built = try buildApplication(
             configuration: configuration, dependencies: dependencies, logger: TestServer.logger)
@@ -113,12 +115,12 @@ struct StaffCampaignSendingTests {
                 let fields = Self.startFields(csrf: csrf, roster: Self.roster(fake))
                 do {
                     // `policydesk campaign run` holds the lock of the same database.
-                    let commandLine = try CampaignRunLock(databasePath: lockPath)
+                    let commandLine = try FileCampaignRunLock.acquire(databasePath: lockPath)
                     let refused = try await client.form("/admin/campaigns/start", fields, cookie: cookie)
                     #expect(refused.status == .conflict)
                     #expect(refused.text.contains("已有一个活动正在发送"))
                     #expect(try await store.campaigns().isEmpty)
-                    withExtendedLifetime(commandLine) {}
+                    await commandLine.release()
                 }
                 // A page start whose first robot answers slowly is still sending when the second comes.
                 fake.script(robot: "wecom:k1", [.init(body: #"{"errcode":0,"errmsg":"ok"}"#, delay: .seconds(2))])

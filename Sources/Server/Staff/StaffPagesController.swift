@@ -491,7 +491,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         let itemText = form["items"] ?? ""
         guard let sender, let campaigns else {
             return try await campaignsRefused(
-                "这台服务器没有开启网页发送（活动库不是本机的 SQLite 文件）；请用 policydesk campaign run 发送。",
+                "这台服务器没有开启网页发送；请用 policydesk campaign run 发送。",
                 items: itemText, status: .conflict)
         }
         guard let encoded = form["roster"], let data = Data(base64Encoded: encoded) else {
@@ -504,11 +504,11 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             return try await campaignsRefused(refusal.message, items: itemText, status: refusal.status)
         case .success(let read): roster = read
         }
-        let lock: CampaignRunLock
+        let lock: any CampaignRunLock
         do {
-            lock = try sender.claim()
+            lock = try await sender.claim()
         } catch {
-            if case .alreadyRunning = error {
+            if case .held = error {
                 return try await campaignsRefused(
                     "已有一个活动正在发送（从网页或用 policydesk campaign run 开始的）。活动一次只发一个，"
                         + "以免共用的机器人超过频率限制；请等它发完再开始。这次没有保存新的活动。",
@@ -556,14 +556,17 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             return try await campaignProgress(
                 context, error: "这台服务器没有开启网页发送；请用 policydesk campaign run \(id) 继续。", status: .conflict)
         }
-        let lock: CampaignRunLock
+        let lock: any CampaignRunLock
         do {
-            lock = try sender.claim()
+            lock = try await sender.claim()
         } catch {
-            return try await campaignProgress(
-                context,
-                error: "已有一个活动正在发送（从网页或用 policydesk campaign run 开始的）；请等它发完再继续。",
-                status: .conflict)
+            if case .held = error {
+                return try await campaignProgress(
+                    context,
+                    error: "已有一个活动正在发送（从网页或用 policydesk campaign run 开始的）；请等它发完再继续。",
+                    status: .conflict)
+            }
+            return try await campaignProgress(context, error: Self.words(error), status: .serviceUnavailable)
         }
         let who = StaffIdentity.who ?? StaffSession.adminTokenName
         _ = try await audit.append(
@@ -638,16 +641,22 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             "发给 \(enterprise)（名单第\(line)行）的消息有 \(bytes) 字节，\(platform) 最多接受 \(limit) 字节；请少选几个措施。"
         case .campaignNotFound(let id):
             "没有编号为 \(id) 的活动。"
-        case .alreadyRunning:
-            "已有一个活动正在发送；请等它发完再开始。"
-        case .lockFailed(_, let reason):
-            "无法取得发送锁（\(reason)）；请管理员检查数据库所在目录是否可写。"
         case .notUncertain(let delivery, let campaign):
             "活动 \(campaign) 的第 \(delivery) 条消息不是“结果不确定”状态。"
         }
     }
 
     // MARK: - Helpers
+
+    /// Why the run lock could not be taken, in the words staff read on the page.
+    static func words(_ error: CampaignRunLockError) -> String {
+        switch error {
+        case .held:
+            "已有一个活动正在发送（从网页或用 policydesk campaign run 开始的）；请等它发完再开始。"
+        case .unavailable(_, let reason):
+            "无法取得发送锁（\(reason)）；请管理员检查数据库是否在运行、所在目录是否可写。"
+        }
+    }
 
     /// What a refused edit says on the page, in Chinese: what was wrong, and that nothing was
     /// written. The checks of the knowledge base (`policydesk lint`) speak English; their lines are
