@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "OutreachModel", "PostgresStorage", .product(name: "GRDB", package: "GRDB.swift"),
+                "Storage", "OutreachModel", "PostgresStorage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),

@@ -109,13 +109,17 @@ def main():
         killed_at = time.time()
         b = subprocess.Popen(run + ["--verbose"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         runs.append(b)
-        took_lock = wait_for(lambda: len(received(log_path)) > sent_by_a or b.poll() is not None, 90)
+        # A's last call may reach the fake's log after the kill: B has sent once two more are there.
+        took_lock = wait_for(lambda: len(received(log_path)) > sent_by_a + 1 or b.poll() is not None, 90)
         check(took_lock and b.poll() is None,
               "after kill -9 of A, run B takes the lock and sends (%.1f s after the kill)" % (time.time() - killed_at))
         b.send_signal(signal.SIGTERM)
         out, err = b.communicate(timeout=60)
         summary = [line for line in out.splitlines() if line.startswith("Campaign ")]
         check(b.returncode == 130 and summary, "SIGTERM stops B cleanly (exit %s): %s" % (b.returncode, summary[-1:]))
+        calls = re.search(r"(\d+) calls this run", summary[-1] if summary else "")
+        check(calls is not None and int(calls.group(1)) >= 1,
+              "B made calls of its own before the stop: %s" % (calls.group(0) if calls else "none"))
         print("  B's summary: %s" % (summary[-1] if summary else err.strip()[-200:]))
 
         report = subprocess.run([args.binary, "campaign", "report", campaign, "--format", "csv"], env=env,

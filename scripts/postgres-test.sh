@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the PostgreSQL tests against a real PostgreSQL 15 started in a temporary folder:
 #   1. the storage contract suite with PostgreSQL as one more kind, the cross-instance tests and the
-#      shared Intents edits (ServerTests SharedIntentsTests);
+#      shared Intents edits (ServerTests SharedIntentsTests), the campaign store contract and a campaign
+#      sent from the staff page under the advisory lock;
 #   2. two real `policydesk serve` processes sharing that database (scripts/postgres-two-instances.py),
 #      ending with PostgreSQL stopped and started again under them;
 #   3. `policydesk campaign run` on that database: one runner at a time (an advisory lock), a kill -9
@@ -48,7 +49,7 @@ echo "== PostgreSQL 15 on 127.0.0.1:$PORT ready in $((SECONDS - started)) s"
 
 export POLICYDESK_TEST_POSTGRES_URL="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable"
 echo "== storage and campaign store contract suites over every kind, PostgreSQL included; the cross-instance and shared-edit tests"
-if ! swift test --skip-build --filter "StorageTests|SharedIntentsTests|CampaignStoreTests" >"$WORK/storage-tests.log" 2>&1; then
+if ! swift test --skip-build --filter "StorageTests|SharedIntentsTests|CampaignStoreTests|StaffCampaignSendingPostgresTests" >"$WORK/storage-tests.log" 2>&1; then
     grep -E "✘|error" "$WORK/storage-tests.log" | head -n 60
     tail -n 5 "$WORK/storage-tests.log"
     exit 1

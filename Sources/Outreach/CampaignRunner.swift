@@ -175,20 +175,18 @@ public struct CampaignRunner: Sendable {
             onEvent: onEvent, permits: SendPermits(configuration.maxInFlight),
             format: MessageFormat(rawValue: campaign.format) ?? .markdown,
             noRepeat: NoRepeatRule(windowDays: campaign.windowDays))
-        var attempts = 0
         var stopped = false
         do {
-            attempts = try await withThrowingTaskGroup(of: Int.self) { group in
+            try await withThrowingTaskGroup(of: Void.self) { group in
                 for lane in lanes {
                     group.addTask { try await lane.run(context) }
                 }
-                var total = 0
-                for try await count in group { total += count }
-                return total
+                for try await _ in group {}
             }
         } catch is CancellationError {
             stopped = true
         }
+        let attempts = context.calls.value
         // After a stop the task is cancelled, and a cancelled task's database reads throw at once
         // (GRDB checks): read the final counts outside it, so a stopped run still reports them.
         let store = store
@@ -219,6 +217,19 @@ struct LaneContext: Sendable {
     let format: MessageFormat
     /// The campaign's no-repeat rule, checked again at each claim.
     let noRepeat: NoRepeatRule
+    /// HTTP calls made by every lane, read even when the run is stopped part-way.
+    let calls = CallCount()
+}
+
+/// A count shared by the lanes, so a stopped run (whose lanes never return) still reports it.
+final class CallCount: Sendable {
+    private let count = Mutex(0)
+
+    /// One more call.
+    func add() { count.withLock { $0 += 1 } }
+
+    /// The calls so far.
+    var value: Int { count.withLock { $0 } }
 }
 
 /// One robot's queue and throttle, run by one task.
@@ -234,12 +245,11 @@ struct RobotLane: Sendable {
     /// The robot's pending deliveries.
     var queue: [DeliveryRecord]
 
-    /// Sends the queue; returns the number of HTTP calls made.
-    func run(_ context: LaneContext) async throws -> Int {
+    /// Sends the queue, counting its HTTP calls in `context.calls`.
+    func run(_ context: LaneContext) async throws {
         var throttle = throttle
         // Due time per delivery: retries wait for their backoff; first tries go in plan order.
         var queue = queue.sorted { $0.seq < $1.seq }.map { (record: $0, due: $0.nextAttemptAt ?? .distantPast) }
-        var calls = 0
         while !queue.isEmpty {
             try Task.checkCancellation()
             let now = context.clock.now()
@@ -280,7 +290,7 @@ struct RobotLane: Sendable {
                 }
                 continue
             }
-            calls += 1
+            context.calls.add()
             let result = await Self.send(
                 record, attemptID: attemptID, attempt: attempt, webhook: webhook, limits: throttle.limits,
                 context: context)
@@ -317,7 +327,6 @@ struct RobotLane: Sendable {
                     kind: event, deliveryID: record.id, enterprise: record.enterpriseName, robot: label, detail: detail)
             )
         }
-        return calls
     }
 
     /// Posts and records the outcome in a task of its own, so that cancelling the run cannot abort

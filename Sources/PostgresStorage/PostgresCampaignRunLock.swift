@@ -34,10 +34,14 @@ public final class PostgresCampaignRunLock: CampaignRunLock {
         async throws(CampaignRunLockError) -> PostgresCampaignRunLock
     {
         let lockName = "the campaign run lock (PostgreSQL advisory lock) of \(address)"
+        // The pool warns when the lease is asked for before its run loop has started, which this
+        // one-connection pool always does; that is not news to the person running a campaign.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(
             configuration: address.clientConfiguration(
                 maximumConnections: 1, connectTimeout: min(timeout, .seconds(5))),
-            backgroundLogger: logger)
+            backgroundLogger: poolLogger)
         let (outcomes, outcome) = AsyncStream.makeStream(of: Result<Bool, any Error>.self)
         let (releaseSignals, releases) = AsyncStream.makeStream(of: Void.self)
         let space = lockSpace

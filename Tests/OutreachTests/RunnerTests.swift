@@ -297,6 +297,29 @@ struct RunnerTests {
         }
     }
 
+    @Test("a run stopped part-way lets the call in flight finish and still reports the calls it made")
+    func stoppedRunCountsItsCalls() async throws {
+        try await FakePlatform.with { fake in
+            let members = (1...3).map { Member(name: "停企\($0)", platform: "企业微信", url: fake.weCom("wecomstop")) }
+            // The first answer is slow, so the stop comes while that call is in flight.
+            fake.script(robot: "wecom:wecomstop", [.init(body: #"{"errcode":0,"errmsg":"ok"}"#, delay: .seconds(1))])
+            let store = try SQLiteStorage.inMemory()
+            let id = try await storeCampaign(rosterOf(members), items: ["12.2"], in: store)
+            let runner = CampaignRunner(
+                store: store, transport: CurlTransport(), clock: SystemCampaignClock(),
+                configuration: .init(maxInFlight: 4, requestTimeout: .seconds(10)), onEvent: { _ in })
+            let task = Task { try await runner.run(campaignID: id) }
+            let inFlight = try await eventually(timeout: .seconds(20)) { fake.requests().count == 1 }
+            #expect(inFlight)
+            task.cancel()
+            let summary = try await task.value
+            #expect(summary.stopped)
+            #expect(summary.attempts == 1, "the one call made before the stop is counted")
+            #expect(summary.counts == [.delivered: 1, .planned: 2])
+            #expect(fake.requests().count == 1)
+        }
+    }
+
     @Test("two campaigns planned before either ran: the second skips what the first delivered")
     func noRepeatAcrossCampaigns() async throws {
         let clock = ManualClock(clear)

@@ -1,5 +1,6 @@
 import Channels
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Server

@@ -4,6 +4,7 @@ import Foundation
 import Outreach
 import OutreachModel
 import Storage
+import TestSupport
 import Testing
 
 @testable import Server

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Storage
 import Synchronization
+import TestSupport
 import Testing
 
 /// `policydesk backup`: an online copy that is consistent while another connection keeps writing.
@@ -112,19 +113,4 @@ struct BackupTests {
             }
         }
     }
-}
-
-/// How much longer than usual a test that waits on the wall clock may wait: the whole number in
-/// POLICYDESK_TEST_TIME_SCALE (scripts/sanitize.sh sets 3 under ASan, 10 under TSan), else 1.
-enum TestTime {
-    static let scale: Int = {
-        guard let text = ProcessInfo.processInfo.environment["POLICYDESK_TEST_TIME_SCALE"], let n = Int(text), n >= 1
-        else {
-            return 1
-        }
-        return n
-    }()
-
-    /// A test's time limit of `n` minutes, scaled.
-    static func minutes(_ n: Int) -> TimeLimitTrait.Duration { .minutes(n * scale) }
 }
