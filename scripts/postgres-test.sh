@@ -7,47 +7,29 @@
 #      ending with PostgreSQL stopped and started again under them;
 #   3. `policydesk campaign run` on that database: one runner at a time (an advisory lock), a kill -9
 #      of the holder frees it, nothing sent twice (scripts/postgres-campaign-lock.py);
-#   4. a second `policydesk serve` on one SQLite file refused while the first runs.
+#   4. pg_dump and pg_restore of that database as docs/operations.md says, read back by `campaign list`;
+#   5. a second `policydesk serve` on one SQLite file refused while the first runs.
 # Installs Debian's postgresql if it is missing. Needs a build (`swift build --build-tests`);
 # POLICYDESK_BIN names another policydesk binary. Stops PostgreSQL and removes the folder on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PG_BIN=/usr/lib/postgresql/15/bin
-if [ ! -x "$PG_BIN/initdb" ]; then
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get install -y postgresql-15 || { $sudo_cmd apt-get update && $sudo_cmd apt-get install -y postgresql-15; }
-fi
 BIN="${POLICYDESK_BIN:-$PWD/.build/debug/policydesk}"
 PY="python3"
 [ -x .build/venv/bin/python3 ] && PY=".build/venv/bin/python3"
 
-WORK="$(mktemp -d /tmp/policydesk-pg.XXXXXX)"
-# initdb refuses to run as root: the cluster then belongs to the postgres system user.
-as_owner() { "$@"; }
-if [ "$(id -u)" -eq 0 ]; then
-    chown postgres "$WORK"
-    as_owner() { runuser -u postgres -- "$@"; }
-fi
-PORT="$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-DATA="$WORK/data"
-pg_start() { as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$WORK/postgres.log" -w -t 60 \
-    -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null; }
-pg_stop() { as_owner "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1 || true; }
+# shellcheck source=scripts/lib/postgres.sh
+. scripts/lib/postgres.sh
 cleanup() {
-    pg_stop
-    rm -rf "$WORK"
+    if [ -n "${DATA:-}" ]; then pg_stop; fi
+    if [ -n "${WORK:-}" ]; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-
 started=$SECONDS
-as_owner "$PG_BIN/initdb" -D "$DATA" -U policydesk --auth=trust -E UTF8 --no-locale >"$WORK/initdb.log"
-pg_start
-as_owner "$PG_BIN/createdb" -h "$WORK" -p "$PORT" -U policydesk policydesk_test
+pg_cluster_init "$(mktemp -d /tmp/policydesk-pg.XXXXXX)"
 echo "== PostgreSQL 15 on 127.0.0.1:$PORT ready in $((SECONDS - started)) s"
 
-export POLICYDESK_TEST_POSTGRES_URL="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable"
+export POLICYDESK_TEST_POSTGRES_URL="$PG_URL"
 echo "== storage and campaign store contract suites over every kind, PostgreSQL included; the cross-instance and shared-edit tests"
 if ! swift test --skip-build --filter "StorageTests|SharedIntentsTests|CampaignStoreTests|StaffCampaignSendingPostgresTests" >"$WORK/storage-tests.log" 2>&1; then
     grep -E "✘|error" "$WORK/storage-tests.log" | head -n 60
@@ -70,6 +52,22 @@ done
 echo "== one campaign runner at a time on the shared database (advisory lock), kill -9 of the holder"
 "$PY" scripts/postgres-campaign-lock.py --binary "$BIN" \
     --db "postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=campaign_lock"
+
+echo "== pg_dump and pg_restore as docs/operations.md says: the campaign and its ledger come back whole"
+LOCK_DB="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=campaign_lock"
+as_owner "$PG_BIN/pg_dump" -h "$WORK" -p "$PORT" -U policydesk --format=custom --schema=campaign_lock \
+    --file="$WORK/policydesk.dump" policydesk_test
+as_owner "$PG_BIN/createdb" -h "$WORK" -p "$PORT" -U policydesk policydesk_restored
+as_owner "$PG_BIN/pg_restore" -h "$WORK" -p "$PORT" -U policydesk --dbname=policydesk_restored --no-owner \
+    --role=policydesk "$WORK/policydesk.dump"
+RESTORED_DB="postgres://policydesk@127.0.0.1:$PORT/policydesk_restored?sslmode=disable&schema=campaign_lock"
+original="$(POLICYDESK_DB="$LOCK_DB" "$BIN" campaign list)"
+restored="$(POLICYDESK_DB="$RESTORED_DB" "$BIN" campaign list)"
+if [ "$original" != "$restored" ] || [ -z "$original" ]; then
+    echo "FAILED: the restored database lists other campaigns:"; echo "$original"; echo "---"; echo "$restored"
+    exit 1
+fi
+echo "  restored: $restored"
 
 echo "== staff accounts on the shared database"
 STAFF_DB="postgres://policydesk@127.0.0.1:$PORT/policydesk_test?sslmode=disable&schema=staff_cli"

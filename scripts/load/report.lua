@@ -1,4 +1,14 @@
 -- Shared by the load scripts: one machine-readable line per run, read by scripts/load.sh.
+
+-- WRK_DELAY_MS paces each connection (a pause before each request), so that N connections offer
+-- about N * 1000 / WRK_DELAY_MS requests a second: the latency at a stated rate, not at saturation.
+local pause_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if pause_ms and pause_ms > 0 then
+   function delay()
+      return pause_ms
+   end
+end
+
 function done(summary, latency, requests)
    local seconds = summary.duration / 1e6
    local errors = summary.errors
