@@ -91,7 +91,7 @@ export POLICYDESK_HOST=127.0.0.1 POLICYDESK_INTENTS="$ROOT/Intents" POLICYDESK_T
 export FEISHU_API_BASE="http://127.0.0.1:9" LOG_LEVEL=error POLICYDESK_QUESTIONS_PER_MINUTE=100000000
 
 # Distinct WeCom messages: enough for a saturated run, then the paced run's share after them.
-SATURATED_COUNT="${WECOM_REQUESTS_COUNT:-$(( DURATION * 6000 ))}"
+SATURATED_COUNT="${WECOM_REQUESTS_COUNT:-$(( DURATION * 9000 ))}"
 PACED_COUNT=$(( RATE * DURATION * 2 + 1000 ))
 echo "== pre-building $(( SATURATED_COUNT + PACED_COUNT )) encrypted WeCom requests (wechatpy)"
 python3 "$LOAD/make_wecom_requests.py" $(( SATURATED_COUNT + PACED_COUNT )) "$LOADWORK/wecom-all.tsv"

@@ -4,32 +4,50 @@ public import Storage
 
 extension PostgresStorage: DedupeStore {
     /// Claims `key` with one statement: the row is inserted, or taken over when its claim has
-    /// expired; any other existing row means another delivery (on any instance) holds it.
+    /// expired or was abandoned; any other existing row means another delivery (on any instance)
+    /// holds it.
     ///
     /// A duplicate whose first delivery is still being answered waits up to ``replyWait`` for
     /// that reply, polling the row, rather than acknowledging with nothing: a retry that lands on
-    /// the other instance then gets the same reply, computed once.
+    /// the other instance then gets the same reply, computed once. A claim still without a reply
+    /// ``abandonedClaimAge`` after it was taken belongs to an instance that died answering (an
+    /// answer takes microseconds): the platform's retry takes it over and is answered, so a
+    /// `kill -9` mid-burst loses no message.
     public func claim(key: String, now: Date, ttl: Duration) async throws -> DedupeClaim {
-        let at = now.timeIntervalSince1970
-        let expiresAt = at + Double(ttl.components.seconds) + Double(ttl.components.attoseconds) / 1e18
-        let won = try await rows(
-            "claim dedupe key \(key)",
-            """
-            INSERT INTO dedupe_claim (key, expires_at, reply) VALUES (\(key), \(expiresAt), NULL)
-            ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, reply = NULL
-                WHERE dedupe_claim.expires_at <= \(at)
-            RETURNING 1
-            """)
-        if !won.isEmpty { return .new }
+        let ttlSeconds = ttl.seconds
+        let abandoned = abandonedClaimAge.seconds
         let started = ContinuousClock.now
         var pause = Duration.milliseconds(20)
+        var mayTake = true
         while true {
+            let waited = ContinuousClock.now - started
+            // The claim's expiry counts from `now`; the rows are compared with the time the wait has reached.
+            let at = now.timeIntervalSince1970 + waited.seconds
+            if mayTake {
+                let won = try await rows(
+                    "claim dedupe key \(key)",
+                    """
+                    INSERT INTO dedupe_claim (key, expires_at, reply) VALUES (\(key), \(now.timeIntervalSince1970 + ttlSeconds), NULL)
+                    ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, reply = NULL
+                        WHERE dedupe_claim.expires_at <= \(at)
+                            OR (dedupe_claim.reply IS NULL AND dedupe_claim.expires_at <= \(at + ttlSeconds - abandoned))
+                    RETURNING 1
+                    """)
+                if !won.isEmpty { return .new }
+            }
             let stored = try await rows(
                 "read the reply for dedupe key \(key)",
-                "SELECT reply FROM dedupe_claim WHERE key = \(key) AND expires_at > \(at)")
-            let reply = try stored.first.flatMap { try $0.decode(String?.self) }
-            if reply != nil || ContinuousClock.now - started >= replyWait { return .duplicate(storedReply: reply) }
-            try await Task.sleep(for: min(pause, replyWait - (ContinuousClock.now - started)))
+                "SELECT reply, expires_at FROM dedupe_claim WHERE key = \(key) AND expires_at > \(at)")
+            guard let row = stored.first else {
+                // Expired or purged since: claim it afresh.
+                mayTake = true
+                continue
+            }
+            let (reply, expiresAt) = try row.decode((String?, Double).self)
+            if reply != nil || waited >= replyWait { return .duplicate(storedReply: reply) }
+            mayTake = expiresAt - ttlSeconds <= at - abandoned
+            if mayTake { continue }
+            try await Task.sleep(for: min(pause, replyWait - waited))
             pause = min(pause * 2, .milliseconds(200))
         }
     }

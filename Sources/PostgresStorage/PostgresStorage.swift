@@ -24,6 +24,9 @@ public final class PostgresStorage: Sendable {
     public let operationTimeout: Duration
     /// How long a losing claim waits for the winner's reply before acknowledging without one.
     public let replyWait: Duration
+    /// How old a claim with no reply must be before a retry takes it over, its instance presumed
+    /// dead: well above any answer's time, below the platforms' retry interval (WeCom: 5 s).
+    public let abandonedClaimAge: Duration
     /// Where the client's own trouble (connections lost and made again) is logged.
     let logger: Logger
 
@@ -33,10 +36,13 @@ public final class PostgresStorage: Sendable {
     ///   - maximumConnections: the pool's bound; each instance holds at most this many.
     ///   - replyWait: how long a second delivery of a message id being answered elsewhere waits for
     ///     that answer; keep it inside the platform's retry window (WeCom: 5 s).
+    ///   - abandonedClaimAge: how old a claim without a reply is when a retry may take it over.
     public init(
         address: PostgresAddress, missLimits: MissLogLimits = MissLogLimits(), maximumConnections: Int = 10,
-        operationTimeout: Duration = .seconds(3), replyWait: Duration = .seconds(3), logger: Logger
+        operationTimeout: Duration = .seconds(3), replyWait: Duration = .seconds(3),
+        abandonedClaimAge: Duration = .seconds(4), logger: Logger
     ) {
+        self.abandonedClaimAge = abandonedClaimAge
         self.address = address
         self.missLimits = missLimits
         self.operationTimeout = operationTimeout

@@ -11,7 +11,8 @@ public protocol DedupeStore: Sendable {
     /// Claiming a key whose earlier claim has expired starts a new claim and forgets the old reply.
     /// What outlives a restart is a claim whose reply was recorded (possibly empty); a claim the
     /// process never recorded a reply for may be claimed afresh after a restart, since nothing
-    /// was answered for it.
+    /// was answered for it. A store shared by several instances says the same of a claim whose
+    /// instance died answering: one with no reply long after it was taken may be claimed afresh.
     func claim(key: String, now: Date, ttl: Duration) async throws -> DedupeClaim
 
     /// Stores the reply sent for the message with `key`, so a retry is answered without recomputing it;

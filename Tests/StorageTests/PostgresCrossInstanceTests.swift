@@ -80,6 +80,31 @@ struct PostgresCrossInstanceTests {
         }
     }
 
+    @Test("a claim whose instance died before replying is taken over by a retry after 4 s, never sooner, and a replied one never")
+    func abandonedClaimTakenOver() async throws {
+        try await withTwoInstances { first, second in
+            let t0 = Date(timeIntervalSince1970: 1_765_000_000)
+            let ttl = Duration.seconds(600)
+            // The first instance claims and dies before it records a reply.
+            #expect(try await first.claim(key: "wecom:msg:dead", now: t0, ttl: ttl) == .new)
+            #expect(
+                try await second.claim(key: "wecom:msg:dead", now: t0.addingTimeInterval(1), ttl: ttl)
+                    == .duplicate(storedReply: nil), "a second after, the first may still be answering")
+            #expect(
+                try await second.claim(key: "wecom:msg:dead", now: t0.addingTimeInterval(5), ttl: ttl) == .new,
+                "the platform's retry 5 s later is answered")
+            #expect(
+                try await first.claim(key: "wecom:msg:dead", now: t0.addingTimeInterval(6), ttl: ttl)
+                    == .duplicate(storedReply: nil), "the new claim is fresh again")
+
+            #expect(try await first.claim(key: "wecom:msg:answered", now: t0, ttl: ttl) == .new)
+            try await first.recordReply(key: "wecom:msg:answered", reply: "20万元")
+            #expect(
+                try await second.claim(key: "wecom:msg:answered", now: t0.addingTimeInterval(30), ttl: ttl)
+                    == .duplicate(storedReply: "20万元"), "an answered message is never answered again")
+        }
+    }
+
     @Test("a conversation saved through one instance is loaded by the other, and deleted for both")
     func conversationAcrossInstances() async throws {
         try await withTwoInstances { first, second in
