@@ -7,6 +7,8 @@ Checks, each against both processes:
     likewise one DingTalk msgId;
   * a clarification asked on A (新认定的高企能拿多少钱 → which scale?) is finished on B (规上 → 20万);
   * an admin edit made through A is served by B within 1 s, and undone through B;
+  * kill -9 of A mid-burst: every message is answered, what A left unanswered by B on the
+    platform's retry, what A answered replayed by B from the database;
   * PostgreSQL stopped under the running servers: WeCom and DingTalk get the polite busy reply
     (HTTP 200, WeCom's encrypted, DingTalk's Markdown) within WeCom's 5 s window, counted in
     /metrics, /healthz says why, nothing crashes, and once PostgreSQL is back both instances
@@ -295,6 +297,88 @@ def check_database_restart(a, b, pg_stop, pg_start):
     print("  answering again %.1f s after PostgreSQL started" % (recovered or -1))
 
 
+def wecom_reply_text(status, xml):
+    """The decrypted text of a WeCom passive reply, or None for an error or a bare acknowledgement."""
+    if status != 200 or "<Encrypt>" not in xml:
+        return None
+    return peers.wecom_open_reply(xml)[0].content
+
+
+def check_kill_mid_burst(a, b):
+    print("== kill -9 of A in the middle of a burst alternating A and B; the platform retries on B")
+    total, kill_after = 80, 30
+    messages = []
+    for i in range(total):
+        msg_id = str(7500000000000000000 + int(time.time()) * 1000 + i)
+        messages.append(peers.wecom_request(peers.wecom_text_xml("burst%02d" % i, "规上企业新认定高企能拿多少钱", msg_id)))
+    outcomes = [None] * total
+    done = threading.Semaphore(0)
+    lock = threading.Lock()
+    finished = [0]
+
+    def send(i):
+        target = a if i % 2 == 0 else b
+        path, body = messages[i]
+        try:
+            status, xml = http("POST", target.base + path, body, timeout=10)
+            outcomes[i] = (target.name, wecom_reply_text(status, xml))
+        except OSError as error:
+            outcomes[i] = (target.name, None)
+        with lock:
+            finished[0] += 1
+            if finished[0] == kill_after:
+                done.release()
+
+    def killer():
+        done.acquire()
+        a.process.kill()  # SIGKILL: no shutdown, whatever A was answering stays claimed
+        a.process.wait()
+    kill_thread = threading.Thread(target=killer)
+    kill_thread.start()
+    queue = list(range(total))
+    workers = []
+    for w in range(8):
+        def work(start=w):
+            for i in queue[start::8]:
+                send(i)
+                time.sleep(0.01)
+        workers.append(threading.Thread(target=work))
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    kill_thread.join()
+    check(a.process.poll() is not None, "A was killed mid-burst")
+    unanswered = [i for i, (_, text) in enumerate(outcomes) if text is None]
+    answered_by_a = [i for i, (who, text) in enumerate(outcomes) if who == "A" and text is not None]
+    print("  %d of %d answered before the retries (%d by A before it died); %d to retry"
+          % (total - len(unanswered), total, len(answered_by_a), len(unanswered)))
+    check(unanswered, "the kill left some messages unanswered (else it came too late to test anything)")
+    # WeCom retries a message it got no answer for about 5 s later; the load balancer sends it to B.
+    time.sleep(5)
+    retried = {}
+    for i in unanswered:
+        path, body = messages[i]
+        status, xml = http("POST", b.base + path, body, timeout=10)
+        retried[i] = wecom_reply_text(status, xml)
+    lost = [i for i, text in retried.items() if not text or BUSY in text]
+    check(not lost, "every message A left unanswered is answered on B's retry: %d lost %s" % (len(lost), lost[:5]))
+    money = [text for text in list(retried.values()) + [t for _, t in outcomes if t] if text]
+    check(all("20万" in text for text in money), "every reply names 20万元: %r" % [t[:30] for t in money if "20万" not in t][:3])
+    # A retry of what A did answer gets A's stored reply from B, not a second computation.
+    before = b.answered("wecom")
+    same = 0
+    for i in answered_by_a[:5]:
+        path, body = messages[i]
+        status, xml = http("POST", b.base + path, body, timeout=10)
+        same += wecom_reply_text(status, xml) == outcomes[i][1]
+    check(same == min(5, len(answered_by_a)) and b.answered("wecom") == before,
+          "B gives A's stored reply to a retry of what A answered, computing nothing: %d same, %g computed"
+          % (same, b.answered("wecom") - before))
+    print("  after the retries: %d lost; A's answers replayed by B: %d of %d"
+          % (len(lost), same, min(5, len(answered_by_a))))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
@@ -319,6 +403,10 @@ def main():
             except Exception as error:  # one broken check must not hide the others
                 check(False, "%s raised %r" % (name, error))
         check_database_restart(a, b, args.pg_stop, args.pg_start)
+        try:
+            check_kill_mid_burst(a, b)
+        except Exception as error:
+            check(False, "kill mid-burst raised %r" % (error,))
         for instance in instances:
             for secret in (ADMIN_TOKEN, peers.DINGTALK_APP_SECRET, peers.WECOM_AES_KEY):
                 check(secret not in instance.log_text(), "%s's log holds a secret" % instance.name)
