@@ -197,14 +197,16 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "OutreachModel", "PostgresStorage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "Storage", "OutreachModel", "PostgresStorage", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OutreachTests",
             dependencies: [
-                "Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage", "PostgresStorage", "TestSupport",
+                "Outreach", "OutreachModel", "PolicyKit", "Desk", "Channels", "Storage", "PostgresStorage",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],

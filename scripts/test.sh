@@ -34,6 +34,11 @@ unset POLICYDESK_BIN
 echo "== scripts/package-test.sh"
 scripts/package-test.sh
 # The soak reuses the release binary package-test.sh just built: no further build.
+# The three stores under load, short: the script works and nothing answers an error (the figures
+# in the README come from the 10-second version).
+echo "== scripts/load-stores.sh --duration 2 --rate 50"
+POLICYDESK_BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/policydesk" \
+    WECOM_REQUESTS_COUNT=20000 scripts/load-stores.sh --duration 2 --rate 50
 if [ "${SOAK_MINUTES:-5}" != 0 ]; then
     echo "== scripts/soak.sh --minutes ${SOAK_MINUTES:-5}"
     scripts/soak.sh --minutes "${SOAK_MINUTES:-5}" \

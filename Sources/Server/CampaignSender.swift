@@ -34,7 +34,8 @@ public final class CampaignSender: Sendable {
 
     /// A sender for the campaigns of `store`, whose run lock `takeRunLock` takes.
     public init(
-        store: any CampaignStore, takeRunLock: @escaping @Sendable () async throws(CampaignRunLockError) -> any CampaignRunLock,
+        store: any CampaignStore,
+        takeRunLock: @escaping @Sendable () async throws(CampaignRunLockError) -> any CampaignRunLock,
         transport: any HTTPTransport, settings: CampaignLaunch.RunSettings = .init(), logger: Logger
     ) {
         self.takeRunLock = takeRunLock

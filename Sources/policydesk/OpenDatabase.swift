@@ -61,7 +61,8 @@ enum OpenDatabase {
     func takeCampaignRunLock() async throws(CampaignRunLockError) -> any CampaignRunLock {
         switch self {
         case .sqlite(let store): try FileCampaignRunLock.acquire(databasePath: store.path)
-        case .postgres(let store): try await PostgresCampaignRunLock.acquire(address: store.address, logger: Self.quietLogger)
+        case .postgres(let store):
+            try await PostgresCampaignRunLock.acquire(address: store.address, logger: Self.quietLogger)
         }
     }
 

@@ -27,7 +27,9 @@ struct CampaignStoreTests {
         #expect(try await store.appliedMigrations().prefix(3) == ["v1", "v2-campaigns", "v3-rowid-tables"])
     }
 
-    @Test("planned → sending (committed before the call) → delivered, with one attempt recorded", arguments: CampaignStoreKind.allCases)
+    @Test(
+        "planned → sending (committed before the call) → delivered, with one attempt recorded",
+        arguments: CampaignStoreKind.allCases)
     func happyPath(kind: CampaignStoreKind) async throws {
         try await kind.withStore { store in
             let id = try await storeCampaign(twoEnterprises(), items: ["12.2"], in: store, now: t0)
@@ -55,7 +57,9 @@ struct CampaignStoreTests {
         }
     }
 
-    @Test("a send left in flight by a dead process becomes uncertain and is never pending again", arguments: CampaignStoreKind.allCases)
+    @Test(
+        "a send left in flight by a dead process becomes uncertain and is never pending again",
+        arguments: CampaignStoreKind.allCases)
     func recovery(kind: CampaignStoreKind) async throws {
         try await kind.withStore { store in
             let id = try await storeCampaign(twoEnterprises(), items: ["12.2"], in: store, now: t0)
@@ -72,7 +76,9 @@ struct CampaignStoreTests {
         }
     }
 
-    @Test("a person resolves an uncertain delivery: delivered stays delivered, resend makes it pending", arguments: CampaignStoreKind.allCases)
+    @Test(
+        "a person resolves an uncertain delivery: delivered stays delivered, resend makes it pending",
+        arguments: CampaignStoreKind.allCases)
     func resolve(kind: CampaignStoreKind) async throws {
         try await kind.withStore { store in
             let id = try await storeCampaign(twoEnterprises(), items: ["12.2"], in: store, now: t0)
@@ -88,7 +94,9 @@ struct CampaignStoreTests {
         }
     }
 
-    @Test("a retry keeps the message pending with its next time, counting rate limits apart", arguments: CampaignStoreKind.allCases)
+    @Test(
+        "a retry keeps the message pending with its next time, counting rate limits apart",
+        arguments: CampaignStoreKind.allCases)
     func retry(kind: CampaignStoreKind) async throws {
         try await kind.withStore { store in
             let id = try await storeCampaign(twoEnterprises(), items: ["12.2"], in: store, now: t0)
@@ -106,12 +114,15 @@ struct CampaignStoreTests {
             #expect(after.nextAttemptAt == t0.addingTimeInterval(65))
             #expect(after.rateLimited == 1)
             #expect(after.errorCode == 45_009)
-            let attempts = try await store.recentAttempts(robotKeys: [after.robotKey], since: t0.addingTimeInterval(-60))
+            let attempts = try await store.recentAttempts(
+                robotKeys: [after.robotKey], since: t0.addingTimeInterval(-60))
             #expect(attempts.map(\.outcome) == ["rateLimited"])
         }
     }
 
-    @Test("the no-repeat window is checked again when sending: a second campaign skips what the first delivered", arguments: CampaignStoreKind.allCases)
+    @Test(
+        "the no-repeat window is checked again when sending: a second campaign skips what the first delivered",
+        arguments: CampaignStoreKind.allCases)
     func windowAtSendTime(kind: CampaignStoreKind) async throws {
         try await kind.withStore { store in
             // Both campaigns are planned before either sends, so planning cannot see the conflict.
@@ -141,7 +152,9 @@ struct CampaignStoreTests {
         }
     }
 
-    @Test("recent sends for planning include delivered, sending and uncertain, by enterprise and item", arguments: CampaignStoreKind.allCases)
+    @Test(
+        "recent sends for planning include delivered, sending and uncertain, by enterprise and item",
+        arguments: CampaignStoreKind.allCases)
     func recentSends(kind: CampaignStoreKind) async throws {
         try await kind.withStore { store in
             let id = try await storeCampaign(twoEnterprises(), items: ["12.2"], in: store, now: t0)
@@ -154,7 +167,8 @@ struct CampaignStoreTests {
         }
     }
 
-    @Test("robots keep their secrets in the store but never in their descriptions", arguments: CampaignStoreKind.allCases)
+    @Test(
+        "robots keep their secrets in the store but never in their descriptions", arguments: CampaignStoreKind.allCases)
     func robotRedaction(kind: CampaignStoreKind) async throws {
         try await kind.withStore { store in
             var b = RosterBuilder(["企业名称", "统一社会信用代码", "规模", "平台", "机器人地址", "机器人密钥", "首次认定高企"])
@@ -196,8 +210,10 @@ struct CampaignStoreTests {
                     template: "outreach", format: "markdown", windowDays: 30, enterpriseCount: 3,
                     notes: ["第3行：代码有误", "ignored columns: 备注"],
                     robots: [
-                        CampaignRobot(key: "wecom:k", platform: "wecom", url: "https://example.invalid/?key=k", secret: nil),
-                        CampaignRobot(key: "dingtalk:t", platform: "dingtalk", url: "https://example.invalid/d", secret: "SEC1"),
+                        CampaignRobot(
+                            key: "wecom:k", platform: "wecom", url: "https://example.invalid/?key=k", secret: nil),
+                        CampaignRobot(
+                            key: "dingtalk:t", platform: "dingtalk", url: "https://example.invalid/d", secret: "SEC1"),
                     ],
                     deliveries: [
                         NewDelivery(
@@ -207,7 +223,11 @@ struct CampaignStoreTests {
                             seq: 2, enterpriseName: "丙", creditCode: RosterBuilder.code(3), robotKey: "dingtalk:t",
                             title: "t2", body: "b2", items: [items[1]]),
                     ],
-                    skips: [skip, CampaignSkip(enterpriseName: "丁", creditCode: RosterBuilder.code(4), itemID: "28.1", reason: "r")]))
+                    skips: [
+                        skip,
+                        CampaignSkip(
+                            enterpriseName: "丁", creditCode: RosterBuilder.code(4), itemID: "28.1", reason: "r"),
+                    ]))
             let campaign = try #require(try await store.campaign(id: id))
             #expect(campaign.createdAt == t0)
             #expect(campaign.itemTitles == ["首次认定高企", "贴息"])
@@ -238,7 +258,8 @@ struct CampaignStoreTests {
             let a = try await store.deliveries(campaignID: first)
             let b = try await store.deliveries(campaignID: second)
             let window = t0.addingTimeInterval(-30 * 86_400)
-            let claims = try await store.writeJournal(a.map { .claim(deliveryID: $0.id, at: t0, noRepeatSince: window) })
+            let claims = try await store.writeJournal(
+                a.map { .claim(deliveryID: $0.id, at: t0, noRepeatSince: window) })
             let attemptIDs = claims.compactMap { result -> Int64? in
                 if case .claimed(.claimed(let attemptID, 1)) = result { return attemptID }
                 return nil

@@ -15,7 +15,8 @@ import Testing
 /// takes the same advisory lock as `policydesk campaign run` on any machine, and the ledger is
 /// the database's.
 @Suite(
-    "Staff pages: sending a campaign from a PostgreSQL instance", .enabled(if: TestPostgres.url != nil, TestPostgres.skipNote),
+    "Staff pages: sending a campaign from a PostgreSQL instance",
+    .enabled(if: TestPostgres.url != nil, TestPostgres.skipNote),
     .timeLimit(TestTime.minutes(2)))
 struct StaffCampaignSendingPostgresTests {
     @Test("a page start is refused while another instance holds the advisory lock, and sends once it is free")

@@ -84,7 +84,8 @@ struct DedupeStoreTests {
             #expect(try await store.purgeExpiredClaims(now: epoch + 50) == 2)
             #expect(try await store.purgeExpiredClaims(now: epoch + 50) == 0)
             #expect(
-                try await store.claim(key: "long", now: epoch + 50, ttl: .seconds(1)) == .duplicate(storedReply: "kept"))
+                try await store.claim(key: "long", now: epoch + 50, ttl: .seconds(1)) == .duplicate(storedReply: "kept")
+            )
         }
     }
 

@@ -80,7 +80,9 @@ struct PostgresCrossInstanceTests {
         }
     }
 
-    @Test("a claim whose instance died before replying is taken over by a retry after 4 s, never sooner, and a replied one never")
+    @Test(
+        "a claim whose instance died before replying is taken over by a retry after 4 s, never sooner, and a replied one never"
+    )
     func abandonedClaimTakenOver() async throws {
         try await withTwoInstances { first, second in
             let t0 = Date(timeIntervalSince1970: 1_765_000_000)
