@@ -35,6 +35,8 @@ public struct Answer: Sendable, Equatable {
     /// What kind of reply this is; not part of the stable JSON, but shown for staff tools.
     public enum Kind: String, Sendable {
         case answer, clarification, refusal, smalltalk, empty
+        /// A unit's contact or the measures it handles (「工信局电话多少」).
+        case unit
     }
 
     public var matched: Bool

@@ -34,6 +34,8 @@ enum ReplyKey: Hashable, Sendable {
     case clarification(items: [String], flavour: ReplyFlavour)
     case refusal(flavour: ReplyFlavour)
     case smalltalk(kind: String, flavour: ReplyFlavour)
+    /// What the question asks of the units it names (their contacts, or the measures they handle).
+    case unit(UnitQuestion, flavour: ReplyFlavour)
 }
 
 /// How a question was read: normalized, its facts extracted, the items ranked, and whether it
@@ -52,4 +54,6 @@ struct Reading: Sendable {
     var extraction: Extraction
     var ranking: Ranking
     var smalltalk: Smalltalk?
+    /// The units the question names and what it asks of them, when it asks about a unit.
+    var unitQuestion: UnitQuestion?
 }

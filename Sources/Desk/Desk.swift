@@ -45,7 +45,8 @@ public struct Desk: Sendable {
             return Reading(
                 normalized: normalized, extraction: extraction,
                 ranking: knowledge.matcher.rank(scalars: scalars, extraction: extraction),
-                smalltalk: scalars.count <= thresholds.smalltalkLength ? smalltalkKind(normalized) : nil)
+                smalltalk: scalars.count <= thresholds.smalltalkLength ? smalltalkKind(normalized) : nil,
+                unitQuestion: knowledge.units.read(scalars))
         }
         let cached = cachesReadings && text.utf8.count <= 600
         return cached ? knowledge.readings.value(for: text, make: read) : read()
@@ -105,6 +106,11 @@ public struct Desk: Sendable {
             small.exact || ranking.candidates.first.map({ $0.score < thresholds.smalltalkOverScore }) ?? true
         {
             return Exchange(answer: smalltalk(kind: small.kind, flavour: flavour), conversation: nil)
+        }
+        // 「工信局电话多少」「发改委负责哪些政策」: a unit is named and asked about, and no measure is
+        // (「高企奖励找工信局哪个电话」 names one, and its answer carries the lead unit's contact).
+        if let asked = reading.unitQuestion, !ranking.namesMeasure || ranking.isOutOfScope {
+            return Exchange(answer: unitAnswer(asked, flavour: flavour), conversation: nil)
         }
         let alternatives = ranking.candidates.dropFirst().prefix(3).map {
             Answer.Alternative(clause: $0.clause, item: $0.itemID, confidence: Double(max(0, min(1, $0.score))))
@@ -405,6 +411,14 @@ public struct Desk: Sendable {
             leadUnit: nil, units: [], checklist: [], reply: reply, alternatives: [], kind: .smalltalk)
     }
 
+    private func unitAnswer(_ asked: UnitQuestion, flavour: ReplyFlavour) -> Answer {
+        let reply = reply(.unit(asked, flavour: flavour))
+        return Answer(
+            matched: true, clause: nil, item: nil, title: nil, confidence: 1, amount: nil, needs: [], leader: nil,
+            leadUnit: asked.units.first, units: Array(asked.units.dropFirst()), checklist: [], reply: reply,
+            alternatives: [], kind: .unit)
+    }
+
     /// The reply for `key`, rendered the first time in this snapshot.
     private func reply(_ key: ReplyKey) -> String {
         cachesReplies ? knowledge.replies.value(for: key) { render(key) } : render(key)
@@ -433,6 +447,11 @@ public struct Desk: Sendable {
             var context = ReplyContext.capabilities(policy: policy)
             context[kind] = true
             return render("smalltalk", flavour: flavour, context: context)
+        case .unit(let asked, let flavour):
+            let context = ReplyContext.units(
+                asked.units, asksDuties: asked.asksDuties, duties: knowledge.units.duties, policy: policy,
+                contacts: knowledge.contacts)
+            return render("unit", flavour: flavour, context: context)
         }
     }
 

@@ -119,16 +119,22 @@ public enum IntentFileEditor {
                 let close = closingBrace(in: lines[line - 1], from: brace)
             {
                 // A unit written on one line (「- {name: …, phone: ""}」) is rewritten on that line.
-                var ordered: [(String, String)] = map.compactMap { k, v in k.string.map { ($0, v.string ?? "") } }
+                // Each value as it is to be written; a list (the unit's aliases) is kept as a list.
+                var ordered: [(String, String)] = map.compactMap { k, v in
+                    guard let key = k.string else { return nil }
+                    if case .sequence(let seq) = v {
+                        return (key, "[" + seq.map { flowScalar($0.string ?? "") }.joined(separator: ", ") + "]")
+                    }
+                    return (key, key == "name" ? flowScalar(v.string ?? "") : quoted(v.string ?? ""))
+                }
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
                     if let i = ordered.firstIndex(where: { $0.0 == name }) {
-                        ordered[i].1 = value
+                        ordered[i].1 = quoted(value)
                     } else {
-                        ordered.append((name, value))
+                        ordered.append((name, quoted(value)))
                     }
                 }
-                let body = ordered.map { "\($0.0): \($0.0 == "name" ? flowScalar($0.1) : quoted($0.1))" }.joined(
-                    separator: ", ")
+                let body = ordered.map { "\($0.0): \($0.1)" }.joined(separator: ", ")
                 // What follows the mapping on its line (a comment) stays as it was.
                 let rest = lines[line - 1][lines[line - 1].index(after: close)...]
                 lines[line - 1] = String(lines[line - 1][..<brace]) + "{" + body + "}" + rest

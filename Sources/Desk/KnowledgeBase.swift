@@ -10,13 +10,19 @@ public struct Contact: Sendable, Equatable {
     public var address: String
     public var person: String
     public var hours: String
+    /// Other names people call the unit by (发改委 for 区发展和改革委员会).
+    public var aliases: [String]
 
-    public init(unit: String, phone: String = "", address: String = "", person: String = "", hours: String = "") {
+    public init(
+        unit: String, phone: String = "", address: String = "", person: String = "", hours: String = "",
+        aliases: [String] = []
+    ) {
         self.unit = unit
         self.phone = phone
         self.address = address
         self.person = person
         self.hours = hours
+        self.aliases = aliases
     }
 
     /// The filled fields in words; empty when staff have filled nothing.
@@ -55,6 +61,10 @@ public final class KnowledgeBase: Sendable {
     public let genericWords: [String]
     /// Contacts by unit name.
     public let contacts: [String: Contact]
+    /// The words that make a question one about a unit (`contacts.yaml`, `asks`).
+    public let unitAsks: UnitAskWords
+    /// Every unit with its names and duties.
+    let units: UnitDirectory
     /// The reply templates.
     public let templates: MustacheLibrary
     /// When it was loaded.
@@ -72,8 +82,9 @@ public final class KnowledgeBase: Sendable {
 
     init(
         policy: Policy, lexicon: Lexicon, smalltalk: [String: [String]], outOfScope: [String],
-        nearMisses: [String], genericWords: [String] = [], contacts: [String: Contact], templates: MustacheLibrary,
-        tuning: MatcherTuning, factCues: FactCues, unreviewedRules: Int = 0
+        nearMisses: [String], genericWords: [String] = [], contacts: [String: Contact],
+        unitAsks: UnitAskWords = UnitAskWords(), templates: MustacheLibrary, tuning: MatcherTuning,
+        factCues: FactCues, unreviewedRules: Int = 0
     ) {
         self.unreviewedRules = unreviewedRules
         self.genericWords = genericWords
@@ -94,6 +105,8 @@ public final class KnowledgeBase: Sendable {
         self.outOfScopeExamples = outOfScope
         self.nearMisses = nearMisses
         self.contacts = contacts
+        self.unitAsks = unitAsks
+        self.units = UnitDirectory(policy: policy, contacts: contacts, asks: unitAsks, normalizer: self.normalizer)
         self.templates = templates
         self.loadedAt = Date()
     }
@@ -122,7 +135,8 @@ public final class KnowledgeBase: Sendable {
     public func replacingPolicy(_ policy: Policy) -> KnowledgeBase {
         KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScopeExamples,
-            nearMisses: nearMisses, genericWords: genericWords, contacts: contacts, templates: templates,
+            nearMisses: nearMisses, genericWords: genericWords, contacts: contacts, unitAsks: unitAsks,
+            templates: templates,
             tuning: matcher.tuning, factCues: factCues, unreviewedRules: unreviewedRules)
     }
 }

@@ -25,7 +25,7 @@ public struct KnowledgeBaseLoader: Sendable {
     /// campaign messages (`policydesk campaign plan`).
     public static let requiredTemplates = [
         "answer.txt", "answer.md", "refusal.txt", "refusal.md", "clarify.txt", "clarify.md",
-        "smalltalk.txt", "smalltalk.md", "outreach.txt", "outreach.md",
+        "smalltalk.txt", "smalltalk.md", "unit.txt", "unit.md", "outreach.txt", "outreach.md",
     ]
 
     public init(intents: URL, templates: URL, tuning: MatcherTuning = MatcherTuning()) {
@@ -118,7 +118,7 @@ public struct KnowledgeBaseLoader: Sendable {
         }
         let (outOfScope, nearMisses, smalltalk, generic) = loadOutOfScope(problems: &problems)
         problems += Self.conflicts(examplePlaces, outOfScope: outOfScope, lexicon: lexicon)
-        let contacts = loadContacts(problems: &problems)
+        let (contacts, unitAsks) = loadContacts(problems: &problems)
         let factCues = loadFactCues(problems: &problems)
         let library = loadTemplates(smalltalkKinds: Array(smalltalk.keys), problems: &problems)
 
@@ -129,7 +129,8 @@ public struct KnowledgeBaseLoader: Sendable {
             checklistNote: policyMeta.checklistNote, notes: policyMeta.notes)
         return KnowledgeBase(
             policy: policy, lexicon: lexicon, smalltalk: smalltalk, outOfScope: outOfScope,
-            nearMisses: nearMisses, genericWords: generic, contacts: contacts, templates: library, tuning: tuning,
+            nearMisses: nearMisses, genericWords: generic, contacts: contacts, unitAsks: unitAsks, templates: library,
+            tuning: tuning,
             factCues: factCues, unreviewedRules: unreviewed.count)
     }
 
@@ -286,12 +287,13 @@ public struct KnowledgeBaseLoader: Sendable {
         return (examples, nearMisses, smalltalk, generic)
     }
 
-    private func loadContacts(problems: inout [Problem]) -> [String: Contact] {
-        guard let doc = document("contacts.yaml", problems: &problems) else { return [:] }
+    private func loadContacts(problems: inout [Problem]) -> ([String: Contact], UnitAskWords) {
+        guard let doc = document("contacts.yaml", problems: &problems) else { return ([:], UnitAskWords()) }
         var r = NodeReader(file: doc.file)
         defer { problems += r.problems }
-        guard let map = r.mapping(doc.root, "contacts.yaml") else { return [:] }
+        guard let map = r.mapping(doc.root, "contacts.yaml") else { return ([:], UnitAskWords()) }
         var contacts: [String: Contact] = [:]
+        var aliasOwner: [String: String] = [:]
         for node in r.sequence(map, "units", in: doc.root) {
             let m = r.mapping(node, "a unit")
             guard let name = r.string(m, "name", in: node) else { continue }
@@ -299,11 +301,36 @@ public struct KnowledgeBaseLoader: Sendable {
                 guard let v = m?[key] else { return "" }
                 return v.string ?? ""
             }
+            let aliases = r.strings(m, "aliases", in: node).filter { !$0.isEmpty }
+            for alias in aliases {
+                if let other = aliasOwner[alias], other != name {
+                    r.problem(
+                        m?["aliases"] ?? node,
+                        "「\(alias)」 is given as another name of both \(other) and \(name); a question naming it could mean either, so keep it under one"
+                    )
+                }
+                aliasOwner[alias] = name
+            }
             contacts[name] = Contact(
                 unit: name, phone: field("phone"), address: field("address"), person: field("person"),
-                hours: field("hours"))
+                hours: field("hours"), aliases: aliases)
         }
-        return contacts
+        for (alias, owner) in aliasOwner.sorted(by: { $0.key < $1.key }) where contacts[alias] != nil && alias != owner
+        {
+            r.problem(
+                map["units"],
+                "「\(alias)」 is another name of \(owner) and also a unit of its own; remove it from the aliases")
+        }
+        var asks = UnitAskWords()
+        if let node = map["asks"] {
+            let m = r.mapping(node, "`asks`")
+            asks.contact = r.strings(m, "contact", in: node).filter { !$0.isEmpty }
+            asks.duties = r.strings(m, "duties", in: node).filter { !$0.isEmpty }
+            if m != nil, asks.contact.isEmpty, asks.duties.isEmpty {
+                r.problem(node, "`asks` needs at least one word under `contact` or `duties`")
+            }
+        }
+        return (contacts, asks)
     }
 
     /// The innermost section a template opens and never closes, with the line it opens on;

@@ -33,6 +33,14 @@ public struct TemplateVocabulary: Sendable, Equatable {
     /// The names of a refusal: ``ReplyContext/capabilities(policy:)``.
     public static let refusal = TemplateVocabulary(names: ["policyTitle"], lists: ["examples": ["example"]])
 
+    /// The names of a reply about units: ``ReplyContext/units(_:asksDuties:duties:policy:contacts:)``.
+    public static let unit = TemplateVocabulary(
+        names: ["asksDuties", "policyTitle"],
+        lists: [
+            "asked": ["unit", "contact", "leadLabels", "shareLabels", "leads", "shares"],
+            "leads": ["clauseLabel", "clauseTitle"], "shares": ["clauseLabel", "clauseTitle"],
+        ])
+
     /// The kinds of small talk the shipped templates answer; a knowledge base that lists none (a
     /// fresh import) keeps templates that test for them.
     public static let standardSmalltalkKinds: Set<String> = ["greeting", "thanks", "identity"]
@@ -66,6 +74,7 @@ public struct TemplateVocabulary: Sendable, Equatable {
         case "clarify": clarification
         case "refusal": refusal
         case "smalltalk": smalltalk(kinds: smalltalkKinds)
+        case "unit": unit
         default: outreach
         }
     }

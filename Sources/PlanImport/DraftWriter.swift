@@ -169,8 +169,18 @@ struct DraftWriter {
                     "  - {name: \(Self.scalar(unit, flow: true)), phone: \"\", address: \"\", person: \"\", hours: \"\"}\n"
             }
         }
-        return out
+        return out + Self.defaultUnitAsks
     }
+
+    /// The words that make a question one about a unit (its contact, its duties), the same as the shipped `contacts.yaml`'s.
+    static let defaultUnitAsks = """
+
+        # 问单位本身的说法（见 Intents/README.md）；单位的简称写在各单位的 aliases 里。
+        asks:
+          contact: [电话, 联系方式, 怎么联系, 如何联系, 联系谁, 联系人, 地址, 在哪, 在什么地方, 办公时间, 几点上班, 上班时间]
+          duties: [负责哪些, 负责什么, 管哪些, 管什么, 牵头哪些, 牵头什么, 哪些政策, 哪些措施, 哪几条, 什么政策, 职责]
+
+        """
 
     static let defaultLexicon = """
         # 草稿的词表：常见简称。请按 Intents/README.md 补充同义词、错别字与繁体字。

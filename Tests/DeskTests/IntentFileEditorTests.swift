@@ -99,6 +99,14 @@ struct IntentFileEditorTests {
         #expect(edited == "units:\n  - {name: 区金融办, phone: \"0477-1\", hours: \"{8:30}\"}   # 金融办 }\n")
     }
 
+    @Test("a unit's other names, a list on its line, stay a list when its phone is set")
+    func contactAliases() throws {
+        let contacts = "units:\n  - {name: 区发展和改革委员会, phone: \"\", aliases: [发改委, \"发改局\"]}\n"
+        let edited = try IntentFileEditor.apply(
+            .setContact(unit: "区发展和改革委员会", fields: ["phone": "0477-2"]), to: contacts)
+        #expect(edited == "units:\n  - {name: 区发展和改革委员会, phone: \"0477-2\", aliases: [发改委, 发改局]}\n")
+    }
+
     @Test("an unknown item or example is refused, naming it")
     func refusals() {
         #expect(throws: IntentEditError.notFound("item 99.1")) {

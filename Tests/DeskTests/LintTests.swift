@@ -5,7 +5,7 @@ import Testing
 
 /// A throwaway copy of the shipped `Intents/` and `Templates/` in the temporary directory,
 /// for breaking one thing at a time.
-private final class Workspace {
+final class Workspace {
     let root: URL
     var intents: URL { root.appendingPathComponent("Intents") }
     var templates: URL { root.appendingPathComponent("Templates") }
@@ -49,6 +49,40 @@ private func line(of needle: String, in text: String) -> Int? {
 
 @Suite("lint on a copy of Intents/ and Templates/")
 struct LintTests {
+    @Test("another name given to two units, or an `asks` with no words, is reported in contacts.yaml")
+    func unitNames() throws {
+        let workspace = try Workspace()
+        try workspace.edit("Intents/contacts.yaml") {
+            $0.replacingOccurrences(
+                of: "{name: 区财政局, phone: \"\", address: \"\", person: \"\", hours: \"\"}",
+                with: "{name: 区财政局, phone: \"\", address: \"\", person: \"\", hours: \"\", aliases: [发改委]}"
+            )
+            .replacingOccurrences(of: "\nasks:\n", with: "\nasks:\n  contact: []\n  duties: []\nunused:\n")
+        }
+        let problems = workspace.problems().filter { $0.file == "contacts.yaml" }
+        #expect(
+            problems.contains {
+                $0.message.contains("「发改委」") && $0.message.contains("区发展和改革委员会")
+                    && $0.message.contains("区财政局")
+            }, "\(problems)")
+        #expect(problems.contains { $0.message.contains("`asks` needs at least one word") }, "\(problems)")
+    }
+
+    @Test("a reply template for questions about a unit is required, and checked against its values")
+    func unitTemplate() throws {
+        let workspace = try Workspace()
+        try workspace.edit("Templates/unit.txt.mustache") {
+            $0.replacingOccurrences(of: "{{{unit}}}", with: "{{{unitt}}}")
+        }
+        try FileManager.default.removeItem(at: workspace.templates.appendingPathComponent("unit.md.mustache"))
+        let problems = workspace.problems()
+        #expect(
+            problems.contains {
+                $0.file == "Templates/unit.txt.mustache" && $0.line == 2 && $0.message.contains("did you mean `unit`?")
+            }, "\(problems)")
+        #expect(problems.contains { $0.file == "Templates/unit.md.mustache" && $0.message.contains("missing") })
+    }
+
     @Test("a condition in words without break words, or with a word both to confirm and break it, is reported")
     func conditionWords() throws {
         let workspace = try Workspace()

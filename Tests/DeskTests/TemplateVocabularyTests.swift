@@ -67,6 +67,32 @@ struct TemplateVocabularyTests {
             context.merging(["greeting": true]) { a, _ in a }, in: .smalltalk(kinds: ["greeting"]), "smalltalk")
     }
 
+    @Test("a reply about units holds only declared names, down to the measures of each unit")
+    func unitContexts() throws {
+        let knowledge = try Shipped.knowledge()
+        let units = knowledge.units.duties.keys.sorted()
+        let contacts = Dictionary(uniqueKeysWithValues: units.map { ($0, Contact(unit: $0, phone: "0477-8581234")) })
+        var seen = Set<String>()
+        for asksDuties in [false, true] {
+            let context = ReplyContext.units(
+                units, asksDuties: asksDuties, duties: knowledge.units.duties, policy: knowledge.policy,
+                contacts: contacts)
+            expectDeclared(context, in: .unit, "units")
+            seen.formUnion(context.keys)
+            for element in context["asked"] as? [[String: Any]] ?? [] {
+                seen.formUnion(element.keys)
+                for list in ["leads", "shares"] {
+                    for measure in element[list] as? [[String: String]] ?? [] {
+                        #expect(Set(measure.keys).isSubset(of: TemplateVocabulary.unit.lists[list] ?? []))
+                    }
+                }
+            }
+        }
+        let vocabulary = TemplateVocabulary.unit
+        let declared = vocabulary.names.union(vocabulary.lists.keys).union(vocabulary.lists["asked"] ?? [])
+        #expect(declared.subtracting(seen).isEmpty, "declared but never provided: \(declared.subtracting(seen))")
+    }
+
     @Test("the shipped templates read only declared names")
     func shippedTemplates() throws {
         let knowledge = try Shipped.knowledge()

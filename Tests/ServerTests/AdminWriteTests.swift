@@ -297,9 +297,12 @@ struct AdminWriteTests {
             #expect(
                 change
                     == LineChange(
-                        line: 7, removed: [#"  - {name: 区工信和科技局, phone: "", address: "", person: "", hours: ""}"#],
+                        line: 9,
+                        removed: [
+                            #"  - {name: 区工信和科技局, phone: "", address: "", person: "", hours: "", aliases: [工信局, 科技局, 工科局]}"#
+                        ],
                         added: [
-                            #"  - {name: 区工信和科技局, phone: "0477-8581234", address: "", person: "", hours: "工作日 8:30-12:00"}"#
+                            #"  - {name: 区工信和科技局, phone: "0477-8581234", address: "", person: "", hours: "工作日 8:30-12:00", aliases: [工信局, 科技局, 工科局]}"#
                         ]), "\(change)")
 
             // 12.2 is led by this unit: its reply shows the phone and hours at once.
@@ -323,8 +326,9 @@ struct AdminWriteTests {
                 "  - {name: 区财政局, phone: \"\", address: \"\", person: \"\", hours: \"\"}\n", with: block,
                 in: "contacts.yaml")
             try copy.replace(
-                "  - {name: 区科协, phone: \"\", address: \"\", person: \"\", hours: \"\"}\n",
-                with: "  - {name: 区科协, phone: \"\", address: \"\", person: \"\", hours: \"\"}   # 科协 {暂缺}\n",
+                "  - {name: 区科协, phone: \"\", address: \"\", person: \"\", hours: \"\", aliases: [科协, 科学技术协会]}\n",
+                with:
+                    "  - {name: 区科协, phone: \"\", address: \"\", person: \"\", hours: \"\", aliases: [科协, 科学技术协会]}   # 科协 {暂缺}\n",
                 in: "contacts.yaml")
         }) { client, parts, copy in
             let file = "contacts.yaml"
@@ -346,7 +350,7 @@ struct AdminWriteTests {
             let secondChange = LineChange(afterFirst, try copy.bytes(file))
             #expect(
                 secondChange.added == [
-                    #"  - {name: 区科协, phone: "", address: "东胜区 {科技大厦} 3楼", person: "", hours: ""}   # 科协 {暂缺}"#
+                    #"  - {name: 区科协, phone: "", address: "东胜区 {科技大厦} 3楼", person: "", hours: "", aliases: [科协, 科学技术协会]}   # 科协 {暂缺}"#
                 ], "\(secondChange)")
             #expect(parts.desks.desk.knowledge.contacts["区科协"]?.address == "东胜区 {科技大厦} 3楼")
 

@@ -264,6 +264,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         case .refusal: "拒答（不在范围内）"
         case .smalltalk: "寒暄"
         case .empty: "空消息"
+        case .unit: "单位咨询"
         }
     }
 
