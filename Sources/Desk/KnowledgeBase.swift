@@ -111,6 +111,11 @@ public final class KnowledgeBase: Sendable {
         self.loadedAt = Date()
     }
 
+    /// The clauses `unit` leads and those it shares as a 责任单位.
+    public func duties(of unit: String) -> UnitDuties {
+        units.duties[unit] ?? UnitDuties()
+    }
+
     /// The form in which two questions count as the same for staff review: normalized,
     /// without spaces and punctuation (「停车位怎么租」 and 「停车位怎么租？」 are one).
     public func reviewKey(for question: String) -> String {

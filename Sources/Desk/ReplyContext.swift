@@ -76,20 +76,19 @@ enum ReplyContext {
 
     /// A reply about units: for each, its filled contact fields and the measures it leads and shares.
     static func units(
-        _ units: [String], asksDuties: Bool, duties: [String: UnitDirectory.Duties], policy: Policy,
+        _ units: [String], asksDuties: Bool, duties: [String: UnitDuties], policy: Policy,
         contacts: [String: Contact]
     ) -> [String: Any] {
         let asked = units.map { unit -> [String: Any] in
             var context: [String: Any] = ["unit": unit]
             let fields = contacts[unit]?.filledFields ?? []
             if !fields.isEmpty { context["contact"] = fields.joined(separator: "，") }
-            let own = duties[unit] ?? UnitDirectory.Duties()
+            let own = duties[unit] ?? UnitDuties()
             for (key, numbers) in [("leads", own.leads), ("shares", own.shares)] where !numbers.isEmpty {
                 context[key] = numbers.compactMap(policy.clause).map {
                     ["clauseLabel": clauseLabel($0.number), "clauseTitle": $0.title]
                 }
-                context[key == "leads" ? "leadLabels" : "shareLabels"] =
-                    "第" + numbers.map(String.init).joined(separator: "、") + "条"
+                context[key == "leads" ? "leadLabels" : "shareLabels"] = UnitDuties.label(numbers)
             }
             return context
         }

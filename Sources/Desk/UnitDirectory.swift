@@ -16,6 +16,17 @@ public struct UnitAskWords: Sendable, Equatable {
     }
 }
 
+/// The clauses a unit leads and those it shares as a 责任单位, in the plan's order.
+public struct UnitDuties: Sendable, Equatable {
+    public var leads: [Int] = []
+    public var shares: [Int] = []
+
+    /// Clause numbers as a reply and the staff page say them: 「第4、7、8条」.
+    public static func label(_ numbers: [Int]) -> String {
+        "第" + numbers.map(String.init).joined(separator: "、") + "条"
+    }
+}
+
 /// A question about one or more units: which, and whether it asks what they are responsible for.
 struct UnitQuestion: Hashable, Sendable {
     /// The units named, in the order the question names them, each once.
@@ -27,11 +38,6 @@ struct UnitQuestion: Hashable, Sendable {
 /// Every unit of the plan with the names a question may use for it, and the measures it leads
 /// or shares; reads whether a question is about a unit.
 struct UnitDirectory: Sendable {
-    /// The clauses a unit leads and those it shares as a 责任单位, in the plan's order.
-    struct Duties: Sendable {
-        var leads: [Int] = []
-        var shares: [Int] = []
-    }
 
     /// What a unit is called, in the normalized form questions are read in.
     private struct Name: Sendable {
@@ -47,17 +53,17 @@ struct UnitDirectory: Sendable {
     private let lastScalars: [UInt32]
     private let contactWords: [[UInt32]]
     private let dutyWords: [[UInt32]]
-    let duties: [String: Duties]
+    let duties: [String: UnitDuties]
 
     init(policy: Policy, contacts: [String: Contact], asks: UnitAskWords, normalizer: Normalizer) {
-        var duties: [String: Duties] = [:]
+        var duties: [String: UnitDuties] = [:]
         for clause in policy.clauses {
-            if let lead = clause.leadUnit { duties[lead, default: Duties()].leads.append(clause.number) }
+            if let lead = clause.leadUnit { duties[lead, default: UnitDuties()].leads.append(clause.number) }
             for unit in clause.units where unit != clause.leadUnit {
-                duties[unit, default: Duties()].shares.append(clause.number)
+                duties[unit, default: UnitDuties()].shares.append(clause.number)
             }
         }
-        for unit in contacts.keys where duties[unit] == nil { duties[unit] = Duties() }
+        for unit in contacts.keys where duties[unit] == nil { duties[unit] = UnitDuties() }
         self.duties = duties
 
         var names: [Name] = []

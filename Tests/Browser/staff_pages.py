@@ -316,6 +316,21 @@ def main():
         check(not [g for g in driver.find_elements(By.CSS_SELECTOR, "section.miss")
                    if g.find_element(By.CLASS_NAME, "question").text == MISS], "the promoted question left the list")
 
+        # Units: a phone typed into 区金融办's form is in the next reply about the unit.
+        check("联系方式还没有登记" in server.ask("金融办电话")["reply"], "before: 区金融办's contact is not filled")
+        driver.get(base + "/admin/units")
+        section = [s for s in driver.find_elements(By.CSS_SELECTOR, "section.unit")
+                   if s.find_element(By.TAG_NAME, "h2").text.startswith("区金融办")]
+        check(section, "the units page has a form for 区金融办")
+        shoot("units")
+        phone = section[0].find_element(By.CSS_SELECTOR, "input[name=phone]")
+        phone.clear()
+        phone.send_keys("0477-8370000")
+        click(section[0].find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        check("已保存" in driver.find_element(By.ID, "notice").text, "saving a unit's contact shows 已保存")
+        reply = server.ask("金融办电话")["reply"]
+        check("电话：0477-8370000" in reply, f"after: the reply about 区金融办 gives the phone ({reply[:60]})")
+
         # Campaigns: the sample roster in GB18030, with one bad line added, previewed.
         sample = open(os.path.join(ROOT, "Examples/roster-sample.csv"), encoding="utf-8").read().rstrip("\n")
         bad_line = "坏行企业," + ",".join([""] * (sample.splitlines()[-1].count(",")))

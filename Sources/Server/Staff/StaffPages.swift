@@ -12,7 +12,8 @@ struct StaffPages: Sendable {
 
     /// The pages every route renders; a missing one stops the start.
     static let required = [
-        "login", "home", "kb", "item", "try", "review", "history", "campaigns", "campaign", "message", "head", "foot",
+        "login", "home", "kb", "item", "units", "try", "review", "history", "campaigns", "campaign", "message", "head",
+        "foot",
     ]
 
     /// Loads `templates/admin/`; nil when the folder does not exist (the pages are then left out,

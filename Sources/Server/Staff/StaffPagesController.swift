@@ -50,6 +50,10 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
         staff.post("kb/:id/examples/remove") { _, context in try await removeExample(context) }
         staff.post("kb/:id/text") { _, context in try await setText(context) }
         staff.post("kb/:id/checklist") { _, context in try await setChecklist(context) }
+        staff.get("units") { request, _ in
+            unitsPage(notice: request.uri.queryParameters.get("saved").map { "已保存（历史记录 #\($0)）" })
+        }
+        staff.post("units/:unit") { _, context in try await setUnitContact(context) }
         staff.get("try") { request, _ in tryQuestion(request) }
         staff.get("review") { request, _ in
             try await review(notice: request.uri.queryParameters.get("done").map { String($0) })
