@@ -96,6 +96,8 @@ struct PatentExtractionTests {
             ("5件发明专利，未用于高企申报", Bool?(false)),
             ("5件专利都没用于高新技术企业申报", false),
             ("5件专利已用于高新技术企业申报", true),
+            ("专利已经用来申报高新技术企业了", true),
+            ("3项发明专利没拿去申报高新技术企业", false),
             ("5件发明专利", nil),
         ] as [(String, Bool?)])
     func usedForHighTech(question: String, used: Bool?) {
