@@ -124,8 +124,9 @@ public struct Desk: Sendable {
         }
 
         // A granted amount with no measure named (「市里补了300万，区里配多少」): several measures
-        // match a city's grant, so the desk asks which rather than guess.
-        if !ranking.namesMeasure {
+        // match a city's grant, so the desk asks which rather than guess. A question that states no
+        // grant (「高新区和东胜区能重复拿奖吗」) is not asked about grants.
+        if !ranking.namesMeasure, extraction.money.contains(where: { $0.role?.isGrantAmount ?? true }) {
             var seen = Set<Int>()
             let options = ranking.candidates.compactMap { c -> Item? in
                 guard seen.insert(c.clause).inserted, let i = knowledge.policy.item(c.itemID), Self.readsGrant(i) else {

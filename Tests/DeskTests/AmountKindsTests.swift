@@ -118,6 +118,15 @@ struct AmountKindsTests {
     }
 
     @Test(
+        "5d. a question that names no measure and states no grant gets its best match, not a choice of grants",
+        arguments: [("高新区的企业和东胜区能重复拿奖吗", "31.4")])
+    func noGrantNoChoice(question: String, item: String) throws {
+        let answer = try ask(question)
+        #expect(answer.kind == .answer)
+        #expect(answer.item == item)
+    }
+
+    @Test(
         "6. a question with only generic words is refused",
         arguments: ["科技馆周末几点开门", "政务服务中心几点上班", "公司银行贷款逾期了一个月 会上征信吗", "高新区哪里吃饭好"])
     func genericWordsRefused(question: String) throws {
