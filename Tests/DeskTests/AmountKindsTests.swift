@@ -117,6 +117,16 @@ struct AmountKindsTests {
         #expect(unnamed.kind == .clarification)
     }
 
+    @Test("2b. 「专精特新小巨人」 is a 小巨人 (10万), and 「专精特新和小巨人分别」 asks for both")
+    func littleGiant() throws {
+        let giant = try ask("专精特新小巨人区里咋奖励")
+        #expect(giant.item == "9.3")
+        #expect(giant.amount?.yuan == 100_000)
+        let both = try ask("专精特新和小巨人分别奖多少")
+        #expect(both.title == "新认定市级专精特新中小企业、新认定市级小巨人企业")
+        #expect(both.amount?.yuan == 150_000)
+    }
+
     @Test(
         "5d. a question that names no measure and states no grant gets its best match, not a choice of grants",
         arguments: [("高新区的企业和东胜区能重复拿奖吗", "31.4")])
