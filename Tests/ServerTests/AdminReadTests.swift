@@ -92,8 +92,11 @@ struct AdminReadTests {
             let contacts = response.jsonArray
             #expect(contacts.count == parts.desks.desk.knowledge.contacts.count)
             let finance = try #require(contacts.first { $0["unit"] as? String == "区财政局" })
-            #expect(Set(finance.keys) == ["unit", "phone", "address", "person", "hours"])
+            #expect(Set(finance.keys) == ["unit", "phone", "address", "person", "hours", "aliases"])
             #expect(finance["phone"] as? String == "")
+            #expect(finance["aliases"] as? [String] == [])
+            let development = try #require(contacts.first { $0["unit"] as? String == "区发展和改革委员会" })
+            #expect(development["aliases"] as? [String] == ["发改委", "发改局", "发展改革委"])
             let units = contacts.compactMap { $0["unit"] as? String }
             #expect(units == units.sorted())
         }

@@ -115,11 +115,20 @@ struct AdminController<Context: RequestContext>: Sendable {
         return item
     }
 
+    /// A unit's contact fields, and the other names a question may call it by (read only here:
+    /// they are edited in `contacts.yaml`).
+    struct ContactView: Encodable {
+        var unit, phone, address, person, hours: String
+        var aliases: [String]
+    }
+
     func contacts() -> Response {
         let contacts = desks.desk.knowledge.contacts.values.sorted { $0.unit < $1.unit }
         return Response.json(
             contacts.map {
-                ["unit": $0.unit, "phone": $0.phone, "address": $0.address, "person": $0.person, "hours": $0.hours]
+                ContactView(
+                    unit: $0.unit, phone: $0.phone, address: $0.address, person: $0.person, hours: $0.hours,
+                    aliases: $0.aliases)
             })
     }
 
