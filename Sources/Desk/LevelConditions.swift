@@ -53,9 +53,22 @@ public enum LevelConditions {
             }
             return result
         }
+        // 「国家级和自治区级孵化器」 says both levels of one platform: the own level joined to another
+        // before the platform's name confirms, and, being the longer word, hides the other level's
+        // 「自治区级孵化器」 that lies inside it. Levels by name only (国家级, 自治区级, 市级): their
+        // other words fold to the name or are rarely said this way, and each form costs a phrase at load.
+        let joins = ["和", "、"]
+        var coordinated: [String] = []
+        for mine in item.levels {
+            for other in levels.map(\.name) where !item.levels.contains(other) {
+                for join in joins {
+                    for noun in nouns { coordinated += [mine + join + other + noun, other + join + mine + noun] }
+                }
+            }
+        }
         // The own level's bare forms confirm, so that 「区级认定」 inside 「自治区级认定」 counts as the
         // longer word it lies in.
-        let confirms = unique(said(of: own) + bare(own))
+        let confirms = unique(said(of: own) + bare(own) + coordinated)
         let confirmSet = Set(confirms)
         let breaks = unique(said(of: others) + bare(others)).filter { !confirmSet.contains($0) }
         guard !breaks.isEmpty else { return nil }

@@ -55,9 +55,16 @@ struct AmountMechanismTests {
         #expect(answer.amount?.maxYuan == maxYuan)
     }
 
-    @Test("two items named apart by level and asked about together are summed: ceilings to a ceiling")
-    func twoLevelsTogether() throws {
-        let answer = try ask("国家级众创空间和自治区级孵化器同时新认定，两个都能拿吗，最多多少")
+    @Test(
+        "two items named apart by level and asked about together are summed: ceilings to a ceiling",
+        arguments: [
+            "国家级众创空间和自治区级孵化器同时新认定，两个都能拿吗，最多多少",
+            // Two levels before one platform's name: neither breaks the other's item.
+            "国家级和自治区级孵化器都认定了能拿多少",
+            "自治区级、国家级众创空间都备案了，最多能拿多少",
+        ])
+    func twoLevelsTogether(question: String) throws {
+        let answer = try ask(question)
         #expect(answer.clause == 5)
         #expect(answer.amount?.maxYuan == 1_500_000)
         #expect(answer.amount?.formula.contains("合计最高 150万") == true)
