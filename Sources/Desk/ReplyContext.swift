@@ -74,6 +74,9 @@ enum ReplyContext {
         return context
     }
 
+    /// The most measures a unit shares that a reply about its duties lists by title.
+    static let listedSharesAtMost = 8
+
     /// A reply about units: for each, its filled contact fields and the measures it leads and shares.
     static func units(
         _ units: [String], asksDuties: Bool, duties: [String: UnitDuties], policy: Policy,
@@ -90,6 +93,8 @@ enum ReplyContext {
                 }
                 context[key == "leads" ? "leadLabels" : "shareLabels"] = UnitDuties.label(numbers)
             }
+            // A few shared measures are listed by title; many (区财政局 shares 25) only by number.
+            if !own.shares.isEmpty, own.shares.count <= listedSharesAtMost { context["listShares"] = true }
             return context
         }
         var context: [String: Any] = ["asked": asked, "policyTitle": policy.title]

@@ -37,7 +37,7 @@ public struct TemplateVocabulary: Sendable, Equatable {
     public static let unit = TemplateVocabulary(
         names: ["asksDuties", "policyTitle"],
         lists: [
-            "asked": ["unit", "contact", "leadLabels", "shareLabels", "leads", "shares"],
+            "asked": ["unit", "contact", "leadLabels", "shareLabels", "leads", "shares", "listShares"],
             "leads": ["clauseLabel", "clauseTitle"], "shares": ["clauseLabel", "clauseTitle"],
         ])
 

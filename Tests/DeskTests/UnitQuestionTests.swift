@@ -66,7 +66,7 @@ struct UnitQuestionTests {
         #expect(answer.reply.contains("牵头：\(SeedDuties.label(leads))"), "\(answer.reply)")
     }
 
-    @Test("a question about duties lists every measure the unit leads by title, and those it shares by number")
+    @Test("a question about duties lists every measure the unit leads by title, and those it shares: by title when few")
     func duties() throws {
         let seed = try SeedDuties()
         let knowledge = try Shipped.knowledge()
@@ -79,9 +79,17 @@ struct UnitQuestionTests {
         }
         let shares = try #require(seed.shares["区发展和改革委员会"])
         #expect(seed.leads["区发展和改革委员会"] == nil)
+        #expect(shares.count <= 8)
         let development = try ask("发改委管哪些措施")
-        #expect(development.reply.contains("作为责任单位参与：\(SeedDuties.label(shares))"), "\(development.reply)")
+        for number in shares {
+            let title = try #require(knowledge.policy.clause(number)?.title)
+            #expect(development.reply.contains("· 第\(number)条 \(title)"), "\(development.reply)")
+        }
         #expect(!development.reply.contains("牵头负责"))
+        // 区财政局 shares more than a chat message should list: by number.
+        let finance = try #require(seed.shares["区财政局"])
+        #expect(finance.count > 8)
+        #expect(try ask("财政局负责哪些").reply.contains("作为责任单位参与：\(SeedDuties.label(finance))"))
     }
 
     @Test("a contact staff filled in is the reply's, with every filled field")
