@@ -38,7 +38,6 @@ struct UnitQuestion: Hashable, Sendable {
 /// Every unit of the plan with the names a question may use for it, and the measures it leads
 /// or shares; reads whether a question is about a unit.
 struct UnitDirectory: Sendable {
-
     /// What a unit is called, in the normalized form questions are read in.
     private struct Name: Sendable {
         var scalars: [UInt32]
