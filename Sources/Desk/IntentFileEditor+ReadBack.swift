@@ -1,3 +1,4 @@
+import TextRules
 import Yams
 
 /// The checks around every write: the values an edit carries, the line breaks of the file, and
@@ -32,6 +33,13 @@ extension IntentFileEditor {
                 )
             }
             for (name, value) in fields.sorted(by: { $0.key < $1.key }) { try check(value, "the \(name) of \(unit)") }
+        case .setAliases(let unit, let aliases):
+            for (index, alias) in aliases.enumerated() {
+                try check(alias, "other name \(index + 1) of \(unit)")
+                guard !alias.trimmed.isEmpty else {
+                    throw .invalid("other name \(index + 1) of \(unit) is empty")
+                }
+            }
         }
     }
 
@@ -119,6 +127,23 @@ extension IntentFileEditor {
                     } else {
                         pairs.append((text(name), text(value)))
                     }
+                }
+                entries[index] = .mapping(pairs)
+                return .sequence(entries)
+            }
+        case .setAliases(let unit, let aliases):
+            return root.updating(key: "units") { units in
+                guard case .sequence(var entries) = units,
+                    let index = entries.firstIndex(where: { $0["name"]?.scalarText == unit }),
+                    case .mapping(var pairs) = entries[index]
+                else { return nil }
+                let list = YAMLValue.sequence(aliases.map(text))
+                if aliases.isEmpty {
+                    pairs.removeAll { $0.key.scalarText == "aliases" }
+                } else if let at = pairs.firstIndex(where: { $0.key.scalarText == "aliases" }) {
+                    pairs[at].value = list
+                } else {
+                    pairs.append((text("aliases"), list))
                 }
                 entries[index] = .mapping(pairs)
                 return .sequence(entries)

@@ -9,6 +9,8 @@ public enum IntentEdit: Sendable, Equatable {
     case setText(item: String, text: String)
     case setChecklist(item: String, checklist: [String])
     case setContact(unit: String, fields: [String: String])
+    /// A unit's other names (`aliases` in `contacts.yaml`), replaced as a whole.
+    case setAliases(unit: String, aliases: [String])
 
     /// The item the edit touches, if any.
     public var item: String? {
@@ -16,7 +18,7 @@ public enum IntentEdit: Sendable, Equatable {
         case .addExample(let item, _), .removeExample(let item, _), .setExamples(let item, _), .setText(let item, _),
             .setChecklist(let item, _):
             item
-        case .setContact: nil
+        case .setContact, .setAliases: nil
         }
     }
 }
@@ -108,38 +110,9 @@ public enum IntentFileEditor {
         case .setText(let id, let newText):
             lines = try replace(key: "text", of: try itemNode(id, in: root), with: .text(newText), in: lines)
         case .setContact(let unit, let fields):
-            guard let units = root?["units"], case .sequence(let seq) = units,
-                let entry = seq.first(where: { $0["name"]?.string == unit })
-            else { throw .notFound("unit 「\(unit)」 in contacts.yaml") }
-            // (The parser does not report a mapping's style, so a one-line mapping is told by its
-            // keys all standing on the line it starts on.)
-            if case .mapping(let map) = entry, let line = entry.mark?.line,
-                map.keys.allSatisfy({ $0.mark?.line == line }),
-                let brace = lines[line - 1].firstIndex(of: "{"),
-                let close = closingBrace(in: lines[line - 1], from: brace)
-            {
-                // A unit written on one line (「- {name: …, phone: ""}」) is rewritten on that line.
-                // Each value as it is to be written; a list (the unit's aliases) is kept as a list.
-                var ordered: [(String, String)] = map.compactMap { k, v in
-                    guard let key = k.string else { return nil }
-                    if case .sequence(let seq) = v {
-                        return (key, "[" + seq.map { flowScalar($0.string ?? "") }.joined(separator: ", ") + "]")
-                    }
-                    return (key, key == "name" ? flowScalar(v.string ?? "") : quoted(v.string ?? ""))
-                }
-                for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-                    if let i = ordered.firstIndex(where: { $0.0 == name }) {
-                        ordered[i].1 = quoted(value)
-                    } else {
-                        ordered.append((name, quoted(value)))
-                    }
-                }
-                let body = ordered.map { "\($0.0): \($0.1)" }.joined(separator: ", ")
-                // What follows the mapping on its line (a comment) stays as it was.
-                let rest = lines[line - 1][lines[line - 1].index(after: close)...]
-                lines[line - 1] = String(lines[line - 1][..<brace]) + "{" + body + "}" + rest
-                return lines.joined(separator: "\n")
-            }
+            let entry = try unitNode(unit, in: root)
+            let values = fields.sorted(by: { $0.key < $1.key }).map { ($0.key, quoted($0.value)) }
+            if let rewritten = rewritingOneLine(entry, setting: values, in: lines) { return rewritten }
             // Fields are replaced from the bottom up so that earlier line numbers stay valid.
             let ordered = fields.keys.sorted().compactMap { name -> (Int, String)? in
                 guard let key = pair(name, in: entry)?.0, let line = key.mark?.line else { return nil }
@@ -150,16 +123,91 @@ public enum IntentFileEditor {
             }
             let missing = fields.keys.sorted().filter { pair($0, in: entry) == nil }
             if !missing.isEmpty {
-                guard let nameKey = pair("name", in: entry)?.0, let line = nameKey.mark?.line else {
-                    throw .notFound("the name of unit 「\(unit)」")
+                lines = try appending(missing.map { "\($0): " + scalar(fields[$0] ?? "") }, to: entry, unit, in: lines)
+            }
+        case .setAliases(let unit, let aliases):
+            let entry = try unitNode(unit, in: root)
+            let existing = pair("aliases", in: entry)
+            // No other names is no `aliases` key, so that an undo gives the file back byte for byte.
+            if aliases.isEmpty {
+                guard let key = existing?.0, let line = key.mark?.line else {
+                    throw .unchanged("\(unit) has no other names")
                 }
-                let indent = (nameKey.mark?.column ?? 1) - 1
-                let end = blockEnd(ofEntryAt: line, indent: indent, in: lines)
-                let added = missing.map { String(repeating: " ", count: indent) + "\($0): " + scalar(fields[$0] ?? "") }
-                lines.insert(contentsOf: added, at: end)
+                if let rewritten = rewritingOneLine(entry, setting: [], removing: "aliases", in: lines) {
+                    return rewritten
+                }
+                lines.removeSubrange((line - 1)..<blockEnd(after: key, in: lines))
+                return lines.joined(separator: "\n")
+            }
+            let list = "[" + aliases.map(flowScalar).joined(separator: ", ") + "]"
+            if let rewritten = rewritingOneLine(entry, setting: [("aliases", list)], in: lines) { return rewritten }
+            if existing != nil {
+                lines = try setList("aliases", of: entry, to: aliases, in: lines)
+            } else {
+                lines = try appending(["aliases: " + list], to: entry, unit, in: lines)
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The entry of `unit` in `contacts.yaml`.
+    static func unitNode(_ unit: String, in root: Node?) throws(IntentEditError) -> Node {
+        guard let units = root?["units"], case .sequence(let seq) = units,
+            let entry = seq.first(where: { $0["name"]?.string == unit })
+        else { throw .notFound("unit 「\(unit)」 in contacts.yaml") }
+        return entry
+    }
+
+    /// The file with a unit written on one line (「- {name: …, phone: ""}」) rewritten on that line
+    /// with `values` (each key with its value as written in a flow mapping) set; nil when the unit
+    /// is not written on one line; a key `removing` names is left out. What follows the mapping on
+    /// its line (a comment) stays.
+    static func rewritingOneLine(
+        _ entry: Node, setting values: [(String, String)], removing: String? = nil, in lines: [String]
+    ) -> String? {
+        // (The parser does not report a mapping's style, so a one-line mapping is told by its
+        // keys all standing on the line it starts on.)
+        guard case .mapping(let map) = entry, let line = entry.mark?.line,
+            map.keys.allSatisfy({ $0.mark?.line == line }),
+            let brace = lines[line - 1].firstIndex(of: "{"),
+            let close = closingBrace(in: lines[line - 1], from: brace)
+        else { return nil }
+        // Each value as it is to be written; a list (the unit's aliases) is kept as a list.
+        var ordered: [(String, String)] = map.compactMap { k, v in
+            guard let key = k.string else { return nil }
+            if case .sequence(let seq) = v {
+                return (key, "[" + seq.map { flowScalar($0.string ?? "") }.joined(separator: ", ") + "]")
+            }
+            return (key, key == "name" ? flowScalar(v.string ?? "") : quoted(v.string ?? ""))
+        }
+        for (name, value) in values {
+            if let i = ordered.firstIndex(where: { $0.0 == name }) {
+                ordered[i].1 = value
+            } else {
+                ordered.append((name, value))
+            }
+        }
+        ordered.removeAll { $0.0 == removing }
+        let body = ordered.map { "\($0.0): \($0.1)" }.joined(separator: ", ")
+        var lines = lines
+        let rest = lines[line - 1][lines[line - 1].index(after: close)...]
+        lines[line - 1] = String(lines[line - 1][..<brace]) + "{" + body + "}" + rest
+        return lines.joined(separator: "\n")
+    }
+
+    /// `added` lines (「key: value」) put at the end of the block entry of `unit`, at its keys' indentation.
+    static func appending(_ added: [String], to entry: Node, _ unit: String, in lines: [String]) throws(IntentEditError)
+        -> [String]
+    {
+        guard let nameKey = pair("name", in: entry)?.0, let line = nameKey.mark?.line else {
+            throw .notFound("the name of unit 「\(unit)」")
+        }
+        let indent = (nameKey.mark?.column ?? 1) - 1
+        var lines = lines
+        lines.insert(
+            contentsOf: added.map { String(repeating: " ", count: indent) + $0 },
+            at: blockEnd(ofEntryAt: line, indent: indent, in: lines))
+        return lines
     }
 
     /// A list set to `values`: entry by entry where the list allows it (comments between

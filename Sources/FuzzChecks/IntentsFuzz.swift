@@ -63,9 +63,13 @@ enum IntentsFuzz {
             }
         default:
             if target.isEmpty, let name = before?["units"]?.array().first?["name"]?.string { target = name }
-            var fields: [String: String] = [:]
-            for (name, value) in zip(IntentFileEditor.contactFields, values) { fields[name] = value }
-            edit = .setContact(unit: target, fields: fields)
+            if (kind / 6) % 2 == 1 {
+                edit = .setAliases(unit: target, aliases: values)
+            } else {
+                var fields: [String: String] = [:]
+                for (name, value) in zip(IntentFileEditor.contactFields, values) { fields[name] = value }
+                edit = .setContact(unit: target, fields: fields)
+            }
         }
         let edited: String
         do {
@@ -110,6 +114,10 @@ enum IntentsFuzz {
                     entry?[name]?.string == value,
                     "\(edit) reads back \(name) as \(entry?[name]?.string.debugDescription ?? "nothing")")
             }
+        case .setAliases(let unit, let aliases):
+            let entry = after?["units"]?.array().first { $0["name"]?.string == unit }
+            let readBack = entry?["aliases"]?.array().compactMap(\.string) ?? []
+            try expect(readBack == aliases, "\(edit) reads back the aliases as \(readBack.debugDescription)")
         }
         // Every other item is as it was.
         let others = { (root: Node?) in root?["items"]?.array().filter { $0["id"]?.string != target }.map(shape) ?? [] }

@@ -330,6 +330,14 @@ def main():
         check("已保存" in driver.find_element(By.ID, "notice").text, "saving a unit's contact shows 已保存")
         reply = server.ask("金融办电话")["reply"]
         check("电话：0477-8370000" in reply, f"after: the reply about 区金融办 gives the phone ({reply[:60]})")
+        section = [s for s in driver.find_elements(By.CSS_SELECTOR, "section.unit")
+                   if s.find_element(By.TAG_NAME, "h2").text.startswith("区金融办")]
+        names = section[0].find_element(By.CSS_SELECTOR, "input[name=aliases]")
+        names.clear()
+        names.send_keys("金融局、金融办公室")
+        click(section[0].find_element(By.CSS_SELECTOR, "form[id^=aliases-form] button"))
+        check("已保存" in driver.find_element(By.ID, "notice").text, "saving a unit's other names shows 已保存")
+        check(server.ask("金融局电话")["leadUnit"] == "区金融办", "after: 「金融局电话」 is a question about 区金融办")
 
         # Campaigns: the sample roster in GB18030, with one bad line added, previewed.
         sample = open(os.path.join(ROOT, "Examples/roster-sample.csv"), encoding="utf-8").read().rstrip("\n")

@@ -166,6 +166,12 @@ struct IntentFileEditorPropertyTests {
         let root = try Yams.compose(yaml: text)
         if contacts {
             let units = root?["units"]?.array().compactMap { $0["name"]?.string } ?? []
+            if Int.random(in: 0..<3, using: &random) == 0 {
+                let count = Int.random(in: 0...3, using: &random)
+                return .setAliases(
+                    unit: units.randomElement(using: &random)!,
+                    aliases: (0..<count).map { _ in HostileStrings.value(&random) })
+            }
             var fields: [String: String] = [:]
             for field in IntentFileEditor.contactFields.shuffled(using: &random).prefix(
                 Int.random(in: 1...4, using: &random))
@@ -213,6 +219,13 @@ struct IntentFileEditorPropertyTests {
             var fields: [String: String] = [:]
             for field in IntentFileEditor.contactFields { fields[field] = entry[field]?.string ?? "" }
             return .setContact(unit: unit, fields: fields)
+        case .setAliases(let unit, _):
+            guard case .sequence(let units)? = root?["units"],
+                let entry = units.first(where: { $0["name"]?.string == unit })
+            else {
+                throw Missing(what: unit)
+            }
+            return .setAliases(unit: unit, aliases: entry["aliases"]?.array().compactMap(\.string) ?? [])
         case .addExample(let id, _), .removeExample(let id, _), .setExamples(let id, _):
             return .setExamples(
                 item: id, examples: try item(id, in: root)["examples"]?.array().compactMap(\.string) ?? [])
@@ -252,6 +265,20 @@ struct IntentFileEditorPropertyTests {
             }
             return old == new ? nil : "something besides \(unit)'s \(fields.keys.sorted()) changed"
         }
+        if case .setAliases(let unit, let aliases) = edit {
+            guard case .sequence(let units)? = old["units"],
+                let index = units.firstIndex(where: { $0["name"]?.string == unit }),
+                case .sequence(let newUnits)? = new["units"], newUnits.count > index
+            else { return "unit \(unit) is gone" }
+            if aliases.isEmpty {
+                if newUnits[index]["aliases"] != nil { return "\(unit) › aliases is still there, set to none" }
+            } else if let problem = list(newUnits[index]["aliases"], is: aliases, at: "\(unit) › aliases") {
+                return problem
+            }
+            old["units"]?[index]?["aliases"] = placeholder
+            new["units"]?[index]?["aliases"] = placeholder
+            return old == new ? nil : "something besides \(unit)'s aliases changed"
+        }
         guard case .sequence(let items)? = old["items"], let id = edit.item,
             let index = items.firstIndex(where: { $0["id"]?.string == id }),
             case .sequence(let newItems)? = new["items"], newItems.count > index, newItems[index]["id"]?.string == id
@@ -288,7 +315,7 @@ struct IntentFileEditorPropertyTests {
                 break
             }
             if let problem = text(newItems[index][key], is: value, at: "\(id) › text") { return problem }
-        case .setContact:
+        case .setContact, .setAliases:
             return nil
         }
         old["items"]?[index]?[key] = placeholder
@@ -328,6 +355,8 @@ struct IntentFileEditorPropertyTests {
             list.first { HostileStrings.mustRefuse($0, multiline: false) }
         case .setContact(_, let fields):
             fields.values.sorted().first { HostileStrings.mustRefuse($0, multiline: false) }
+        case .setAliases(_, let aliases):
+            aliases.first { HostileStrings.mustRefuse($0, multiline: false) }
         }
     }
 
@@ -341,6 +370,7 @@ struct IntentFileEditorPropertyTests {
         case .setText(_, let text): values = [(text, true)]
         case .setExamples(_, let list), .setChecklist(_, let list): values = list.map { ($0, false) }
         case .setContact(_, let fields): values = fields.values.sorted().map { ($0, false) }
+        case .setAliases(_, let aliases): values = aliases.map { ($0, false) }
         }
         let refusable = values.contains {
             HostileStrings.mustRefuse($0.0, multiline: $0.1) || HostileStrings.mayRefuse($0.0)
@@ -349,6 +379,12 @@ struct IntentFileEditorPropertyTests {
         case .refusedCharacter:
             return refusable ? nil : "refused a value with no character to refuse: \(error)"
         case .unchanged:
+            if case .setAliases(let unit, let aliases) = edit, aliases.isEmpty,
+                (try? Yams.compose(yaml: text)?["units"]?.array().first { $0["name"]?.string == unit }?["aliases"])
+                    == nil
+            {
+                return nil
+            }
             if case .addExample(let id, let example) = edit,
                 (try? item(id, in: Yams.compose(yaml: text))["examples"]?.array().compactMap(\.string).contains(example))
                     == true
@@ -364,7 +400,13 @@ struct IntentFileEditorPropertyTests {
                 return nil
             }
             return "refused as not found: \(error)"
-        case .invalid, .unsafe:
+        case .invalid:
+            // A unit's other name that is empty or only spaces names nothing.
+            if case .setAliases(_, let aliases) = edit, aliases.contains(where: { $0.allSatisfy(\.isWhitespace) }) {
+                return nil
+            }
+            return "could not write a value a person may write: \(error)"
+        case .unsafe:
             return "could not write a value a person may write: \(error)"
         }
     }
@@ -377,6 +419,7 @@ struct IntentFileEditorPropertyTests {
         case .setText: "set text"
         case .setChecklist: "set checklist"
         case .setContact: "set contact"
+        case .setAliases: "set aliases"
         }
     }
 
@@ -400,6 +443,8 @@ struct IntentFileEditorPropertyTests {
         case .setText(let id, let text): "set text \(id) \(HostileStrings.shown(text))"
         case .setChecklist(let id, let list):
             "set checklist \(id) [\(list.map(HostileStrings.shown).joined(separator: ", "))]"
+        case .setAliases(let unit, let aliases):
+            "set aliases \(unit) [\(aliases.map(HostileStrings.shown).joined(separator: ", "))]"
         case .setContact(let unit, let fields):
             "set contact \(unit) {\(fields.sorted { $0.key < $1.key }.map { "\($0.key): \(HostileStrings.shown($0.value))" }.joined(separator: ", "))}"
         }

@@ -1,6 +1,7 @@
 import Desk
 import Foundation
 import Testing
+import Yams
 
 @Suite("Editing Intents files keeps every line the edit does not touch")
 struct IntentFileEditorTests {
@@ -105,6 +106,28 @@ struct IntentFileEditorTests {
         let edited = try IntentFileEditor.apply(
             .setContact(unit: "区发展和改革委员会", fields: ["phone": "0477-2"]), to: contacts)
         #expect(edited == "units:\n  - {name: 区发展和改革委员会, phone: \"0477-2\", aliases: [发改委, 发改局]}\n")
+    }
+
+    @Test("a unit's other names are set on its line, and none removes the key, so an undo gives the bytes back")
+    func aliasesOneLine() throws {
+        let contacts = "units:\n  - {name: 区金融办, phone: \"\"}   # 金融\n"
+        let set = try IntentFileEditor.apply(.setAliases(unit: "区金融办", aliases: ["金融局", "a, b"]), to: contacts)
+        #expect(set == "units:\n  - {name: 区金融办, phone: \"\", aliases: [金融局, \"a, b\"]}   # 金融\n")
+        #expect(try IntentFileEditor.apply(.setAliases(unit: "区金融办", aliases: []), to: set) == contacts)
+        #expect(throws: IntentEditError.self) {
+            try IntentFileEditor.apply(.setAliases(unit: "区金融办", aliases: []), to: contacts)
+        }
+    }
+
+    @Test("a unit written as a block gets an aliases line at its end, and loses it again for none")
+    func aliasesBlock() throws {
+        let contacts = "units:\n  - name: 区金融办\n    phone: \"\"\n  - name: 区财政局\n"
+        let set = try IntentFileEditor.apply(.setAliases(unit: "区金融办", aliases: ["金融局"]), to: contacts)
+        #expect(set == "units:\n  - name: 区金融办\n    phone: \"\"\n    aliases: [金融局]\n  - name: 区财政局\n")
+        let changed = try IntentFileEditor.apply(.setAliases(unit: "区金融办", aliases: ["金融局", "金融办公室"]), to: set)
+        #expect(
+            try Yams.compose(yaml: changed)?["units"]?[0]?["aliases"]?.array().compactMap(\.string) == ["金融局", "金融办公室"])
+        #expect(try IntentFileEditor.apply(.setAliases(unit: "区金融办", aliases: []), to: set) == contacts)
     }
 
     @Test("an unknown item or example is refused, naming it")

@@ -271,6 +271,27 @@ struct AdminWriteTests {
 
     // MARK: - Contacts
 
+    @Test func settingAUnitsAliasesIsAuditedAndTheNextQuestionKnowsThem() async throws {
+        try await AdminTest.run { client, _, copy in
+            let unit = "区发展和改革委员会"
+            let path = "/admin/contacts/\(AdminTest.segment(unit))/aliases"
+            let response = try await client.admin(.put, path, json: ["aliases": ["发改委", "计委"]], user: Self.staff)
+            #expect(response.status == .ok, "\(response.text)")
+            let entry = response.json
+            _ = try Self.checkEntry(entry, action: "set aliases", target: "aliases:\(unit)")
+            #expect(jsonValue(entry["before"]) as? [String] == ["发改委", "发改局", "发展改革委"])
+            #expect(jsonValue(entry["after"]) as? [String] == ["发改委", "计委"])
+            #expect(try copy.text("contacts.yaml").contains("aliases: [发改委, 计委]}"))
+            #expect(try await client.answer("计委电话多少")["leadUnit"] as? String == unit)
+
+            let before = try copy.snapshot()
+            let missing = try await client.admin(.put, path, json: ["names": ["x"]])
+            #expect(missing.status == .badRequest)
+            #expect(missing.text.contains("missing `aliases`"))
+            #expect(try copy.snapshot() == before)
+        }
+    }
+
     @Test func settingAContactRewritesItsLineAndTheReplyShowsIt() async throws {
         try await AdminTest.run { client, _, copy in
             let file = "contacts.yaml"

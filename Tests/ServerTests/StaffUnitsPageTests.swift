@@ -32,7 +32,7 @@ struct StaffUnitsPageTests {
             let first = try #require(page.text.range(of: "id=\"unit-0\""))
             #expect(page.text[first.upperBound...].prefix(200).contains("区工信和科技局"))
             #expect(page.text.contains("牵头：第28、30条"))  // 区金融办, as the plan's measures 28 and 30 say
-            #expect(page.text.contains("简称：发改委、发改局、发展改革委"))
+            #expect(page.text.contains(#"name="aliases" value="发改委、发改局、发展改革委""#))
         }
     }
 
@@ -64,6 +64,52 @@ struct StaffUnitsPageTests {
             // A measure the unit leads carries it too.
             let measureReply = try await client.ask("科技贷款贴息找哪个单位").text
             #expect(measureReply.contains("牵头单位：区金融办（电话：0477-8370000，办公时间：工作日 8:30-17:30）"), "\(measureReply)")
+        }
+    }
+
+    @Test(
+        "a unit's other names typed in one line are saved as its aliases, asked by at once, and undone from the history"
+    )
+    func aliases() async throws {
+        try await StaffSessionTests.run { client, _, copy in
+            let cookie = try await client.sessionCookie(StaffSessionTests.name, StaffSessionTests.password)
+            let csrf = try #require(try await client.page("/admin/units", cookie: cookie).csrf)
+            let original = try copy.snapshot()
+            #expect(!(try await client.ask("金融局电话").text.contains("【区金融办】")))
+
+            let saved = try await client.form(
+                "/admin/units/\(Self.segment(Self.finance))/aliases", ["csrf": csrf, "aliases": "金融局、 金融办公室，金融局"],
+                cookie: cookie)
+            #expect(saved.status == .seeOther)
+            #expect(
+                try copy.text("contacts.yaml").contains(
+                    #"{name: 区金融办, phone: "", address: "", person: "", hours: "", aliases: [金融局, 金融办公室]}"#))
+            #expect(try await client.ask("金融局电话").text.contains("【区金融办】"))
+            let entry = try #require(try await client.auditEntries().first)
+            #expect(entry["action"] as? String == "set aliases")
+            #expect(entry["target"] as? String == "aliases:区金融办")
+
+            let undone = try await client.form(
+                "/admin/history/\(entry["id"] as? Int ?? 0)/undo", ["csrf": csrf], cookie: cookie)
+            #expect(undone.status == .seeOther)
+            #expect(try copy.snapshot() == original, "undo gives contacts.yaml back byte for byte")
+        }
+    }
+
+    @Test(
+        "another unit's name given as an alias is refused beside the names form with lint's reason; nothing is written")
+    func aliasOfAnotherUnit() async throws {
+        try await StaffSessionTests.run { client, _, copy in
+            let cookie = try await client.sessionCookie(StaffSessionTests.name, StaffSessionTests.password)
+            let csrf = try #require(try await client.page("/admin/units", cookie: cookie).csrf)
+            let before = try copy.snapshot()
+            let response = try await client.form(
+                "/admin/units/\(Self.segment(Self.finance))/aliases", ["csrf": csrf, "aliases": "发改委"], cookie: cookie)
+            #expect(response.status == .unprocessableContent)
+            #expect(response.text.contains("id=\"error-aliases-"))
+            #expect(response.text.contains("「发改委」 is given as another name of both"))
+            #expect(response.text.contains(#"name="aliases" value="发改委""#))
+            #expect(try copy.snapshot() == before)
         }
     }
 

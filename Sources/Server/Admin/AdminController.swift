@@ -30,6 +30,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         admin.put("items/:id/checklist") { request, context in try await setChecklist(request, context) }
         admin.get("contacts") { _, _ in contacts() }
         admin.put("contacts/:unit") { request, context in try await setContact(request, context) }
+        admin.put("contacts/:unit/aliases") { request, context in try await setAliases(request, context) }
         admin.get("audit") { request, _ in try await auditLog(request) }
         admin.post("audit/:id/undo") { request, context in try await undo(request, context) }
         admin.post("reload") { _, context in reload(context) }
@@ -136,6 +137,7 @@ struct AdminController<Context: RequestContext>: Sendable {
 
     struct TextBody: Decodable { var text: String? }
     struct ListBody: Decodable { var checklist: [String]? }
+    struct AliasesBody: Decodable { var aliases: [String]? }
 
     /// Who the audit log records, as the gate established it.
     func who(_ request: Request) -> String {
@@ -218,6 +220,18 @@ struct AdminController<Context: RequestContext>: Sendable {
             )
         }
         return try await edit(.setContact(unit: unit, fields: body), request, context)
+    }
+
+    func setAliases(_ request: Request, _ context: Context) async throws -> Response {
+        guard let unit = context.parameters.get("unit")?.removingPercentEncoding ?? context.parameters.get("unit")
+        else {
+            throw APIError(.notFound, "no such unit")
+        }
+        let body = try await decode(AliasesBody.self, request, example: #"{"aliases": ["发改委", "发改局"]}"#)
+        guard let aliases = body.aliases else {
+            throw APIError(.badRequest, "missing `aliases`: a list of the unit's other names, [] for none")
+        }
+        return try await edit(.setAliases(unit: unit, aliases: aliases), request, context)
     }
 
     // MARK: - Audit and reload

@@ -220,6 +220,7 @@ public actor IntentsAdmin {
         case .setText: "set text"
         case .setChecklist: "set checklist"
         case .setContact: "set contact"
+        case .setAliases: "set aliases"
         }
     }
 
@@ -229,6 +230,10 @@ public actor IntentsAdmin {
         if case .setContact(let unit, _) = edit {
             guard knowledge.contacts[unit] != nil else { throw .notFound("unit 「\(unit)」 in contacts.yaml") }
             return ("contacts.yaml", Self.value(of: edit, in: knowledge), "contact:\(unit)")
+        }
+        if case .setAliases(let unit, _) = edit {
+            guard knowledge.contacts[unit] != nil else { throw .notFound("unit 「\(unit)」 in contacts.yaml") }
+            return ("contacts.yaml", Self.value(of: edit, in: knowledge), "aliases:\(unit)")
         }
         guard let id = edit.item, let item = knowledge.policy.item(id) else {
             throw .notFound("item \(edit.item ?? "")")
@@ -257,6 +262,8 @@ public actor IntentsAdmin {
                 "phone": c?.phone ?? "", "address": c?.address ?? "", "person": c?.person ?? "",
                 "hours": c?.hours ?? "",
             ])
+        case .setAliases(let unit, _):
+            return json(knowledge.contacts[unit]?.aliases ?? [])
         case .setText(let id, _):
             return json(knowledge.policy.item(id)?.text ?? "")
         case .setChecklist(let id, _):
@@ -274,6 +281,12 @@ public actor IntentsAdmin {
                 throw .invalid("cannot read the earlier contact")
             }
             return .setContact(unit: String(target.dropFirst("contact:".count)), fields: fields)
+        }
+        if target.hasPrefix("aliases:") {
+            guard let aliases = try? decoder.decode([String].self, from: data) else {
+                throw .invalid("cannot read the earlier aliases")
+            }
+            return .setAliases(unit: String(target.dropFirst("aliases:".count)), aliases: aliases)
         }
         guard target.hasPrefix("item:"), let slash = target.lastIndex(of: "/") else {
             throw .invalid("cannot undo an edit of 「\(target)」")

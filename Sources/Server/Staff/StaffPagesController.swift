@@ -54,6 +54,7 @@ struct StaffPagesController<Context: RequestContext>: Sendable {
             unitsPage(notice: request.uri.queryParameters.get("saved").map { "已保存（历史记录 #\($0)）" })
         }
         staff.post("units/:unit") { _, context in try await setUnitContact(context) }
+        staff.post("units/:unit/aliases") { _, context in try await setUnitAliases(context) }
         staff.get("try") { request, _ in tryQuestion(request) }
         staff.get("review") { request, _ in
             try await review(notice: request.uri.queryParameters.get("done").map { String($0) })
