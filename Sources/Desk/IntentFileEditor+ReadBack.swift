@@ -115,11 +115,7 @@ extension IntentFileEditor {
         case .setText(let id, let value):
             return root.updatingItem(id, key: "text") { _ in text(written(value)) }
         case .setContact(let unit, let fields):
-            return root.updating(key: "units") { units in
-                guard case .sequence(var entries) = units,
-                    let index = entries.firstIndex(where: { $0["name"]?.scalarText == unit }),
-                    case .mapping(var pairs) = entries[index]
-                else { return nil }
+            return root.updatingUnit(unit) { pairs in
                 // Fields the unit has change in place; the others follow, in the order of their names.
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
                     if let at = pairs.firstIndex(where: { $0.key.scalarText == name }) {
@@ -128,15 +124,9 @@ extension IntentFileEditor {
                         pairs.append((text(name), text(value)))
                     }
                 }
-                entries[index] = .mapping(pairs)
-                return .sequence(entries)
             }
         case .setAliases(let unit, let aliases):
-            return root.updating(key: "units") { units in
-                guard case .sequence(var entries) = units,
-                    let index = entries.firstIndex(where: { $0["name"]?.scalarText == unit }),
-                    case .mapping(var pairs) = entries[index]
-                else { return nil }
+            return root.updatingUnit(unit) { pairs in
                 let list = YAMLValue.sequence(aliases.map(text))
                 if aliases.isEmpty {
                     pairs.removeAll { $0.key.scalarText == "aliases" }
@@ -145,8 +135,6 @@ extension IntentFileEditor {
                 } else {
                     pairs.append((text("aliases"), list))
                 }
-                entries[index] = .mapping(pairs)
-                return .sequence(entries)
             }
         }
     }
@@ -265,6 +253,19 @@ indirect enum YAMLValue {
         else { return nil }
         pairs[index].value = value
         return .mapping(pairs)
+    }
+
+    /// This `contacts.yaml` with the keys and values of unit `unit` changed by `change`.
+    func updatingUnit(_ unit: String, _ change: (inout [(key: YAMLValue, value: YAMLValue)]) -> Void) -> YAMLValue? {
+        updating(key: "units") { units in
+            guard case .sequence(var entries) = units,
+                let index = entries.firstIndex(where: { $0["name"]?.scalarText == unit }),
+                case .mapping(var pairs) = entries[index]
+            else { return nil }
+            change(&pairs)
+            entries[index] = .mapping(pairs)
+            return .sequence(entries)
+        }
     }
 
     /// This clause file with `key` of item `id` changed by `change`.

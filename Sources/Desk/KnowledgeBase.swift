@@ -62,7 +62,7 @@ public final class KnowledgeBase: Sendable {
     /// Contacts by unit name.
     public let contacts: [String: Contact]
     /// The words that make a question one about a unit (`contacts.yaml`, `asks`).
-    public let unitAsks: UnitAskWords
+    let unitAsks: UnitAskWords
     /// Every unit with its names and duties.
     let units: UnitDirectory
     /// The reply templates.

@@ -116,8 +116,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         return item
     }
 
-    /// A unit's contact fields, and the other names a question may call it by (read only here:
-    /// they are edited in `contacts.yaml`).
+    /// A unit's contact fields, and the other names a question may call it by.
     struct ContactView: Encodable {
         var unit, phone, address, person, hours: String
         var aliases: [String]
@@ -206,11 +205,17 @@ struct AdminController<Context: RequestContext>: Sendable {
         return try await edit(.setChecklist(item: item.id, checklist: cleaned), request, context)
     }
 
-    func setContact(_ request: Request, _ context: Context) async throws -> Response {
+    /// The unit named in the path, percent-decoded.
+    func unitParameter(_ context: Context) throws -> String {
         guard let unit = context.parameters.get("unit")?.removingPercentEncoding ?? context.parameters.get("unit")
         else {
             throw APIError(.notFound, "no such unit")
         }
+        return unit
+    }
+
+    func setContact(_ request: Request, _ context: Context) async throws -> Response {
+        let unit = try unitParameter(context)
         let body = try await decode([String: String].self, request, example: #"{"phone": "0477-…", "address": "…"}"#)
         let unknown = body.keys.filter { !IntentFileEditor.contactFields.contains($0) }
         guard unknown.isEmpty else {
@@ -223,10 +228,7 @@ struct AdminController<Context: RequestContext>: Sendable {
     }
 
     func setAliases(_ request: Request, _ context: Context) async throws -> Response {
-        guard let unit = context.parameters.get("unit")?.removingPercentEncoding ?? context.parameters.get("unit")
-        else {
-            throw APIError(.notFound, "no such unit")
-        }
+        let unit = try unitParameter(context)
         let body = try await decode(AliasesBody.self, request, example: #"{"aliases": ["发改委", "发改局"]}"#)
         guard let aliases = body.aliases else {
             throw APIError(.badRequest, "missing `aliases`: a list of the unit's other names, [] for none")

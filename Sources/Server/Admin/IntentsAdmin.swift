@@ -227,13 +227,15 @@ public actor IntentsAdmin {
     private func locate(_ edit: IntentEdit, in knowledge: KnowledgeBase) throws(AdminError) -> (
         file: String, before: String, target: String
     ) {
-        if case .setContact(let unit, _) = edit {
+        let unitTarget: (unit: String, prefix: String)? =
+            switch edit {
+            case .setContact(let unit, _): (unit, "contact")
+            case .setAliases(let unit, _): (unit, "aliases")
+            default: nil
+            }
+        if let (unit, prefix) = unitTarget {
             guard knowledge.contacts[unit] != nil else { throw .notFound("unit 「\(unit)」 in contacts.yaml") }
-            return ("contacts.yaml", Self.value(of: edit, in: knowledge), "contact:\(unit)")
-        }
-        if case .setAliases(let unit, _) = edit {
-            guard knowledge.contacts[unit] != nil else { throw .notFound("unit 「\(unit)」 in contacts.yaml") }
-            return ("contacts.yaml", Self.value(of: edit, in: knowledge), "aliases:\(unit)")
+            return ("contacts.yaml", Self.value(of: edit, in: knowledge), "\(prefix):\(unit)")
         }
         guard let id = edit.item, let item = knowledge.policy.item(id) else {
             throw .notFound("item \(edit.item ?? "")")
